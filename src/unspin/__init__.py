@@ -1,0 +1,47 @@
+"""unspin: find machine-spun text, restore its original wording, trace its source.
+
+Quick use::
+
+    import unspin
+    report = unspin.check("The residential puppy is an individual from the sort Canis.")
+    report.verdict, report.findings, report.restored
+    unspin.restore(text)            # just the restored string
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ._version import __version__
+from .config import Config
+from .detect import check, restore
+from .errors import (
+    BinaryInputError,
+    EmptyInputError,
+    EncodingError,
+    InputError,
+    InputTooLargeError,
+    ResourceError,
+    UnspinError,
+)
+from .report import Alternative, Finding, Report, apply_findings
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+__all__ = [
+    "Alternative",
+    "BinaryInputError",
+    "Config",
+    "EmptyInputError",
+    "EncodingError",
+    "Finding",
+    "InputError",
+    "InputTooLargeError",
+    "Report",
+    "ResourceError",
+    "UnspinError",
+    "__version__",
+    "apply_findings",
+    "check",
+    "restore",
+]

@@ -1,0 +1,97 @@
+"""Candidate originals for spun words and phrases.
+
+The inverse thesaurus (WordNet synonymy is symmetric, so the originals a
+spinner could have turned into ``s`` are the synonyms of ``s``), inflected to
+fit, plus learned and curated lexicon pairs.  Each candidate carries its
+channel prior: how likely a spinner turns that original into what we see.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+from .lexicon import Lexicon
+from .resources import UPOS, Resources
+from .text import STOPWORDS
+
+_POS_OF_UPOS = {v: k for k, v in UPOS.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """``original`` may have been spun into the ``length`` tokens starting here."""
+
+    length: int
+    original: tuple[str, ...]
+    prior: float  # log10 of the channel prior P(spun | original), <= 0
+    source: str  # "thesaurus", "lexicon" or both
+
+
+class CandidateGenerator:
+    """Answers "what could these spun tokens have been?" with scored candidates."""
+
+    def __init__(self, resources: Resources, lexicon: Lexicon) -> None:
+        self.res = resources
+        self.lexicon = lexicon
+
+    @functools.lru_cache(maxsize=100_000)  # noqa: B019
+    def single(self, word: str) -> tuple[Candidate, ...]:
+        """Candidates for one spun word (lowercase)."""
+        return tuple(self._thesaurus((word,)))
+
+    @functools.lru_cache(maxsize=100_000)  # noqa: B019
+    def phrase(self, words: tuple[str, ...]) -> tuple[Candidate, ...]:
+        """Candidates for a spun multi-word span: thesaurus multiword lemmas and lexicon."""
+        if all(w in STOPWORDS for w in words):
+            return ()
+        return tuple(self._thesaurus(words))
+
+    def lexicon_hits(self, words: tuple[str, ...]) -> list[Candidate]:
+        out = []
+        key = " ".join(words)
+        for e in self.lexicon.originals(key):
+            prior = math.log10(min(1.0, 0.3 + 0.1 * e.count))
+            out.append(Candidate(len(words), tuple(e.original.split()), prior, "lexicon"))
+        return out
+
+    def _thesaurus(self, words: tuple[str, ...]) -> list[Candidate]:
+        th, infl = self.res.thesaurus, self.res.inflector
+        best: dict[tuple[str, ...], float] = {}
+        first, rest = words[0], words[1:]
+        for upos, lemma, tag in infl.analyses(first) or ((None, first, None),):
+            pos = _POS_OF_UPOS.get(upos) if upos else None
+            key = " ".join((lemma, *rest))
+            if key not in th:
+                continue
+            for syn in th.synonyms(key, pos):
+                if syn.word in STOPWORDS or not syn.word.replace(" ", "").replace("-", "").isalpha():
+                    continue
+                if tag is not None:
+                    form = _inflect(self.res, syn.word, tag, upos == "VERB")
+                else:
+                    form = syn.word
+                out = tuple(form.split())
+                if out == words:
+                    continue
+                # P(spun | original): the original's use in the shared sense
+                w = self._reverse_weight(syn.word, key, syn.pos)
+                prior = math.log10(max(w, 1e-3))
+                if prior > best.get(out, -99.0):
+                    best[out] = prior
+        return [Candidate(len(words), o, p, "thesaurus") for o, p in best.items()]
+
+    @functools.lru_cache(maxsize=200_000)  # noqa: B019
+    def _reverse_weight(self, original_lemma: str, spun_lemma: str, pos: str) -> float:
+        for syn in self.res.thesaurus.synonyms(original_lemma, pos):
+            if syn.word == spun_lemma:
+                return syn.weight
+        return 1e-3
+
+
+def _inflect(res: Resources, lemma: str, tag: str, verb: bool) -> str:
+    if " " in lemma and verb:
+        head, _, tail = lemma.partition(" ")
+        return f"{res.inflector.inflect(head, tag)} {tail}"
+    return res.inflector.inflect(lemma, tag)

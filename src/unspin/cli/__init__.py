@@ -1,0 +1,101 @@
+"""The ``unspin`` command line: a thin layer over the library.
+
+Exit codes: 0 success, 1 processing error (bad input, missing resource,
+failed job), 2 usage error (unknown option, bad argument combination).
+Each subcommand lives in its own module and registers itself through
+``register(subparsers)``; all of them share :func:`read_input` and
+:func:`fail`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from .._version import __version__
+from ..config import Config
+from ..errors import UnspinError
+from ..text import decode_input
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+EPILOG = "exit codes: 0 success, 1 processing error (bad input, missing resource), 2 usage error"
+
+# Subcommand modules, each with register(subparsers).  Modules whose optional
+# dependencies are missing still register and fail with a clear message when run.
+COMMAND_MODULES: tuple[str, ...] = ("detect_cmd", "demo_cmd")
+
+
+class CommandError(Exception):
+    """Raised by a subcommand for a processing error; printed as one line, exit 1."""
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    print(f"unspin: error: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def read_input(path: str, config: Config, encoding: str | None = None) -> str:
+    """Read a text file, or standard input when ``path`` is ``-``, with input checks."""
+    if path == "-":
+        data = sys.stdin.buffer.read(config.max_input_bytes + 1)
+    else:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(config.max_input_bytes + 1)
+        except FileNotFoundError:
+            raise CommandError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise CommandError(f"{path}: is a directory, not a file") from None
+        except PermissionError:
+            raise CommandError(f"{path}: permission denied") from None
+    try:
+        return decode_input(data, config.max_input_bytes, encoding)
+    except UnspinError as exc:
+        where = "standard input" if path == "-" else path
+        raise CommandError(f"{where}: {exc}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="unspin",
+        description="Find machine-spun text, restore its original wording, and trace it to its source.",
+        epilog=EPILOG,
+    )
+    parser.add_argument("--version", action="version", version=f"unspin {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log progress (-vv for debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f".{name}", __name__)
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(args.verbose, 2),
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args) or EXIT_OK)
+    except CommandError as exc:
+        fail(str(exc))
+    except UnspinError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""``unspin check`` and ``unspin restore``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..config import Config
+from ..detect import Engine
+from ..report import Report
+from . import EPILOG, read_input
+
+
+def _config(args: argparse.Namespace) -> Config:
+    changes = {}
+    if getattr(args, "lexicon", None):
+        changes["lexicon_path"] = args.lexicon
+    if getattr(args, "max_bytes", None):
+        changes["max_input_bytes"] = args.max_bytes
+    return Config(**changes)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="text file to read, or - for standard input")
+    p.add_argument("--encoding", help="input encoding (default: UTF-8, or UTF-16 with a BOM)")
+    p.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
+    p.add_argument("--max-bytes", type=int, metavar="N", help="refuse inputs larger than N bytes (default 5000000)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "check",
+        help="detect spun phrases and suggest the originals",
+        description="Detect machine-spun phrases in a text (no source needed) and suggest the original wording.",
+        epilog=EPILOG,
+    )
+    _common(p)
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.set_defaults(func=run_check)
+
+    p = sub.add_parser(
+        "restore",
+        help="print the most likely original wording",
+        description="Print the text with each detected substitution replaced by its most likely original.",
+        epilog=EPILOG,
+    )
+    _common(p)
+    p.set_defaults(func=run_restore)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    config = _config(args)
+    text = read_input(args.file, config, args.encoding)
+    report = Engine(config).check(text)
+    if args.format == "json":
+        json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_report(text, report)
+    return 0
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    config = _config(args)
+    text = read_input(args.file, config, args.encoding)
+    sys.stdout.write(Engine(config).check(text).restored)
+    if not text.endswith("\n"):
+        sys.stdout.write("\n")
+    return 0
+
+
+def print_report(text: str, report: Report) -> None:
+    """A readable report: verdict, the text with spans highlighted, and a table of findings."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    colour = {"spun": "bold red", "clean": "bold green", "uncertain": "bold yellow"}[report.verdict]
+    line = Text.assemble(("verdict: ", "bold"), (report.verdict, colour), f"  (spun probability {report.spun_probability:.2f})")
+    console.print(line)
+    if report.reason:
+        console.print(f"reason: {report.reason}")
+    if not report.findings:
+        console.print("no substituted phrases found")
+        return
+    body = Text(text)
+    for f in report.findings:
+        body.stylize("bold black on yellow" if f.confidence >= 0.8 else "black on bright_yellow", f.start, f.end)
+    console.print(body)
+    table = Table(title=f"{len(report.findings)} findings", show_lines=False)
+    table.add_column("where", justify="right")
+    table.add_column("spun")
+    table.add_column("likely original")
+    table.add_column("conf", justify="right")
+    table.add_column("evidence")
+    for f in report.findings:
+        ev = f"LM gain {f.signals.get('lm_gain', 0):+.1f}, prior {f.signals.get('channel_prior', 0):.1f}, {f.signals.get('source', '')}"
+        table.add_row(f"{f.start}-{f.end}", f.text, f.original, f"{f.confidence:.2f}", ev)
+    console.print(table)

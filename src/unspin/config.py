@@ -1,0 +1,67 @@
+"""The one configuration object.
+
+Every tunable default lives here, documented once.  Functions take an
+optional ``config``; build variants with :func:`dataclasses.replace` or
+``Config().replace(...)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings for detection, restoration and tracing.
+
+    Attributes:
+        max_input_bytes: inputs larger than this (UTF-8 bytes) are refused
+            with :class:`~unspin.errors.InputTooLargeError`. Default 5 MB.
+        min_english_share: share of word tokens that must be known English
+            words for a text to be judged; below it the verdict is
+            ``"uncertain"``. Default 0.6.
+        min_words: texts with fewer word tokens get ``"uncertain"``. Default 8.
+        spun_threshold: ``spun_probability`` at or above which the verdict is
+            ``"spun"``. Default 0.5.
+        clean_threshold: ``spun_probability`` at or below which the verdict is
+            ``"clean"``; between the two it is ``"uncertain"``. Default 0.5
+            (no uncertain band for judgeable text).
+        finding_threshold: minimum finding confidence (0..1) for a finding to be
+            reported and applied in ``restored``. Default 0.5.
+        max_alternatives: alternatives kept per finding. Default 5.
+        lexicon_path: an extra learned lexicon file (see :mod:`unspin.lexicon`)
+            merged over the built-in one. Default none.
+        use_builtin_lexicon: merge the lexicon shipped with the package. Default on.
+    """
+
+    max_input_bytes: int = 5_000_000
+    min_english_share: float = 0.6
+    min_words: int = 8
+    spun_threshold: float = 0.5
+    clean_threshold: float = 0.5
+    finding_threshold: float = 0.5
+    max_alternatives: int = 5
+    lexicon_path: str | None = None
+    use_builtin_lexicon: bool = True
+
+    def __post_init__(self) -> None:
+        if self.max_input_bytes <= 0:
+            raise ValueError("max_input_bytes must be positive")
+        if not 0.0 <= self.clean_threshold <= self.spun_threshold <= 1.0:
+            raise ValueError(
+                "thresholds must satisfy 0 <= clean_threshold <= spun_threshold <= 1; "
+                f"got clean_threshold={self.clean_threshold}, spun_threshold={self.spun_threshold}"
+            )
+        if not 0.0 <= self.finding_threshold <= 1.0:
+            raise ValueError("finding_threshold must be between 0 and 1")
+        if self.max_alternatives < 1:
+            raise ValueError("max_alternatives must be at least 1")
+
+    def replace(self, **changes: Any) -> Config:
+        """Return a copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+DEFAULT_CONFIG = Config()

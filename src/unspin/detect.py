@@ -1,0 +1,310 @@
+"""Detection and restoration: one noisy-channel engine for both.
+
+For each sentence segment (a run of words between punctuation) a beam search
+chooses, token by token, either the word as written or a candidate original
+(:mod:`unspin.candidates`), scoring the output with the trigram language model
+plus the channel prior of each substitution.  Where the best path swaps a word,
+that is a finding; the path itself is the restoration.  Document-level
+features (finding density and strength, the share of words for which a
+synonym reads much more naturally) feed a small logistic model for
+``spun_probability``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources as importlib_resources
+from typing import Any
+
+from .candidates import Candidate, CandidateGenerator
+from .config import DEFAULT_CONFIG, Config
+from .lexicon import Lexicon, builtin_lexicon
+from .report import Alternative, Finding, Report, apply_findings, match_case
+from .resources import Resources, default_resources
+from .text import STOPWORDS, Token, check_text, sentence_spans, tokenize
+
+# Decoder constants (tuned on synthetic spins of BBC text; see bench/detect.py).
+SUBSTITUTION_COST = -1.6  # log10 cost of claiming any substitution
+PRIOR_WEIGHT = 0.5  # weight of the channel prior
+LOCAL_MARGIN = 2.5  # candidates this much worse than the word itself are pruned
+MAX_CANDIDATES = 4  # per position, after pruning
+BEAM = 6
+CONF_SLOPE = 1.6  # confidence = sigmoid(CONF_SLOPE * (margin - CONF_CENTRE))
+CONF_CENTRE = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class _Edge:
+    start: int
+    cand: Candidate
+    local_gain: float
+
+
+class Engine:
+    """Detects and restores spun text; holds its resources and lexicon."""
+
+    def __init__(
+        self,
+        config: Config = DEFAULT_CONFIG,
+        resources: Resources | None = None,
+        lexicon: Lexicon | None = None,
+    ) -> None:
+        self.config = config
+        self.res = resources or default_resources()
+        if lexicon is None:
+            lexicon = builtin_lexicon() if config.use_builtin_lexicon else Lexicon()
+            if config.lexicon_path:
+                lexicon = lexicon.merge(Lexicon.load(config.lexicon_path))
+        self.lexicon = lexicon
+        self.candidates = CandidateGenerator(self.res, lexicon)
+        self.doc_model = _doc_model()
+
+    # --- public ---------------------------------------------------------------
+
+    def check(self, text: str) -> Report:
+        check_text(text, self.config.max_input_bytes)
+        tokens = tokenize(text)
+        words = [t for t in tokens if t.kind == "word"]
+        if len(words) < self.config.min_words:
+            return _uncertain(text, f"too short to judge: {len(words)} words, need {self.config.min_words}")
+        lm, th = self.res.lm, self.res.thesaurus
+        known = sum(1 for t in words if lm.known(t.norm) or t.norm in th or t.text[:1].isupper())
+        share = known / len(words)
+        if share < self.config.min_english_share:
+            return _uncertain(
+                text,
+                f"does not look like English: {share:.0%} of words are known English words "
+                f"(need {self.config.min_english_share:.0%})",
+            )
+        findings: list[Finding] = []
+        stats = _Stats()
+        for a, b in sentence_spans(text, tokens):
+            for seg in _segments(tokens[a:b]):
+                findings.extend(self._decode(text, seg, stats))
+        accepted = tuple(f for f in findings if f.confidence >= self.config.finding_threshold)
+        features = stats.features(accepted)
+        prob = self.doc_model.probability(features)
+        cfg = self.config
+        verdict = "spun" if prob >= cfg.spun_threshold else "clean" if prob <= cfg.clean_threshold else "uncertain"
+        return Report(
+            verdict=verdict,
+            spun_probability=prob,
+            findings=accepted,
+            restored=apply_findings(text, accepted),
+            features=features,
+        )
+
+    # --- decoding ---------------------------------------------------------------
+
+    def _mutable(self, seg: Sequence[Token], i: int, sentence_start: bool) -> bool:
+        tok = seg[i]
+        if tok.kind != "word" or tok.norm in STOPWORDS or not tok.norm.replace("-", "").isalpha():
+            return False
+        if tok.text[:1].isupper() and not sentence_start:
+            return False  # a name: spinners leave those
+        return not (tok.text.isupper() and len(tok.text) > 1)
+
+    def _edges(self, seg: Sequence[Token], words: list[str], first_is_start: bool, stats: _Stats) -> list[list[_Edge]]:
+        lm = self.res.lm
+        n = len(words)
+        edges: list[list[_Edge]] = [[] for _ in range(n)]
+        lex_max = self.lexicon.max_len
+        for i in range(n):
+            mutable = self._mutable(seg, i, first_is_start and i == 0)
+            cands: list[Candidate] = []
+            if mutable:
+                cands.extend(self.candidates.single(words[i]))
+            for length in range(2, min(max(3, lex_max), n - i) + 1):
+                span = tuple(words[i : i + length])
+                if mutable or any(self._mutable(seg, j, False) for j in range(i, i + length)):
+                    if length <= 3:
+                        cands.extend(self.candidates.phrase(span))
+                cands.extend(self.candidates.lexicon_hits(span))
+            if not cands:
+                continue
+            p2 = words[i - 2] if i >= 2 else None
+            p1 = words[i - 1] if i >= 1 else None
+            scored: list[_Edge] = []
+            for c in cands:
+                right = words[i + c.length : i + c.length + 2]
+                with_o = lm.score([*c.original, *right], (p2, p1))
+                with_s = lm.score([*words[i : i + c.length], *right], (p2, p1))
+                gain = with_o - with_s
+                scored.append(_Edge(i, c, gain))
+            scored.sort(key=lambda e: -(e.local_gain + PRIOR_WEIGHT * e.cand.prior))
+            if mutable:
+                stats.content += 1
+                best_single = max((e.local_gain for e in scored if e.cand.length == 1), default=0.0)
+                stats.gains.append(best_single)
+            edges[i] = [e for e in scored if e.local_gain + PRIOR_WEIGHT * e.cand.prior > -LOCAL_MARGIN][:MAX_CANDIDATES]
+        return edges
+
+    def _decode(self, text: str, seg: list[Token], stats: _Stats) -> list[Finding]:
+        words = [t.norm for t in seg]
+        n = len(words)
+        first_is_start = True
+        edges = self._edges(seg, words, first_is_start, stats)
+        if not any(edges):
+            return []
+        lm = self.res.lm
+        # beams[pos]: (p2, p1) -> (score, path) where path is a tuple of chosen edges
+        beams: list[dict[tuple[str | None, str | None], tuple[float, tuple[_Edge, ...]]]] = [
+            {} for _ in range(n + 1)
+        ]
+        beams[0][(None, None)] = (0.0, ())
+        for pos in range(n):
+            beam = beams[pos]
+            if not beam:
+                continue
+            if len(beam) > BEAM:
+                beam = dict(sorted(beam.items(), key=lambda kv: -kv[1][0])[:BEAM])
+            for (p2, p1), (score, path) in beam.items():
+                # keep the word as written
+                s = score + lm.logprob(words[pos], p1, p2)
+                _push(beams[pos + 1], (p1, words[pos]), s, path)
+                for e in edges[pos]:
+                    out = e.cand.original
+                    s = score + SUBSTITUTION_COST + PRIOR_WEIGHT * e.cand.prior + lm.score(list(out), (p2, p1))
+                    key = (out[-2] if len(out) > 1 else p1, out[-1])
+                    _push(beams[pos + e.cand.length], key, s, (*path, e))
+        final = max(beams[n].values(), key=lambda v: v[0])
+        chosen = final[1]
+        if not chosen:
+            return []
+        # output word sequence of the chosen path, to judge each choice in its restored context
+        restored: list[str] = []
+        starts: dict[int, int] = {}
+        k = 0
+        pos = 0
+        for e in chosen:
+            restored.extend(words[pos : e.start])
+            starts[e.start] = len(restored)
+            restored.extend(e.cand.original)
+            pos = e.start + e.cand.length
+            k += 1
+        restored.extend(words[pos:])
+        findings = []
+        for e in chosen:
+            findings.append(self._finding(text, seg, words, restored, starts[e.start], e, edges))
+        return findings
+
+    def _finding(
+        self, text: str, seg: list[Token], words: list[str], restored: list[str], at: int, e: _Edge,
+        edges: list[list[_Edge]],
+    ) -> Finding:
+        lm = self.res.lm
+        c = e.cand
+        left = restored[max(0, at - 2) : at]
+        hist = (left[-2] if len(left) > 1 else None, left[-1] if left else None)
+        right = restored[at + len(c.original) : at + len(c.original) + 2]
+        spun_words = words[e.start : e.start + c.length]
+        with_o = lm.score([*c.original, *right], hist)
+        with_s = lm.score([*spun_words, *right], hist)
+        margin = with_o - with_s + SUBSTITUTION_COST + PRIOR_WEIGHT * c.prior
+        confidence = 1.0 / (1.0 + math.exp(-CONF_SLOPE * (margin - CONF_CENTRE)))
+        first, last = seg[e.start], seg[e.start + c.length - 1]
+        surface = text[first.start : last.end]
+        alts: list[Alternative] = []
+        seen: set[tuple[str, ...]] = set()
+        for other in sorted(edges[e.start], key=lambda x: -(x.local_gain + PRIOR_WEIGHT * x.cand.prior)):
+            if other.cand.original in seen:
+                continue
+            seen.add(other.cand.original)
+            alts.append(Alternative(match_case(" ".join(other.cand.original), surface), other.local_gain + PRIOR_WEIGHT * other.cand.prior))
+            if len(alts) >= self.config.max_alternatives:
+                break
+        return Finding(
+            start=first.start,
+            end=last.end,
+            text=surface,
+            original=match_case(" ".join(c.original), surface),
+            confidence=confidence,
+            alternatives=tuple(alts),
+            signals={
+                "lm_gain": with_o - with_s,
+                "channel_prior": c.prior,
+                "source": c.source,
+                "margin": margin,
+            },
+        )
+
+
+def _push(beam: dict[Any, tuple[float, tuple[_Edge, ...]]], key: Any, score: float, path: tuple[_Edge, ...]) -> None:
+    old = beam.get(key)
+    if old is None or score > old[0]:
+        beam[key] = (score, path)
+
+
+def _segments(tokens: Sequence[Token]) -> list[list[Token]]:
+    """Runs of word tokens; punctuation, numbers and line breaks split them."""
+    out: list[list[Token]] = []
+    cur: list[Token] = []
+    for t in tokens:
+        if t.kind == "word":
+            cur.append(t)
+        else:
+            if cur:
+                out.append(cur)
+            cur = []
+    if cur:
+        out.append(cur)
+    return out
+
+
+class _Stats:
+    def __init__(self) -> None:
+        self.content = 0
+        self.gains: list[float] = []
+
+    def features(self, findings: Sequence[Finding]) -> dict[str, float]:
+        n = max(1, self.content)
+        confs = [f.confidence for f in findings]
+        return {
+            "content_words": float(self.content),
+            "finding_rate": len(findings) / n,
+            "strong_rate": sum(1 for c in confs if c >= 0.8) / n,
+            "mean_confidence": sum(confs) / len(confs) if confs else 0.0,
+            "gain1_rate": sum(1 for g in self.gains if g > 1.0) / n,
+            "gain2_rate": sum(1 for g in self.gains if g > 2.0) / n,
+        }
+
+
+@dataclass(frozen=True)
+class _DocModel:
+    weights: dict[str, float]
+    bias: float
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(w * features.get(k, 0.0) for k, w in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@functools.lru_cache(maxsize=1)
+def _doc_model() -> _DocModel:
+    raw = json.loads(importlib_resources.files("unspin").joinpath("data/doc_model.json").read_text(encoding="utf-8"))
+    if raw.get("format") != "unspin-doc-model 1":
+        raise ValueError("unspin/data/doc_model.json has an unknown format")
+    return _DocModel(dict(raw["weights"]), float(raw["bias"]))
+
+
+def _uncertain(text: str, reason: str) -> Report:
+    return Report(verdict="uncertain", spun_probability=0.5, findings=(), restored=text, reason=reason)
+
+
+@functools.lru_cache(maxsize=4)
+def _engine(config: Config) -> Engine:
+    return Engine(config)
+
+
+def check(text: str, config: Config | None = None) -> Report:
+    """Check ``text`` for spinning: verdict, probability, findings and the restored text."""
+    return _engine(config or DEFAULT_CONFIG).check(text)
+
+
+def restore(text: str, config: Config | None = None) -> str:
+    """The most likely original wording of ``text`` (the input itself where nothing was found)."""
+    return check(text, config).restored

@@ -1,0 +1,139 @@
+"""Substitution lexicons: which original phrases a spinner turns into which spun ones.
+
+File format (``unspin-lexicon`` version 1), UTF-8 tab-separated::
+
+    # unspin-lexicon 1
+    spun<TAB>original<TAB>count<TAB>source
+
+``spun`` and ``original`` are lowercase, tokens separated by single spaces;
+``count`` is how often the pair was seen (learned) or a weight (curated);
+``source`` says where it came from (``curated``, ``learned:<corpus>``, ...).
+Lines starting with ``#`` after the header are comments.  The header is
+checked on load, so a file of another format fails with a clear error.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources as importlib_resources
+from pathlib import Path
+
+from .errors import ResourceError
+
+HEADER = "# unspin-lexicon 1"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    spun: str
+    original: str
+    count: float
+    source: str
+
+
+class Lexicon:
+    """A multiset of (spun phrase → original phrase) pairs with counts."""
+
+    def __init__(self, entries: Iterable[Entry] = ()) -> None:
+        self._by_spun: dict[str, dict[str, Entry]] = defaultdict(dict)
+        self.max_len = 1
+        for e in entries:
+            self.add(e.spun, e.original, e.count, e.source)
+
+    def add(self, spun: str, original: str, count: float = 1.0, source: str = "learned") -> None:
+        spun, original = _norm(spun), _norm(original)
+        if not spun or not original or spun == original:
+            return
+        old = self._by_spun[spun].get(original)
+        if old is not None:
+            count += old.count
+            source = old.source if old.source == source else f"{old.source},{source}"
+        self._by_spun[spun][original] = Entry(spun, original, count, source)
+        self.max_len = max(self.max_len, spun.count(" ") + 1)
+
+    def merge(self, other: Lexicon) -> Lexicon:
+        out = Lexicon(self)
+        for e in other:
+            out.add(e.spun, e.original, e.count, e.source)
+        return out
+
+    def originals(self, spun: str) -> list[Entry]:
+        """Known originals of ``spun``, most frequent first."""
+        found = self._by_spun.get(spun)
+        return sorted(found.values(), key=lambda e: -e.count) if found else []
+
+    def __contains__(self, spun: str) -> bool:
+        return spun in self._by_spun
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for table in self._by_spun.values():
+            yield from table.values()
+
+    def __len__(self) -> int:
+        return sum(len(t) for t in self._by_spun.values())
+
+    # --- files ---------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Lexicon:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ResourceError(f"lexicon file {path} not found") from None
+        except UnicodeDecodeError:
+            raise ResourceError(f"lexicon file {path} is not UTF-8 text") from None
+        return cls.parse(text, str(path))
+
+    @classmethod
+    def parse(cls, text: str, name: str = "<lexicon>") -> Lexicon:
+        lines = text.splitlines()
+        if not lines or lines[0].strip() != HEADER:
+            raise ResourceError(f"{name} is not an unspin lexicon: its first line must be {HEADER!r}")
+        lex = cls()
+        for n, line in enumerate(lines[1:], start=2):
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if len(parts) != 4:
+                raise ResourceError(f"{name}:{n}: expected 4 tab-separated fields, found {len(parts)}")
+            try:
+                count = float(parts[2])
+            except ValueError:
+                raise ResourceError(f"{name}:{n}: count {parts[2]!r} is not a number") from None
+            lex.add(parts[0], parts[1], count, parts[3])
+        return lex
+
+    def dumps(self) -> str:
+        rows = sorted(self, key=lambda e: (e.spun, -e.count, e.original))
+        body = "".join(f"{e.spun}\t{e.original}\t{e.count:g}\t{e.source}\n" for e in rows)
+        return f"{HEADER}\n{body}"
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write atomically: a crash leaves the old file or the new one, never half."""
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(self.dumps())
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+
+def builtin_lexicon() -> Lexicon:
+    """The curated lexicon shipped with the package (``unspin/data/lexicon.tsv``)."""
+    text = importlib_resources.files("unspin").joinpath("data/lexicon.tsv").read_text(encoding="utf-8")
+    return Lexicon.parse(text, "unspin/data/lexicon.tsv")
+
+
+def _norm(phrase: str) -> str:
+    return " ".join(phrase.lower().replace("\u2019", "'").split())

@@ -1,0 +1,110 @@
+"""Result types of detection and restoration.
+
+A :class:`Report` carries its evidence: each :class:`Finding` says where it is,
+what it suggests, how sure it is and why.  ``Report.restored`` is exactly
+:func:`apply_findings` of the input and the findings, so a user can replay it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Verdict = Literal["spun", "clean", "uncertain"]
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """A candidate original for a finding, with its score (higher is better)."""
+
+    text: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A span that looks like a spinner's substitution.
+
+    ``start``/``end`` are character offsets into the checked text, ``text`` is
+    that slice, ``original`` the best guess at what it replaced.  ``signals``
+    holds the evidence: language-model gain, channel prior, lexicon hits.
+    """
+
+    start: int
+    end: int
+    text: str
+    original: str
+    confidence: float
+    alternatives: tuple[Alternative, ...] = ()
+    signals: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "original": self.original,
+            "confidence": round(self.confidence, 4),
+            "alternatives": [a.to_dict() for a in self.alternatives],
+            "signals": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.signals.items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The answer to "was this text spun, where, and what did it say?"."""
+
+    verdict: Verdict
+    spun_probability: float
+    findings: tuple[Finding, ...]
+    restored: str
+    reason: str = ""
+    features: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object printed by ``unspin check --format json``."""
+        return {
+            "verdict": self.verdict,
+            "spun_probability": round(self.spun_probability, 4),
+            "findings": [f.to_dict() for f in self.findings],
+            "restored": self.restored,
+        }
+
+
+def apply_findings(text: str, findings: Iterable[Finding]) -> str:
+    """Replace each finding's span of ``text`` by its ``original``.
+
+    Findings must not overlap and must match ``text`` (``text[start:end] ==
+    finding.text``); a :class:`ValueError` says which one does not.
+    """
+    out: list[str] = []
+    pos = 0
+    for f in sorted(findings, key=lambda f: f.start):
+        if f.start < pos:
+            raise ValueError(f"finding at {f.start}-{f.end} overlaps the previous one")
+        if text[f.start : f.end] != f.text:
+            raise ValueError(
+                f"finding at {f.start}-{f.end} says {f.text!r} but the text there is {text[f.start:f.end]!r}"
+            )
+        out.append(text[pos : f.start])
+        out.append(f.original)
+        pos = f.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def match_case(original: str, observed: str) -> str:
+    """Give ``original`` the capitalisation pattern of ``observed``."""
+    if observed.isupper() and len(observed) > 1:
+        return original.upper()
+    if observed[:1].isupper():
+        return original[:1].upper() + original[1:]
+    return original
+
+
+def sorted_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    return tuple(sorted(findings, key=lambda f: f.start))

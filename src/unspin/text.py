@@ -1,0 +1,215 @@
+"""Text handling: input checks, tokens with character offsets, sentences.
+
+Offsets always point into the string the caller passed.  Normalisation is
+done per token (``Token.norm``) and never rewrites the text itself, so a
+finding's ``text[start:end]`` is exactly what the user wrote.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from .errors import BinaryInputError, EmptyInputError, EncodingError, InputTooLargeError
+
+TokenKind = Literal["word", "number", "punct"]
+
+# A word: letters/digits with inner apostrophes, hyphens or periods (U.S., e-mail, don't).
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<number>\d+(?:[.,:/]\d+)*%?)
+  | (?P<word>(?:[^\W\d_]\.){2,}|[^\W\d_](?:[^\W_]|['\u2019](?=[^\W\d_])|-(?=[^\W_]))*)
+  | (?P<punct>[^\w\s])
+    """,
+    re.VERBOSE,
+)
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One token: its surface text, where it is, and a normalised form.
+
+    ``text == source[start:end]`` always holds for the ``source`` it came from.
+    """
+
+    text: str
+    start: int
+    end: int
+    kind: TokenKind
+    norm: str
+    index: int
+
+    @property
+    def is_word(self) -> bool:
+        return self.kind == "word"
+
+
+def normalize_token(surface: str) -> str:
+    """Lowercase, NFKC and straight apostrophes: the form resources are keyed by."""
+    return unicodedata.normalize("NFKC", surface).translate(_APOSTROPHES).lower()
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into word, number and punctuation tokens with offsets."""
+    tokens: list[Token] = []
+    for m in _TOKEN_RE.finditer(text):
+        kind = m.lastgroup
+        assert kind in ("word", "number", "punct")
+        surface = m.group()
+        tokens.append(Token(surface, m.start(), m.end(), kind, normalize_token(surface), len(tokens)))  # type: ignore[arg-type]
+    return tokens
+
+
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st jr sr vs etc e.g i.e inc ltd co corp gen gov sen rep no fig al approx dept est jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+
+
+def sentence_spans(text: str, tokens: list[Token] | None = None) -> list[tuple[int, int]]:
+    """Token index ranges ``[a, b)`` of the sentences of ``text``.
+
+    A sentence ends at ``.``, ``!`` or ``?`` (not after a known abbreviation or
+    a single capital), or at a blank line / line break between paragraphs.
+    """
+    toks = tokens if tokens is not None else tokenize(text)
+    spans: list[tuple[int, int]] = []
+    start = 0
+    n = len(toks)
+    for i, tok in enumerate(toks):
+        end_here = False
+        if tok.kind == "punct" and tok.text in ".!?…":
+            prev = toks[i - 1] if i > 0 else None
+            if tok.text == "." and prev is not None and prev.end == tok.start and (
+                prev.norm.rstrip(".") in _ABBREVIATIONS or (len(prev.text) == 1 and prev.text.isupper())
+            ):
+                end_here = False
+            else:
+                end_here = True
+        if not end_here and i + 1 < n:
+            gap = text[tok.end : toks[i + 1].start]
+            if "\n" in gap:
+                end_here = True
+        if end_here:
+            j = i + 1
+            while j < n and toks[j].kind == "punct" and toks[j].text in "\"'”’)]»" and toks[j].start == toks[j - 1].end:
+                j += 1
+            if j > start:
+                spans.append((start, j))
+            start = max(start, j)
+    if start < n:
+        spans.append((start, n))
+    return spans
+
+
+def sentences(text: str) -> Iterator[list[Token]]:
+    """Yield the tokens of each sentence of ``text``."""
+    toks = tokenize(text)
+    for a, b in sentence_spans(text, toks):
+        yield toks[a:b]
+
+
+# --- input checks ---------------------------------------------------------------
+
+_CONTROL_OK = {"\n", "\r", "\t", "\f", "\v"}
+
+
+def check_text(text: str, max_bytes: int) -> str:
+    """Validate an already-decoded text and return it unchanged.
+
+    Raises :class:`EmptyInputError`, :class:`BinaryInputError` or
+    :class:`InputTooLargeError` with a message saying what is wrong.
+    """
+    if not isinstance(text, str):
+        raise TypeError(
+            f"expected str, got {type(text).__name__}; decode bytes first with unspin.text.decode_input()"
+        )
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise InputTooLargeError(
+            f"input is {size:,} bytes, over the limit of {max_bytes:,}; split it or raise max_input_bytes"
+        )
+    if not text.strip():
+        raise EmptyInputError("input is empty: there is no text to check")
+    if "\x00" in text:
+        raise BinaryInputError("input contains NUL bytes: it looks like a binary file, not text")
+    sample = text[:20000]
+    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in _CONTROL_OK)
+    if controls > max(3, len(sample) // 100):
+        raise BinaryInputError(
+            f"input has {controls} control characters in its first {len(sample):,}: it looks binary, not text"
+        )
+    return text
+
+
+_MAGIC = {
+    b"%PDF": "a PDF file",
+    b"PK\x03\x04": "a ZIP archive (or a .docx/.xlsx file)",
+    b"\x1f\x8b": "gzip-compressed data",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x7fELF": "an executable",
+    b"SQLite format 3": "an SQLite database",
+}
+
+
+def decode_input(data: bytes, max_bytes: int, encoding: str | None = None) -> str:
+    """Decode raw input bytes into text, refusing what is not text.
+
+    UTF-8 (with or without BOM) is the default; UTF-16 is recognised by its
+    BOM.  Pass ``encoding`` to read another encoding explicitly.
+    """
+    if len(data) > max_bytes:
+        raise InputTooLargeError(
+            f"input is {len(data):,} bytes, over the limit of {max_bytes:,}; split it or raise max_input_bytes"
+        )
+    if not data.strip():
+        raise EmptyInputError("input is empty: there is no text to check")
+    for magic, what in _MAGIC.items():
+        if data.startswith(magic):
+            raise BinaryInputError(f"input is {what}, not text; extract its text first")
+    if encoding is None:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            encoding = "utf-16"
+        elif b"\x00" in data[:4096]:
+            raise BinaryInputError("input contains NUL bytes: it looks like a binary file, not text")
+        else:
+            encoding = "utf-8-sig"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise EncodingError(
+            f"input is not valid {exc.encoding.upper()} (byte {exc.start} is 0x{data[exc.start]:02x}); "
+            "pass the right encoding (--encoding latin-1, for example)"
+        ) from None
+    except LookupError:
+        raise EncodingError(f"unknown encoding {encoding!r}") from None
+    return check_text(text, max_bytes)
+
+
+# Function words: the skeleton a synonym spinner leaves alone.  Written for
+# unspin; used by fingerprints (trace), the spin generator and detection.
+STOPWORDS = frozenset(
+    """
+    a about above after again against all also although am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each either
+    else ever few for from further had has have having he her here hers herself him himself his
+    how however i if in into is it its itself just may me might more most must my myself neither
+    no nor not now of off on once only or other our ours ourselves out over own same shall she
+    should since so some such than that the their theirs them themselves then there these they
+    this those though through to too under until up upon us very was we were what when where
+    whether which while who whom whose why will with within without would yet you your yours
+    yourself yourselves one two three four five six seven eight nine ten first last many much
+    still even ago per via
+    """.split()
+)
+
+
+def is_content_word(tok: Token) -> bool:
+    """A word a synonym spinner might replace: alphabetic, not a function word."""
+    return tok.kind == "word" and tok.norm not in STOPWORDS and tok.norm.replace("-", "").isalpha()
