@@ -34,6 +34,11 @@ class Config:
         lexicon_path: an extra learned lexicon file (see :mod:`unspin.lexicon`)
             merged over the built-in one. Default none.
         use_builtin_lexicon: merge the lexicon shipped with the package. Default on.
+        max_request_bytes: the web server (``unspin serve``) answers 413 to
+            request bodies larger than this. Default 2 MB.
+        request_timeout_s: the web server answers 503 when a request's work
+            (waiting for a worker plus checking) takes longer than this many
+            seconds. Default 30.
     """
 
     max_input_bytes: int = 5_000_000
@@ -45,6 +50,8 @@ class Config:
     max_alternatives: int = 5
     lexicon_path: str | None = None
     use_builtin_lexicon: bool = True
+    max_request_bytes: int = 2_000_000
+    request_timeout_s: float = 30.0
 
     def __post_init__(self) -> None:
         if self.max_input_bytes <= 0:
@@ -58,6 +65,10 @@ class Config:
             raise ValueError("finding_threshold must be between 0 and 1")
         if self.max_alternatives < 1:
             raise ValueError("max_alternatives must be at least 1")
+        if self.max_request_bytes <= 0:
+            raise ValueError("max_request_bytes must be positive")
+        if not self.request_timeout_s > 0:
+            raise ValueError("request_timeout_s must be positive")
 
     def replace(self, **changes: Any) -> Config:
         """Return a copy with some fields changed (validated again)."""

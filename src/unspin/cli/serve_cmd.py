@@ -1,0 +1,103 @@
+"""``unspin serve``: the web page and HTTP API (needs the ``web`` extra)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+
+from ..config import Config
+from . import EPILOG, CommandError
+
+TOKEN_ENV = "UNSPIN_TOKEN"
+WEB_PACKAGES = ("fastapi", "uvicorn", "multipart")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="serve the web page and HTTP API",
+        description=(
+            "Serve the web page (/) and the HTTP API (/api/..., described at /docs) on this machine. "
+            "Adding documents through POST /api/index is enabled only with a token, read from "
+            f"--token-file or the {TOKEN_ENV} environment variable."
+        ),
+        epilog=EPILOG,
+    )
+    p.add_argument("--db", metavar="INDEX", help="corpus index to trace against (enables /api/trace)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    p.add_argument("--token-file", metavar="FILE",
+                   help=f"file holding the token that enables POST /api/index (or set {TOKEN_ENV})")
+    p.add_argument("--max-request-bytes", type=int, metavar="N",
+                   help=f"answer 413 to request bodies over N bytes (default {Config.max_request_bytes})")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help=f"per-request time limit (default {Config.request_timeout_s:g})")
+    p.add_argument("--workers", type=int, default=2, metavar="N",
+                   help="detection jobs run at once; others queue (default: 2)")
+    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                   help="allow pages from ORIGIN (e.g. https://example.org) to call the API; repeatable; none by default")
+    p.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
+    p.set_defaults(func=run)
+
+
+def _token(args: argparse.Namespace) -> str | None:
+    if args.token_file:
+        try:
+            with open(args.token_file, encoding="utf-8") as fh:
+                token = fh.read().strip()
+        except OSError as exc:
+            raise CommandError(f"{args.token_file}: cannot read the token file ({exc.strerror})") from None
+        if not token:
+            raise CommandError(f"{args.token_file}: the token file is empty")
+        return token
+    return os.environ.get(TOKEN_ENV, "").strip() or None
+
+
+def run(args: argparse.Namespace) -> int:
+    missing = [m for m in WEB_PACKAGES if importlib.util.find_spec(m) is None]
+    if missing:
+        raise CommandError("unspin serve needs the web extra; run: pip install 'unspin[web]'")
+    if not 0 < args.port < 65536:
+        raise CommandError(f"--port must be between 1 and 65535, got {args.port}")
+    if args.workers < 1:
+        raise CommandError("--workers must be at least 1")
+    if args.db and not os.path.exists(args.db):
+        raise CommandError(f"{args.db}: no such index; build one with unspin index")
+    changes: dict[str, object] = {}
+    if args.lexicon:
+        changes["lexicon_path"] = args.lexicon
+    if args.max_request_bytes is not None:
+        changes["max_request_bytes"] = args.max_request_bytes
+    if args.timeout is not None:
+        changes["request_timeout_s"] = args.timeout
+    try:
+        config = Config(**changes)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    token = _token(args)
+    if token is not None and len(token) < 8:
+        raise CommandError("the token must be at least 8 characters long")
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"unspin: note: listening on {args.host}, reachable from other machines", file=sys.stderr)
+
+    import uvicorn
+
+    from ..web.app import create_app
+
+    try:
+        app = create_app(config, db=args.db, token=token, cors_origins=args.cors_origin, workers=args.workers)
+    except ModuleNotFoundError as exc:
+        raise CommandError(f"--db needs the trace part of unspin, which is missing here ({exc})") from None
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"unspin: loading resources, then serving on http://{_url_host(args.host)}:{args.port}/ "
+          "(Ctrl+C stops)", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info" if args.verbose else "warning",
+                server_header=False, timeout_graceful_shutdown=5)
+    return 0
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

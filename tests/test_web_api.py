@@ -1,0 +1,468 @@
+"""The HTTP API, through FastAPI's test client (and one real ``unspin serve``)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the web extra is not installed: pip install 'unspin[web]'")
+pytest.importorskip("httpx", reason="FastAPI's test client needs httpx")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+import unspin  # noqa: E402
+from unspin import Config, demo  # noqa: E402
+from unspin.cli import main as cli_main  # noqa: E402
+from unspin.web import create_app  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+TOKEN = "s3cret-token-for-tests"
+HAVE_INDEX = (Path(unspin.__file__).parent / "index.py").exists()
+needs_index = pytest.mark.skipif(not HAVE_INDEX, reason="unspin.index (the trace part) is not in this tree yet")
+
+
+def client_for(config: Config | None = None, **kwargs: object) -> TestClient:
+    app = create_app(config or Config(), warm_up=False, **kwargs)  # type: ignore[arg-type]
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return client_for()
+
+
+def assert_error(response, status: int, code: str | None = None) -> dict:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error", "message"}
+    assert body["message"] and "\n" not in body["message"]
+    assert "Traceback" not in response.text
+    if code is not None:
+        assert body["error"] == code, body
+    return body  # type: ignore[no-any-return]
+
+
+# --- health, page, docs ----------------------------------------------------------------
+
+
+def test_health(client: TestClient) -> None:
+    r = client.get("/api/health")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok"
+    assert body["version"] == unspin.__version__
+    assert body["index"] is False and body["indexing"] is False
+    assert body["max_request_bytes"] == Config().max_request_bytes
+
+
+def test_openapi_describes_every_endpoint(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    for path, method in [
+        ("/api/check", "post"), ("/api/restore", "post"), ("/api/trace", "post"), ("/api/index", "post"),
+        ("/api/health", "get"), ("/api/extract", "post"), ("/api/documents/{doc_id}", "get"),
+    ]:
+        assert method in paths[path], path
+    check_schema = paths["/api/check"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert check_schema["$ref"].endswith("/CheckOut")
+
+
+def test_docs_are_served_locally(client: TestClient) -> None:
+    r = client.get("/docs")
+    assert r.status_code == 200
+    html = r.text
+    assert "cdn" not in html.lower()
+    assert "/docs-assets/swagger-ui-bundle.js" in html
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/docs-assets/swagger-ui.css").status_code == 200
+
+
+def test_page_and_static_files_have_no_external_references(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+    for asset in ("/static/app.js", "/static/style.css", "/static/favicon.svg"):
+        a = client.get(asset)
+        assert a.status_code == 200, asset
+        text = a.text.replace("http://www.w3.org/2000/svg", "")
+        assert "http://" not in text and "https://" not in text, asset
+    assert "//" not in r.text.replace("http://www.w3.org", "").split("<body>")[0].replace("/static/", "")
+
+
+def test_unknown_path_and_method_are_json(client: TestClient) -> None:
+    assert_error(client.get("/nope"), 404, "not_found")
+    assert_error(client.get("/api/check"), 405, "method_not_allowed")
+
+
+# --- check and restore -------------------------------------------------------------------
+
+
+def test_check_returns_the_cli_json(client: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = client.post("/api/check", json={"text": demo.SPUN})
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) == {"verdict", "spun_probability", "findings", "restored"}
+    assert body["verdict"] in ("spun", "clean", "uncertain")
+    assert 0.0 <= body["spun_probability"] <= 1.0
+    assert body["findings"], "the demo's spun copy should give findings"
+    for f in body["findings"]:
+        assert demo.SPUN[f["start"] : f["end"]] == f["text"]
+        assert {"original", "confidence", "alternatives", "signals"} <= set(f)
+    # byte for byte what `unspin check --format json` prints
+    path = tmp_path / "spun.txt"
+    path.write_text(demo.SPUN, encoding="utf-8")
+    capsys.readouterr()
+    assert cli_main(["check", "--format", "json", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out) == body
+
+
+def test_restore(client: TestClient) -> None:
+    r = client.post("/api/restore", json={"text": demo.SPUN})
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) == {"restored"}
+    check = client.post("/api/check", json={"text": demo.SPUN}).json()
+    assert body["restored"] == check["restored"] == unspin.apply_findings(
+        demo.SPUN, [unspin.Finding(f["start"], f["end"], f["text"], f["original"], f["confidence"]) for f in check["findings"]]
+    )
+    assert body["restored"] != demo.SPUN
+
+
+def test_short_text_is_uncertain_not_an_error(client: TestClient) -> None:
+    r = client.post("/api/check", json={"text": "Hello there."})
+    assert r.status_code == 200
+    assert r.json()["verdict"] == "uncertain"
+    assert r.json()["findings"] == []
+
+
+@pytest.mark.parametrize("endpoint", ["/api/check", "/api/restore"])
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (b"", 400, "invalid_request"),
+        (b"{\"text\": \"unterminated", 400, "malformed_json"),
+        (b"{text: 1}", 400, "malformed_json"),
+        (b"[1, 2]", 400, "invalid_request"),
+        (b"\"just a string\"", 400, "invalid_request"),
+        (b"{\"text\": 5}", 400, "invalid_request"),
+        (b"{}", 400, "invalid_request"),
+        (b"{\"text\": \"\"}", 400, "empty_input"),
+        (b"{\"text\": \" \\n\\t \"}", 400, "empty_input"),
+        (b"{\"text\": \"a\\u0000b c d\"}", 400, "binary_input"),
+        (b"{\"path\": \"/etc/passwd\"}", 400, "invalid_request"),
+        (b"{\"text\": \"x\", \"file\": \"/etc/passwd\"}", 400, "invalid_request"),
+        (b"\xff\xfe\x00\x89PNG\r\n\x1a\n\x00\x00binary", 400, None),
+    ],
+)
+def test_bad_bodies(client: TestClient, endpoint: str, body: bytes, status: int, code: str | None) -> None:
+    r = client.post(endpoint, content=body, headers={"Content-Type": "application/json"})
+    assert_error(r, status, code)
+
+
+def test_messages_say_what_is_wrong(client: TestClient) -> None:
+    post = lambda raw: client.post("/api/check", content=raw, headers={"Content-Type": "application/json"})  # noqa: E731
+    assert "not valid JSON" in post(b"{oops").json()["message"]
+    assert "'text' is required" in post(b"{}").json()["message"]
+    assert "'text' must be a string" in post(b'{"text": 1}').json()["message"]
+    assert "unknown field 'path'" in post(b'{"text": "a", "path": "/etc"}').json()["message"]
+    assert "empty" in post(b'{"text": ""}').json()["message"]
+
+
+def test_binary_body_with_another_content_type_is_415(client: TestClient) -> None:
+    body = assert_error(
+        client.post("/api/check", content=b"\x89PNG\r\n\x1a\n\x00\x00\x00", headers={"Content-Type": "application/octet-stream"}),
+        415, "unsupported_media_type",
+    )
+    assert "application/json" in body["message"]
+    assert_error(client.post("/api/check", content=b'{"text": "hi"}', headers={"Content-Type": "text/plain"}), 415)
+
+
+def test_oversized_body_is_413() -> None:
+    c = client_for(Config(max_request_bytes=10_000))
+    body = assert_error(c.post("/api/check", json={"text": "word " * 4_000}), 413, "too_large")
+    assert "10,000" in body["message"]
+    # without a Content-Length (chunked), the limit still holds
+    chunks = iter([b'{"text": "', b"word " * 4_000, b'"}'])
+    assert_error(c.post("/api/check", content=chunks, headers={"Content-Type": "application/json"}), 413, "too_large")
+    # a body under the limit passes
+    assert c.post("/api/check", json={"text": "word " * 100}).status_code == 200
+
+
+def test_text_over_max_input_bytes_is_413() -> None:
+    c = client_for(Config(max_input_bytes=1_000))
+    body = assert_error(c.post("/api/check", json={"text": "word " * 400}), 413, "too_large")
+    assert "1,000" in body["message"]
+
+
+def test_time_limit_gives_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    c = client_for(Config(request_timeout_s=0.2))
+    state = c.app.state.unspin  # type: ignore[attr-defined]
+
+    def slow_check(text: str) -> unspin.Report:
+        time.sleep(1.0)
+        raise AssertionError("the time limit should have answered first")
+
+    monkeypatch.setattr(state.engine, "check", slow_check)
+    t0 = time.monotonic()
+    r = c.post("/api/check", json={"text": demo.SPUN})
+    assert time.monotonic() - t0 < 0.9
+    body = assert_error(r, 503, "timeout")
+    assert "0.2 s" in body["message"]
+    assert r.headers["retry-after"]
+
+
+def test_crash_is_json_without_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    c = client_for()
+
+    def broken(text: str) -> unspin.Report:
+        raise RuntimeError("secret internal detail /srv/app/file.py")
+
+    monkeypatch.setattr(c.app.state.unspin.engine, "check", broken)  # type: ignore[attr-defined]
+    body = assert_error(c.post("/api/check", json={"text": demo.SPUN}), 500, "internal")
+    assert "secret" not in body["message"] and "/srv" not in body["message"]
+
+
+# --- upload ---------------------------------------------------------------------------------
+
+
+def test_extract_text_and_html(client: TestClient) -> None:
+    r = client.post("/api/extract", files={"file": ("a.txt", demo.SPUN.encode(), "text/plain")})
+    assert r.status_code == 200
+    assert r.json() == {"text": demo.SPUN, "filename": "a.txt", "format": "text"}
+    page = (
+        "<!doctype html><html><head><title>T</title><style>p {color: red}</style></head><body>"
+        "<h1>Bridge &amp; council</h1><p>The mayor <b>stated</b> the work\nwould commence.</p>"
+        "<script>alert(1)</script><ul><li>one</li><li>two</li></ul></body></html>"
+    )
+    r = client.post("/api/extract", files={"file": ("../../etc/page.html", page.encode(), "text/html")})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["format"] == "html"
+    assert body["filename"] == "page.html"  # a name, never a path
+    assert body["text"] == "Bridge & council\n\nThe mayor stated the work would commence.\n\none\n\ntwo"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "status", "code"),
+    [
+        ("doc.pdf", b"%PDF-1.7 \x00\x01\x02", 400, "binary_input"),
+        ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00", 400, "binary_input"),
+        ("zeros.txt", b"\x00" * 100, 400, "binary_input"),
+        ("latin.txt", "caf\u00e9 au lait".encode("latin-1"), 400, "bad_encoding"),
+        ("empty.txt", b"", 400, "empty_input"),
+        ("blank.html", b"<html><body><script>x()</script></body></html>", 400, "empty_input"),
+    ],
+)
+def test_extract_refuses_what_is_not_text(client: TestClient, name: str, data: bytes, status: int, code: str) -> None:
+    assert_error(client.post("/api/extract", files={"file": (name, data, "application/octet-stream")}), status, code)
+
+
+def test_extract_needs_a_multipart_file(client: TestClient) -> None:
+    assert_error(client.post("/api/extract", json={"text": "x"}), 415, "unsupported_media_type")
+    c = client_for(Config(max_request_bytes=5_000))
+    assert_error(c.post("/api/extract", files={"file": ("big.txt", b"word " * 2_000, "text/plain")}), 413, "too_large")
+
+
+def test_example(client: TestClient) -> None:
+    assert client.get("/api/example").json() == {"text": demo.SPUN}
+
+
+# --- trace and index without an index; the token rule ------------------------------------------
+
+
+def test_trace_without_index_is_409(client: TestClient) -> None:
+    body = assert_error(client.post("/api/trace", json={"text": demo.SPUN}), 409, "no_index")
+    assert "--db" in body["message"]
+    assert_error(client.get("/api/documents/some-id"), 409, "no_index")
+
+
+def test_index_is_disabled_without_a_token(client: TestClient) -> None:
+    docs = {"documents": [{"id": "a", "text": demo.ARTICLE}]}
+    body = assert_error(client.post("/api/index", json=docs), 403, "indexing_disabled")
+    assert "token" in body["message"]
+    # a guessed token changes nothing
+    assert_error(client.post("/api/index", json=docs, headers={"Authorization": "Bearer anything"}), 403)
+
+
+def test_index_token_rule() -> None:
+    c = client_for(token=TOKEN)
+    docs = {"documents": [{"id": "a", "text": demo.ARTICLE}]}
+    r = c.post("/api/index", json=docs)
+    assert_error(r, 401, "unauthorized")
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    for header in ("Bearer wrong-token-here", f"Basic {TOKEN}", TOKEN, "Bearer ", f"Bearer {TOKEN}x"):
+        assert_error(c.post("/api/index", json=docs, headers={"Authorization": header}), 401, "unauthorized")
+    # the right token passes the check; without an index there is nothing to add to
+    assert_error(c.post("/api/index", json=docs, headers={"Authorization": f"Bearer {TOKEN}"}), 409, "no_index")
+    assert c.get("/api/health").json()["indexing"] is False
+
+
+def test_short_tokens_are_refused() -> None:
+    with pytest.raises(ValueError, match="at least 8"):
+        create_app(token="short", warm_up=False)
+
+
+# --- CORS -----------------------------------------------------------------------------------------
+
+
+def test_cors_closed_by_default(client: TestClient) -> None:
+    origin = {"Origin": "https://elsewhere.example"}
+    r = client.post("/api/check", json={"text": "Hello there."}, headers=origin)
+    assert "access-control-allow-origin" not in r.headers
+    pre = client.options("/api/check", headers={**origin, "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in pre.headers
+
+
+def test_cors_opens_for_named_origins() -> None:
+    c = client_for(cors_origins=["https://friend.example"])
+    r = c.post("/api/check", json={"text": "Hello there."}, headers={"Origin": "https://friend.example"})
+    assert r.headers["access-control-allow-origin"] == "https://friend.example"
+    r = c.post("/api/check", json={"text": "Hello there."}, headers={"Origin": "https://other.example"})
+    assert "access-control-allow-origin" not in r.headers
+
+
+# --- trace with an index ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    if not HAVE_INDEX:
+        pytest.skip("unspin.index (the trace part) is not in this tree yet")
+    db = tmp_path_factory.mktemp("index") / "corpus.sqlite"
+    index = unspin.Index(str(db))  # type: ignore[attr-defined]
+    index.add(demo.ARTICLE_ID, demo.ARTICLE)
+    index.add("school-choir", demo.UNRELATED)
+    with contextlib.suppress(AttributeError):
+        index.close()
+    yield client_for(db=str(db), token=TOKEN)
+
+
+@needs_index
+def test_trace_finds_the_source(indexed: TestClient) -> None:
+    r = indexed.post("/api/trace", json={"text": demo.SPUN})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) == {"matches"}
+    assert body["matches"][0]["id"] == demo.ARTICLE_ID
+    m = body["matches"][0]
+    assert m["passages"] and m["substitutions"]
+    source = indexed.get(f"/api/documents/{demo.ARTICLE_ID}").json()
+    assert source == {"id": demo.ARTICLE_ID, "text": demo.ARTICLE}
+    for s in m["substitutions"]:
+        assert demo.SPUN[s["query"][0] : s["query"][1]].lower() == s["spun"].lower()
+        assert demo.ARTICLE[s["source"][0] : s["source"][1]].lower() == s["original"].lower()
+    assert_error(indexed.get("/api/documents/no-such-doc"), 404, "not_found")
+
+
+@needs_index
+def test_trace_returns_the_cli_json(indexed: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = indexed.app.state.unspin.corpus.path  # type: ignore[attr-defined]
+    path = tmp_path / "spun.txt"
+    path.write_text(demo.SPUN, encoding="utf-8")
+    capsys.readouterr()
+    assert cli_main(["trace", "--db", db, "--format", "json", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out) == indexed.post("/api/trace", json={"text": demo.SPUN}).json()
+
+
+@needs_index
+def test_index_adds_documents_with_the_token(indexed: TestClient) -> None:
+    other = "A quiet village library will open a new reading room for children next month, the head librarian announced on Monday."
+    docs = {"documents": [{"id": "library-news", "text": other}]}
+    assert_error(indexed.post("/api/index", json=docs), 401)
+    r = indexed.post("/api/index", json=docs, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 200, r.text
+    assert r.json()["added"] == 1
+    assert indexed.get("/api/documents/library-news").json()["text"] == other
+    assert indexed.get("/api/health").json()["indexing"] is True
+
+
+# --- the command ------------------------------------------------------------------------------------
+
+
+def test_import_unspin_does_not_import_fastapi() -> None:
+    code = "import sys, unspin, unspin.cli; unspin.cli.build_parser(); print('fastapi' in sys.modules, 'uvicorn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_serve_without_the_web_extra(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "fastapi" else real(name, *a))
+    with pytest.raises(SystemExit) as exc:
+        cli_main(["serve"])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "pip install 'unspin[web]'" in err
+
+
+def test_serve_refuses_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for argv, needle in [
+        (["serve", "--db", str(tmp_path / "missing.sqlite")], "no such index"),
+        (["serve", "--port", "0"], "--port"),
+        (["serve", "--token-file", str(tmp_path / "nope")], "cannot read"),
+        (["serve", "--max-request-bytes", "0"], "max_request_bytes"),
+    ]:
+        with pytest.raises(SystemExit) as exc:
+            cli_main(argv)
+        assert exc.value.code == 1
+        assert needle in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_unspin_serve_runs(tmp_path: Path) -> None:
+    import httpx
+
+    port = _free_port()
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from unspin.cli import main; sys.exit(main())", "serve", "--port", str(port), "--token-file", str(token_file),
+         "--max-request-bytes", "50000"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"{base}/api/health", timeout=2).json()
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(proc.stdout.read().decode() if proc.stdout else "server died") from None
+                time.sleep(0.3)
+        assert health["ready"] is True  # resources were loaded before serving
+        assert health["max_request_bytes"] == 50_000
+        r = httpx.post(f"{base}/api/check", json={"text": demo.SPUN}, timeout=30)
+        assert r.status_code == 200 and r.json()["findings"]
+        assert httpx.post(f"{base}/api/check", json={"text": "x " * 30_000}, timeout=30).status_code == 413
+        assert "server" not in {k.lower() for k in r.headers}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
