@@ -1,0 +1,491 @@
+"""Benchmark of detection and restoration (issue 3), unspin beside baselines.
+
+    python bench/detect.py --quick            # small subsets, under 2 minutes
+    python bench/detect.py                    # the full run (10-15 minutes on 2 cores)
+    python bench/detect.py --json out.json    # also write every number measured
+    python bench/detect.py --gate             # the CI gate metrics on the gate subset
+    python bench/detect.py --write-floors     # rewrite tests/gates/detect_floors.json from them
+
+Data come from ../shared/data (or $UNSPIN_DATA); see bench/evalkit.py for the
+split rule, the ground truth and the metric definitions.  Baselines:
+identity (restores nothing), tortured-lookup (the dev split of
+tortured_phrases_dev.tsv as an exact-match lexicon) and glove-lr (averaged
+GloVe 6B 50d vectors + logistic regression trained on BBC-train against
+synthetic spins of it; document level only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import resource
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import evalkit as ek  # noqa: E402
+
+FLOORS = ek.REPO / "tests" / "gates" / "detect_floors.json"
+
+FULL = {"bbc_test": 200, "word30": 200, "synth": 60, "train": 400, "tortured": 10_000, "speed_docs": 20}
+QUICK = {"bbc_test": 24, "word30": 24, "synth": 8, "train": 80, "tortured": 60, "speed_docs": 3}
+
+
+# --- formatting ---------------------------------------------------------------------
+
+
+def fmt(v: Any, pct: bool = False, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    if isinstance(v, int):
+        return str(v)
+    if pct:
+        return f"{100 * v:.1f}%"
+    return f"{v:.{digits}f}"
+
+
+def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]], note: str = "") -> None:
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+    print(f"\n## {title}")
+    line = "  ".join(str(h).ljust(w) if i == 0 else str(h).rjust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True)))
+    print(line)
+    print("-" * len(line))
+    for r in rows:
+        print("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+    if note:
+        print(note)
+
+
+def progress(label: str) -> Any:
+    start = time.time()
+
+    def cb(i: int, n: int) -> None:
+        if i == n or i % 25 == 0:
+            print(f"\r  {label}: {i}/{n} ({time.time() - start:.0f}s)", end="" if i < n else "\n", file=sys.stderr, flush=True)
+
+    return cb
+
+
+# --- speed probe (runs in a fresh process so its memory is the engine's alone) ------------
+
+
+def speed_probe(n: int) -> dict[str, float]:
+    texts = ek.five_kb_articles(ek.bbc_split().test, n + 1)
+    import unspin
+
+    t0 = time.perf_counter()
+    unspin.check(texts[0])  # loads resources; not timed
+    load_s = time.perf_counter() - t0
+    rss_after_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    wall, cpu = time.perf_counter(), time.process_time()
+    for t in texts[1:]:
+        unspin.check(t)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    m = len(texts) - 1
+    return {
+        "docs": m,
+        "mean_chars": sum(len(t) for t in texts[1:]) / m,
+        "docs_per_cpu_second": m / cpu,
+        "docs_per_wall_second": m / wall,
+        "ms_per_doc_cpu": 1000 * cpu / m,
+        "first_call_s": load_s,
+        "peak_rss_mb_after_load": rss_after_load,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def run_speed_probe(n: int) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--speed-probe", str(n)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    if p.returncode != 0:
+        return {"error": p.stderr.strip()[-500:]}  # type: ignore[dict-item]
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def baseline_speed(system: ek.System, texts: Sequence[str]) -> float:
+    cpu = time.process_time()
+    for t in texts:
+        system.run(t)
+    return len(texts) / max(1e-9, time.process_time() - cpu)
+
+
+# --- the benchmark ------------------------------------------------------------------------
+
+
+def build_sets(sizes: dict[str, int], quick: bool) -> tuple[dict[str, list[ek.Doc]], dict[str, Any]]:
+    split = ek.bbc_split()
+    bbc = list(split.test[: sizes["bbc_test"]])
+    sets: dict[str, list[ek.Doc]] = {"clean:bbc_test": bbc}
+    sets["clean:clean_only"] = ek.clean_only()
+    pairs = ek.real_pairs()
+    sets["clean:real_originals"] = [o for _, o in pairs]
+    combos = [(st, r) for st in ek.SYNTH_STYLES for r in ek.SYNTH_RATES]
+    if quick:
+        combos = [(st, r) for st, r in combos if st == "word" or r == 0.3]
+    for st, r in combos:
+        n = sizes["word30"] if (st, r) == ("word", 0.3) else sizes["synth"]
+        sets[f"synth:{st}@{r}"] = ek.synthetic(bbc[:n], r, st, seed=0)
+    for fam in ("word", "fluent"):
+        sets[f"real_pairs:{fam}"] = [s for s, _ in pairs if s.style == fam]
+    for fam in ("word", "tortured"):
+        sets[f"spun_only:{fam}"] = [d for d in ek.spun_only() if d.style == fam]
+    info = {
+        "bbc_total": len(split.train) + len(split.test) + len(split.dropped),
+        "bbc_train": len(split.train),
+        "bbc_test": len(split.test),
+        "bbc_dropped_duplicates": len(split.dropped),
+        "bbc_duplicate_groups": split.groups,
+    }
+    return sets, info
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small subsets (under 2 minutes)")
+    ap.add_argument("--json", metavar="PATH", help="write the measured numbers as JSON")
+    ap.add_argument("--jobs", type=int, default=1, help="worker processes for unspin (default 1)")
+    ap.add_argument("--no-glove", action="store_true", help="skip the GloVe baseline")
+    ap.add_argument("--bbc-test", type=int, help="BBC test articles (default 200; quick 40)")
+    ap.add_argument("--synth", type=int, help="articles per synthetic style/rate other than word@0.3 (default 60; quick 20)")
+    ap.add_argument("--gate", action="store_true", help="print the CI gate metrics and exit")
+    ap.add_argument("--write-floors", action="store_true", help="measure the gate metrics and rewrite the floors file")
+    ap.add_argument("--speed-probe", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.speed_probe:
+        print(json.dumps(speed_probe(args.speed_probe)))
+        return 0
+    if not ek.have_data():
+        print(f"shared data not found at {ek.data_dir()} (set {ek.DATA_ENV})", file=sys.stderr)
+        return 2
+    command = "python " + " ".join(shlex.quote(a) for a in (sys.argv if argv is None else ["bench/detect.py", *argv]))
+    if args.gate or args.write_floors:
+        return gate(args.write_floors, command)
+
+    sizes = dict(QUICK if args.quick else FULL)
+    if args.bbc_test:
+        sizes["bbc_test"] = args.bbc_test
+        sizes["word30"] = args.bbc_test
+    if args.synth:
+        sizes["synth"] = args.synth
+    started = time.time()
+    import unspin
+
+    print(f"# unspin detection/restoration benchmark ({'quick' if args.quick else 'full'})")
+    print(f"command:   {command}")
+    print(f"started:   {dt.datetime.now().astimezone().isoformat(timespec='seconds')}")
+    print(f"unspin:    {unspin.__version__}  commit {git_commit()}")
+    print(f"data:      {ek.data_dir()}")
+    print(f"machine:   {os.cpu_count()} cpus, jobs={args.jobs}")
+
+    sets, info = build_sets(sizes, args.quick)
+    dev, held = ek.tortured_split()
+    systems: list[ek.System] = [ek.Unspin(), ek.Identity(), ek.TorturedLookup(dev)]
+    if not args.no_glove:
+        try:
+            t = time.time()
+            glove = ek.GloveLR()
+            train = list(ek.bbc_split().train[: sizes["train"]])
+            glove.fit(train + ek.mixed_spins(train, seed=1))
+            info["glove_train_docs"] = 2 * len(train)
+            info["glove_train_s"] = round(time.time() - t, 1)
+            systems.append(glove)
+        except ImportError as exc:
+            print(f"note: glove-lr baseline skipped ({exc}); pip install 'unspin[bench]' pyarrow")
+
+    results: dict[str, dict[str, ek.SetScores]] = {s.name: {} for s in systems}
+    errors: list[tuple[str, str]] = []
+    unspin_outcomes: dict[str, list[ek.Outcome]] = {}
+    for sysm in systems:
+        for name, docs in sets.items():
+            if sysm.name == "unspin":
+                outs = ek.run_system(sysm, docs, args.jobs, progress(f"unspin {name}"))
+                errors += [(d.id, o.error) for d, o in zip(docs, outs, strict=True) if o.error]
+                unspin_outcomes[name] = outs
+            else:
+                outs = ek.run_system(sysm, docs)
+            results[sysm.name][name] = ek.score_set(docs, outs)
+
+    out: dict[str, Any] = {"command": command, "started": dt.datetime.now().isoformat(timespec="seconds"),
+                           "unspin_version": unspin.__version__, "commit": git_commit(), "data": info,
+                           "sizes": {k: len(v) for k, v in sets.items()}, "systems": {}}
+    print_data(sets, info, dev, held)
+    doc = print_documents(sets, systems, results, out)
+    print_phrases(sets, systems, results, out)
+    print_per_pair(sets, unspin_outcomes)
+    tort = print_tortured(systems, dev, held, sizes["tortured"], out)
+    spd = print_speed(systems, sizes["speed_docs"], out)
+    print_targets(doc, results, tort, spd, out)
+    if errors:
+        print(f"\n## Engine errors ({len(errors)})")
+        for i, e in errors[:20]:
+            print(f"  {i}: {e}")
+    out["errors"] = errors
+    print(f"\nfinished in {time.time() - started:.0f}s; peak RSS of this process "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=1, default=_json_default), encoding="utf-8")
+        print(f"numbers written to {args.json}")
+    return 0
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, float) and math.isnan(o):
+        return None
+    return str(o)
+
+
+def git_commit() -> str:
+    try:
+        p = subprocess.run(["git", "-C", str(ek.REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+        dirty = subprocess.run(["git", "-C", str(ek.REPO), "status", "--porcelain", "src"], capture_output=True, text=True)
+        return p.stdout.strip() + (" (+uncommitted changes in src)" if dirty.stdout.strip() else "")
+    except OSError:
+        return "?"
+
+
+def print_data(sets: dict[str, list[ek.Doc]], info: dict[str, Any], dev: list[Any], held: list[Any]) -> None:
+    rows = [[name, str(len(docs)), fmt(sum(len(d.text) for d in docs) / max(1, len(docs)), digits=0),
+             str(sum(1 for d in docs for e in (d.edits or ()) if e.kind in ("substitute", "insert"))) if docs and docs[0].edits is not None else "-"]
+            for name, docs in sets.items()]
+    table("Data", ["set", "docs", "mean chars", "gold edits"], rows,
+          f"BBC: {info['bbc_total']} articles, {info['bbc_duplicate_groups']} duplicate groups, "
+          f"{info['bbc_dropped_duplicates']} duplicates dropped, train {info['bbc_train']} / test {info['bbc_test']}. "
+          f"Tortured phrases: dev {len(dev)} / held-out {len(held)}.")
+
+
+def print_documents(sets: dict[str, list[ek.Doc]], systems: list[ek.System],
+                    results: dict[str, dict[str, ek.SetScores]], out: dict[str, Any]) -> dict[str, Any]:
+    wild_neg = {s.name: results[s.name]["clean:clean_only"].probs + results[s.name]["clean:real_originals"].probs for s in systems}
+    thr = {s.name: ek.threshold_for_fpr(results[s.name]["clean:bbc_test"].probs, 0.01) for s in systems}
+    header = ["set", "n"]
+    for s in systems:
+        header += [f"{s.name} verdict", "@1%FPR", "AUC"]
+    rows = []
+    doc: dict[str, Any] = {"threshold_1pct_fpr_bbc": thr}
+    for name in sets:
+        row = [name, str(len(sets[name]))]
+        for s in systems:
+            sc = results[s.name][name]
+            at_thr = ek.share(p > thr[s.name] for p in sc.probs)
+            if name.startswith("clean:"):
+                auc = math.nan
+            elif name.startswith("synth:"):
+                auc = ek.roc_auc(sc.probs, results[s.name]["clean:bbc_test"].probs)
+            else:
+                auc = ek.roc_auc(sc.probs, wild_neg[s.name])
+            row += [fmt(sc.flagged, pct=True), fmt(at_thr, pct=True), fmt(auc)]
+            doc.setdefault(s.name, {})[name] = {"flagged": sc.flagged, "flagged_at_1pct_fpr": at_thr, "auc": auc,
+                                                "uncertain": sc.uncertain, "errors": sc.errors}
+        rows.append(row)
+    wild_pos = [n for n in sets if n.startswith(("real_pairs:", "spun_only:"))]
+    row = ["wild spun (all, vs wild clean)", str(sum(len(sets[n]) for n in wild_pos))]
+    for s in systems:
+        probs = [p for n in wild_pos for p in results[s.name][n].probs]
+        auc = ek.roc_auc(probs, wild_neg[s.name])
+        row += [fmt(_flag_share(results[s.name], wild_pos), pct=True),
+                fmt(ek.share(p > thr[s.name] for p in probs), pct=True), fmt(auc)]
+        doc[s.name]["wild_all"] = {"auc": auc}
+    rows.append(row)
+    table("Document level", header, rows,
+          "verdict: share flagged by the system's own verdict (recall on spun sets, false-positive rate on clean:* sets);\n"
+          "@1%FPR: share above the system's threshold that flags at most 1% of clean:bbc_test;\n"
+          "AUC: synth:* against clean:bbc_test (the same articles unspun); real pages against\n"
+          "clean:clean_only + clean:real_originals.  'uncertain' verdicts count as not flagged.")
+    unc = {s.name: sum(results[s.name][n].uncertain for n in sets) for s in systems}
+    if any(unc.values()):
+        print("uncertain verdicts: " + ", ".join(f"{k} {v}" for k, v in unc.items()))
+    out["document"] = doc
+    return doc
+
+
+def _flag_share(res: dict[str, ek.SetScores], names: list[str]) -> float:
+    n = sum(res[x].n for x in names)
+    return sum(res[x].flagged * res[x].n for x in names) / n if n else math.nan
+
+
+def print_phrases(sets: dict[str, list[ek.Doc]], systems: list[ek.System],
+                  results: dict[str, dict[str, ek.SetScores]], out: dict[str, Any]) -> None:
+    restorers = [s for s in systems if s.restores]
+    gold_sets = [n for n in sets if sets[n] and sets[n][0].edits is not None]
+    h1 = ["set"]
+    for s in restorers:
+        h1 += [f"{s.name} P", "R", "F1", "F1 exact"]
+    h2 = ["set", "chrF spun"]
+    for s in restorers:
+        h2 += [f"{s.name} restored", "broken", "chrF"]
+    r1, r2 = [], []
+    ph: dict[str, Any] = {}
+    for name in gold_sets:
+        row1, row2 = [name], [name, fmt(results["unspin"][name].chrf_spun, digits=1)]
+        for s in restorers:
+            sc = results[s.name][name]
+            assert sc.prf and sc.prf_exact and sc.restore
+            row1 += [fmt(sc.prf.precision), fmt(sc.prf.recall), fmt(sc.prf.f1), fmt(sc.prf_exact.f1)]
+            row2 += [fmt(sc.restore.restored_share, pct=True), fmt(sc.restore.broken_share, pct=True), fmt(sc.chrf_restored, digits=1)]
+            ph.setdefault(s.name, {})[name] = {
+                "precision": sc.prf.precision, "recall": sc.prf.recall, "f1": sc.prf.f1,
+                "precision_exact": sc.prf_exact.precision, "recall_exact": sc.prf_exact.recall, "f1_exact": sc.prf_exact.f1,
+                "findings": sc.prf.n_pred, "gold_spans": sc.prf.n_gold,
+                "restored_share": sc.restore.restored_share, "broken_share": sc.restore.broken_share,
+                "substituted_words": sc.restore.substituted, "untouched_words": sc.restore.untouched,
+                "chrf_restored": sc.chrf_restored, "chrf_spun": sc.chrf_spun,
+            }
+        r1.append(row1)
+        r2.append(row2)
+    table("Phrase level (sets with known originals)", h1, r1,
+          "A finding is correct when it overlaps a true edit (substitution or insertion) of the spun text;\n"
+          "'F1 exact' needs the same span.  Identity flags nothing (P undefined, R 0).")
+    table("Restoration", h2, r2,
+          "restored: share of substituted original words that the restored text gives back exactly (case-insensitive,\n"
+          "by token alignment of restored vs original); broken: share of words the spinner left alone that the\n"
+          "restored text changed; chrF (n=1..6, beta=2, corpus level) of restored vs original, beside spun vs original.")
+    out["phrase_and_restoration"] = ph
+
+
+def print_per_pair(sets: dict[str, list[ek.Doc]], outcomes: dict[str, list[ek.Outcome]]) -> None:
+    rows = []
+    for name in ("real_pairs:word", "real_pairs:fluent"):
+        for d, o in zip(sets[name], outcomes[name], strict=True):
+            assert d.edits is not None and d.original is not None
+            prf = ek.phrase_scores(o.findings, d.edits)
+            rc = ek.restoration_counts(d.original, d.text, o.restored, d.edits)
+            rows.append([d.id, d.style, str(prf.n_gold), str(prf.n_pred), fmt(prf.precision), fmt(prf.recall),
+                         f"{rc.restored}/{rc.substituted}", f"{rc.broken}/{rc.untouched}",
+                         fmt(o.probability), "error" if o.error else "spun" if o.flagged else "uncertain" if o.uncertain else "clean"])
+    table("unspin on each real pair", ["pair", "style", "gold", "found", "P", "R", "restored", "broken", "prob", "verdict"], rows)
+
+
+def print_tortured(systems: list[ek.System], dev: list[ek.Tortured], held: list[ek.Tortured], limit: int,
+                   out: dict[str, Any]) -> dict[str, Any]:
+    from unspin.lexicon import builtin_lexicon
+
+    lex = builtin_lexicon()
+    held_keys = {" ".join(r.tortured.lower().split()) for r in held}
+    contaminated = sorted(k for k in held_keys if k in lex)
+    parts = {"dev": dev[:limit], "held-out": held[:limit],
+             "held-out, not in unspin's lexicon": [r for r in held[:limit] if " ".join(r.tortured.lower().split()) not in lex]}
+    header = ["part", "n"]
+    restorers = [s for s in systems if s.restores and s.name != "identity"]
+    for s in restorers:
+        header += [f"{s.name} restored", "flagged"]
+    rows = []
+    res: dict[str, Any] = {"contaminated": contaminated}
+    cache: dict[tuple[str, str], tuple[bool, bool]] = {}
+    for part, rows_ in parts.items():
+        row = [part, str(len(rows_))]
+        for s in restorers:
+            ok, flagged = [], []
+            for r in rows_:
+                key = (s.name, r.tortured)
+                if key not in cache:
+                    text, expected, (a, b) = ek.tortured_case(r)
+                    o = s.run(text)
+                    cache[key] = (ek.tortured_ok(o.restored, expected), any(f.start < b and a < f.end for f in o.findings))
+                ok.append(cache[key][0])
+                flagged.append(cache[key][1])
+            row += [fmt(ek.share(ok), pct=True), fmt(ek.share(flagged), pct=True)]
+            res.setdefault(s.name, {})[part] = {"n": len(rows_), "restored": ek.share(ok), "flagged": ek.share(flagged)}
+        rows.append(row)
+    table("Unseen tortured phrases", header, rows,
+          f"Each phrase in the carrier {ek.CARRIER!r}; restored = the whole sentence comes back with the expected\n"
+          "phrase (case-insensitive, parenthesised acronyms ignored); flagged = a finding overlaps the phrase.\n"
+          "tortured-lookup's lexicon is the dev part only.  Held-out phrases found in unspin's built-in lexicon: "
+          f"{len(contaminated)}{' (' + ', '.join(contaminated[:5]) + ')' if contaminated else ''}.")
+    out["tortured"] = res
+    return res
+
+
+def print_speed(systems: list[ek.System], n: int, out: dict[str, Any]) -> dict[str, Any]:
+    probe = run_speed_probe(n)
+    texts = ek.five_kb_articles(ek.bbc_split().test, n)
+    rows = []
+    if "error" in probe:
+        rows.append(["unspin", "error", str(probe["error"])[:80], "", ""])
+    else:
+        rows.append(["unspin", fmt(probe["docs_per_cpu_second"], digits=2), fmt(probe["ms_per_doc_cpu"], digits=0),
+                     fmt(probe["peak_rss_mb"], digits=0), fmt(probe["first_call_s"], digits=1)])
+    speeds = {}
+    for s in systems:
+        if s.name != "unspin":
+            speeds[s.name] = baseline_speed(s, texts)
+            rows.append([s.name, fmt(speeds[s.name], digits=1), fmt(1000 / speeds[s.name], digits=1), "", ""])
+    table("Speed and memory (single process, ~5 KB articles made of BBC test text)",
+          ["system", "docs/s/core", "ms/doc", "peak RSS MB", "first call s"], rows,
+          "docs/s/core = documents per CPU-second of one process (robust to other load on the machine);\n"
+          "unspin is measured in a fresh process (peak RSS is the engine's: Python + resources), after one\n"
+          f"untimed call that loads resources; wall-clock rate {fmt(probe.get('docs_per_wall_second'), digits=2)} docs/s.")
+    out["speed"] = {"unspin": probe, **{k: {"docs_per_cpu_second": v} for k, v in speeds.items()}}
+    return probe
+
+
+def print_targets(doc: dict[str, Any], results: dict[str, dict[str, ek.SetScores]], tort: dict[str, Any],
+                  spd: dict[str, Any], out: dict[str, Any]) -> None:
+    u = results["unspin"]
+    bbc_fpr = u["clean:bbc_test"].flagged
+    rw = u["real_pairs:word"]
+    w30 = u["synth:word@0.3"]
+    rows = []
+
+    def add(what: str, value: float, target: str, ok: bool, pct: bool = True) -> None:
+        rows.append([what, fmt(value, pct=pct), target, "MET" if ok else "SHORT"])
+
+    add("FPR on BBC test (verdict)", bbc_fpr, "<= 1%", bbc_fpr <= 0.01)
+    add("recall synth word@0.3 (verdict)", w30.flagged, ">= 90%", w30.flagged >= 0.9)
+    add("recall real word-spinner pairs (verdict)", rw.flagged, ">= 90%", rw.flagged >= 0.9)
+    r_thr = doc["unspin"]["synth:word@0.3"]["flagged_at_1pct_fpr"]
+    add("recall synth word@0.3 at 1% FPR threshold", r_thr, ">= 90%", r_thr >= 0.9)
+    r_thr2 = doc["unspin"]["real_pairs:word"]["flagged_at_1pct_fpr"]
+    add("recall real word pairs at 1% FPR threshold", r_thr2, ">= 90%", r_thr2 >= 0.9)
+    assert rw.prf and rw.restore
+    add("phrase F1 real word pairs (overlap)", rw.prf.f1, ">= 0.70", rw.prf.f1 >= 0.7, pct=False)
+    add("restored substituted words, real word pairs", rw.restore.restored_share, ">= 50%", rw.restore.restored_share >= 0.5)
+    sp = spd.get("docs_per_cpu_second", math.nan)
+    add("docs/s per core, 5 KB articles", sp, ">= 50", sp >= 50, pct=False)
+    table("Targets of issue 3 (unspin)", ["target", "measured", "goal", "status"], rows,
+          f"clean_only FPR (verdict): {fmt(u['clean:clean_only'].flagged, pct=True)}; "
+          f"held-out tortured restored: {fmt(tort.get('unspin', {}).get('held-out', {}).get('restored'), pct=True)}.")
+    out["targets"] = {r[0]: {"measured": r[1], "goal": r[2], "status": r[3]} for r in rows}
+
+
+# --- the gate -----------------------------------------------------------------------------
+
+
+def gate(write: bool, command: str) -> int:
+    data = ek.gate_data()
+    t = time.time()
+    measured = ek.gate_metrics(ek.Unspin(), data)
+    fp = data.fingerprint()
+    rows = [[k, fmt(v)] for k, v in measured.items()]
+    table(f"Gate metrics ({time.time() - t:.0f}s; fingerprint {fp[:16]}...)", ["metric", "measured"], rows)
+    if write:
+        FLOORS.parent.mkdir(parents=True, exist_ok=True)
+        doc = {
+            "format": ek.FLOORS_FORMAT,
+            "about": "Floors of the detection gate (tests/test_detect_gate.py): each metric must stay >= its floor. "
+                     "Floors are the measured value minus a small margin (bench/evalkit.py GATE_MARGINS); raise them "
+                     "as the engine improves, lower them only in a commit that says why.",
+            "written": dt.date.today().isoformat(),
+            "command": command,
+            "unspin_commit": git_commit(),
+            "subset": f"first {ek.GATE_BBC_DOCS} BBC test articles, their 30% word spins (seed {ek.GATE_SEED}), "
+                      f"all real pairs, first {ek.GATE_TORTURED} held-out tortured phrases",
+            "fingerprint": fp,
+            "metrics": ek.floors_from(measured),
+        }
+        FLOORS.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        print(f"floors written to {FLOORS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""The benchmark's metric functions (bench/evalkit.py) on tiny hand-made inputs."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+import evalkit as ek  # noqa: E402
+
+ORIGINAL = "The quick brown fox jumps over the lazy dog near the old river bank."
+SPUN = "The fast brown fox leaps over the lazy hound near the old river bank."
+
+
+def test_chrf_identical_is_100() -> None:
+    assert ek.chrf("a small test sentence", "a small test sentence") == pytest.approx(100.0)
+
+
+def test_chrf_disjoint_is_0_and_ignores_whitespace() -> None:
+    assert ek.chrf("xyz", "abc") == 0.0
+    assert ek.chrf("a b c", "abc") == pytest.approx(100.0)
+
+
+def test_chrf_orders_and_recall_weight() -> None:
+    partial = ek.chrf("The fast brown fox", "The quick brown fox")
+    assert 0 < partial < 100
+    # beta = 2 weighs recall: a hypothesis missing text scores lower than one with extra text
+    assert ek.chrf("brown fox", "brown fox jumps") < ek.chrf("brown fox jumps high", "brown fox jumps")
+
+
+def test_chrf_matches_sacrebleu_when_installed() -> None:
+    sacrebleu = pytest.importorskip("sacrebleu")
+    for hyp, ref in [(SPUN, ORIGINAL), ("a cat sat", "the cat sat on the mat")]:
+        assert ek.chrf(hyp, ref) == pytest.approx(sacrebleu.sentence_chrf(hyp, [ref]).score, abs=0.01)
+
+
+def test_roc_auc() -> None:
+    assert ek.roc_auc([0.9, 0.8], [0.1, 0.2, 0.3]) == 1.0
+    assert ek.roc_auc([0.1], [0.9]) == 0.0
+    assert ek.roc_auc([0.5, 0.5], [0.5]) == 0.5
+    assert ek.roc_auc([0.9, 0.2], [0.5]) == 0.5
+    assert math.isnan(ek.roc_auc([], [0.1]))
+
+
+def test_threshold_for_fpr() -> None:
+    neg = [i / 100 for i in range(100)]  # 0.00 .. 0.99
+    t = ek.threshold_for_fpr(neg, 0.01)
+    assert sum(1 for x in neg if x > t) == 1
+    t0 = ek.threshold_for_fpr([0.2, 0.2, 0.1], 0.01)
+    assert sum(1 for x in [0.2, 0.2, 0.1] if x > t0) == 0
+
+
+def test_alignment_finds_substituted_spans() -> None:
+    edits = ek.align_edits(SPUN, ORIGINAL)
+    assert [(e.spun, e.original, e.kind) for e in edits] == [
+        ("fast", "quick", "substitute"),
+        ("leaps", "jumps", "substitute"),
+        ("hound", "dog", "substitute"),
+    ]
+    for e in edits:
+        assert SPUN[e.start : e.end] == e.spun
+        assert ORIGINAL[e.orig_start : e.orig_end] == e.original
+
+
+def test_alignment_insertions_and_multiword() -> None:
+    orig = "Doctors say the disease is common in older adults."
+    spun = "Medical professionals state the sickness is really typical in older adults."
+    edits = ek.align_edits(spun, orig)
+    kinds = {(e.spun, e.original): e.kind for e in edits}
+    assert kinds[("Medical professionals state", "Doctors say")] == "substitute"
+    assert kinds[("sickness", "disease")] == "substitute"
+    assert kinds[("really typical", "common")] == "substitute"
+
+
+def test_phrase_scores_overlap_and_exact() -> None:
+    edits = ek.align_edits(SPUN, ORIGINAL)
+    fast = SPUN.index("fast")
+    hound = SPUN.index("hound")
+    findings = [
+        ek.Span(fast, fast + 4, "quick"),  # exact
+        ek.Span(hound - 5, hound + 5, "dog"),  # overlaps, not exact
+        ek.Span(0, 3, "A"),  # false alarm on "The"
+    ]
+    prf = ek.phrase_scores(findings, edits)
+    assert (prf.tp_pred, prf.n_pred, prf.tp_gold, prf.n_gold) == (2, 3, 2, 3)
+    assert prf.f1 == pytest.approx(2 / 3)
+    exact = ek.phrase_scores(findings, edits, exact=True)
+    assert (exact.tp_pred, exact.tp_gold) == (1, 1)
+    none = ek.phrase_scores([], edits)
+    assert math.isnan(none.precision) and none.recall == 0 and none.f1 == 0
+
+
+def test_restoration_counts() -> None:
+    edits = ek.align_edits(SPUN, ORIGINAL)
+    # identity restores nothing and breaks nothing
+    c = ek.restoration_counts(ORIGINAL, SPUN, SPUN, edits)
+    assert (c.substituted, c.restored, c.untouched, c.broken) == (3, 0, 11, 0)
+    # two of three restored (case-insensitive), one untouched word wrongly changed
+    restored = "The QUICK brown fox leaps over the lazy dog near the new river bank."
+    c = ek.restoration_counts(ORIGINAL, SPUN, restored, edits)
+    assert (c.substituted, c.restored, c.untouched, c.broken) == (3, 2, 11, 1)
+    assert c.restored_share == pytest.approx(2 / 3)
+    assert c.broken_share == pytest.approx(1 / 11)
+
+
+def test_restoration_ignores_words_shared_by_a_multiword_replacement() -> None:
+    orig = "They look at the results."
+    spun = "They look into the results."
+    edit = ek.Edit(5, 14, 5, 12, "look into", "look at", "substitute")  # a two-word synthetic edit
+    c = ek.restoration_counts(orig, spun, spun, [edit])
+    assert (c.substituted, c.restored) == (1, 0)  # only "at" was really substituted
+
+
+def test_tortured_split_and_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = ["tortured\texpected\tpapers"] + [f"odd phrase {i}\tplain phrase {i} (PP)\t{i}" for i in range(200)]
+    (tmp_path / "tortured_phrases_dev.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setenv(ek.DATA_ENV, str(tmp_path))
+    dev, held = ek.tortured_split()
+    assert len(dev) + len(held) == 200
+    assert 30 <= len(held) <= 90  # about 30%
+    assert not {r.tortured for r in dev} & {r.tortured for r in held}
+    assert ek.tortured_split() == (dev, held)  # fixed, not random per run
+    assert held[0].expected.startswith("plain phrase") and "(" not in held[0].expected
+    text, expected, (a, b) = ek.tortured_case(held[0])
+    assert text[a:b] == held[0].tortured
+    assert ek.tortured_ok(expected.upper(), expected)
+    lookup = ek.TorturedLookup(dev)
+    out = lookup.run(ek.tortured_case(dev[0])[0])
+    assert out.flagged and ek.tortured_ok(out.restored, ek.tortured_case(dev[0])[1])
+    assert not lookup.run(text).flagged
+
+
+def test_near_duplicate_groups() -> None:
+    base = " ".join(f"word{i}" for i in range(60))
+    texts = {"a.txt": base, "b.txt": base + " extra words here", "c.txt": "something else entirely " * 5}
+    assert ek.near_duplicate_groups(texts) == [["a.txt", "b.txt"]]
+
+
+def test_system_run_records_errors() -> None:
+    class Broken(ek.System):
+        def analyse(self, text: str) -> ek.Outcome:
+            raise RuntimeError("boom")
+
+    out = Broken().run("some text")
+    assert out.error == "RuntimeError: boom" and out.restored == "some text" and not out.flagged
+
+
+def test_score_set_with_identity() -> None:
+    doc = ek.Doc("x", SPUN, 1, "t", "word", original=ORIGINAL, edits=ek.align_edits(SPUN, ORIGINAL))
+    sc = ek.score_set([doc], [ek.Identity().run(SPUN)])
+    assert sc.restore is not None and sc.restore.restored == 0
+    assert sc.chrf_restored == pytest.approx(sc.chrf_spun)
