@@ -19,12 +19,23 @@ from .errors import (
     BinaryInputError,
     EmptyInputError,
     EncodingError,
+    IndexCorruptError,
     InputError,
     InputTooLargeError,
     ResourceError,
     UnspinError,
 )
 from .report import Alternative, Finding, Report, apply_findings
+
+
+def __getattr__(name: str) -> object:
+    # Index and Match need numpy (the 'trace' extra); import them on first use.
+    if name in ("Index", "Match"):
+        from . import index
+
+        return getattr(index, name)
+    raise AttributeError(f"module 'unspin' has no attribute {name!r}")
+
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -35,8 +46,11 @@ __all__ = [
     "EmptyInputError",
     "EncodingError",
     "Finding",
+    "IndexCorruptError",
     "InputError",
+    "Index",
     "InputTooLargeError",
+    "Match",
     "Report",
     "ResourceError",
     "UnspinError",

@@ -52,6 +52,12 @@ class Config:
     use_builtin_lexicon: bool = True
     max_request_bytes: int = 2_000_000
     request_timeout_s: float = 30.0
+    trace_ngram: int = 8
+    trace_window: int = 12
+    trace_threshold: float = 0.5
+    trace_max_df: int = 500
+    trace_candidates: int = 5
+    trace_min_passage_words: int = 8
 
     def __post_init__(self) -> None:
         if self.max_input_bytes <= 0:
@@ -65,6 +71,12 @@ class Config:
             raise ValueError("finding_threshold must be between 0 and 1")
         if self.max_alternatives < 1:
             raise ValueError("max_alternatives must be at least 1")
+        if self.trace_ngram < 1 or self.trace_window < 1:
+            raise ValueError("trace_ngram and trace_window must be at least 1")
+        if not 0.0 <= self.trace_threshold <= 1.0:
+            raise ValueError("trace_threshold must be between 0 and 1")
+        if self.trace_max_df < 1 or self.trace_candidates < 0 or self.trace_min_passage_words < 1:
+            raise ValueError("trace_max_df and trace_min_passage_words must be at least 1, trace_candidates at least 0")
         if self.max_request_bytes <= 0:
             raise ValueError("max_request_bytes must be positive")
         if not self.request_timeout_s > 0:

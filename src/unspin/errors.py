@@ -35,5 +35,5 @@ class ResourceError(UnspinError, RuntimeError):
     """An offline resource (thesaurus, language model, counts) is missing or broken."""
 
 
-class IndexError_(UnspinError, RuntimeError):
+class IndexCorruptError(UnspinError, RuntimeError):
     """The corpus index is missing, corrupt or of an unknown version."""

@@ -35,4 +35,20 @@ def run(args: argparse.Namespace) -> int:
     console.print(Rule("2. the untouched original, for comparison"))
     original = engine.check(demo.ARTICLE)
     console.print(f"verdict: {original.verdict} (spun probability {original.spun_probability:.2f}), {len(original.findings)} findings")
+    console.print(Rule("3. trace: find the source of the spun copy in an index"))
+    _trace_section()
     return 0
+
+
+def _trace_section() -> None:
+    import tempfile
+    from pathlib import Path
+
+    from ..index import Index
+    from .trace_cmd import print_trace
+
+    with tempfile.TemporaryDirectory(prefix="unspin-demo-") as tmp:
+        with Index(Path(tmp) / "demo.db") as index:
+            index.add([(demo.ARTICLE_ID, demo.ARTICLE), ("school-concert", demo.UNRELATED)])
+            matches = index.trace(demo.SPUN)
+            print_trace(demo.SPUN, matches, index, index.config.trace_threshold)

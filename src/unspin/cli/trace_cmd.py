@@ -1,0 +1,168 @@
+"""``unspin index`` and ``unspin trace``: build a corpus index, find the sources of a text."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..config import Config
+from ..index import AddSummary, Index, Match, open_index
+from . import EPILOG, CommandError, read_input
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    p = sub.add_parser(
+        "index",
+        help="create or extend a corpus index for trace",
+        description=(
+            "Add documents to a trace index (an SQLite file, created when missing). PATH may be a "
+            "file or a directory (searched recursively): .txt, .md, .html (boilerplate removed), "
+            ".jsonl (one {\"id\", \"text\"} object a line), .warc/.warc.gz/.wet. A file's id is its "
+            "path relative to the directory given, or its name when given itself. Ids already "
+            "indexed are skipped, so an interrupted run can simply be run again."
+        ),
+        epilog=EPILOG,
+    )
+    p.add_argument("db", metavar="DB", help="index file (created when missing)")
+    p.add_argument("paths", metavar="PATH", nargs="+", help="files or directories to index")
+    p.add_argument("--workers", type=_positive, default=1, metavar="N", help="processes computing fingerprints (default 1)")
+    p.add_argument("--batch-size", type=_positive, default=2000, metavar="N", help="documents per transaction (default 2000)")
+    p.add_argument("--max-bytes", type=_positive, metavar="N", help="skip documents larger than N bytes (default 5000000)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="summary format (default: text)")
+    p.set_defaults(func=run_index)
+
+    p = sub.add_parser(
+        "trace",
+        help="find the indexed sources of a (spun) text",
+        description="Find the documents of an index that a text was copied or spun from, with the copied passages and swapped words.",
+        epilog=EPILOG,
+    )
+    p.add_argument("db", metavar="DB", help="index file built by 'unspin index'")
+    p.add_argument("file", metavar="FILE", help="text file to trace, or - for standard input")
+    p.add_argument("--top", type=_positive, default=5, metavar="K", help="report at most K sources (default 5)")
+    p.add_argument("--all", action="store_true", help="also report sources below the score threshold")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.add_argument("--encoding", help="input encoding (default: UTF-8, or UTF-16 with a BOM)")
+    p.add_argument("--max-bytes", type=_positive, metavar="N", help="refuse inputs larger than N bytes (default 5000000)")
+    p.set_defaults(func=run_trace)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    changes: dict[str, Any] = {}
+    if getattr(args, "max_bytes", None):
+        changes["max_input_bytes"] = args.max_bytes
+    return Config(**changes)
+
+
+def run_index(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from ..inputs import read_inputs
+
+    config = _config(args)
+    err = Console(stderr=True, highlight=False)
+    with Index(args.db, config) as index:
+        items = read_inputs(args.paths, config.max_input_bytes)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("indexing"),
+            BarColumn(bar_width=None),
+            TextColumn("{task.fields[added]:,} added, {task.fields[dupes]:,} duplicates, {task.fields[skipped]:,} skipped"),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not err.is_terminal,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("index", total=None, added=0, dupes=0, skipped=0)
+
+            def progress(s: AddSummary) -> None:
+                bar.update(task, added=s.added, dupes=s.duplicates, skipped=s.skipped)
+
+            summary = index.add(items, batch_size=args.batch_size, workers=args.workers, progress=progress)
+        total = len(index)
+    if args.format == "json":
+        out = summary.to_dict() | {"documents": total}
+        json.dump(out, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(f"{args.db}: {summary.added:,} added, {summary.duplicates:,} duplicates, {summary.skipped:,} skipped; {total:,} documents in the index")
+        for reason, count in summary.skip_reasons.most_common():
+            print(f"  skipped {count:,}: {reason}")
+        for where, reason in summary.skip_examples[:10]:
+            print(f"    {where}: {reason}")
+        for doc_id, why in summary.duplicate_examples[:5]:
+            print(f"  duplicate {doc_id}: {why}")
+    return 0
+
+
+def run_trace(args: argparse.Namespace) -> int:
+    config = _config(args)
+    text = read_input(args.file, config, args.encoding)
+    try:
+        index = open_index(args.db, config)
+    except FileNotFoundError:
+        raise CommandError(f"{args.db}: no such index") from None
+    with index:
+        matches = index.trace(text, top=args.top, all=args.all)
+        if args.format == "json":
+            json.dump({"matches": [m.to_dict() for m in matches]}, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        else:
+            print_trace(text, matches, index, config.trace_threshold)
+    return 0
+
+
+def print_trace(text: str, matches: list[Match], index: Index, threshold: float) -> None:
+    """A readable report: the sources, then each copied passage beside its source, swaps marked."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    if not matches:
+        console.print(f"no source found in {len(index):,} indexed documents (score threshold {threshold:.2f})")
+        return
+    summary = Table(title=f"{len(matches)} source(s) in {len(index):,} indexed documents")
+    summary.add_column("#", justify="right")
+    summary.add_column("source")
+    summary.add_column("score", justify="right")
+    summary.add_column("coverage", justify="right")
+    summary.add_column("passages", justify="right")
+    summary.add_column("swaps", justify="right")
+    for k, m in enumerate(matches, 1):
+        summary.add_row(str(k), m.id, f"{m.score:.2f}", f"{m.coverage:.0%}", str(len(m.passages)), str(len(m.substitutions)))
+    console.print(summary)
+    for k, m in enumerate(matches, 1):
+        source = index.get(m.id).text
+        table = Table(title=f"{k}. {m.id}  (score {m.score:.2f}, coverage {m.coverage:.0%})", show_lines=True, expand=True)
+        table.add_column("traced text", ratio=1)
+        table.add_column("source", ratio=1)
+        for p in m.passages:
+            q = Text(text[p.query[0] : p.query[1]])
+            s = Text(source[p.source[0] : p.source[1]])
+            for sub in m.substitutions:
+                if p.query[0] <= sub.query[0] and sub.query[1] <= p.query[1]:
+                    style = "bold red" if sub.evidence != "unverified" else "red"
+                    q.stylize(style, sub.query[0] - p.query[0], sub.query[1] - p.query[0])
+                if p.source[0] <= sub.source[0] and sub.source[1] <= p.source[1]:
+                    style = "bold green" if sub.evidence != "unverified" else "green"
+                    s.stylize(style, sub.source[0] - p.source[0], sub.source[1] - p.source[0])
+            table.add_row(q, s)
+        console.print(table)
+        if m.substitutions:
+            swaps = ", ".join(f"{s.spun} ← {s.original}" for s in m.substitutions[:40])
+            more = f" (+{len(m.substitutions) - 40} more)" if len(m.substitutions) > 40 else ""
+            console.print(Text(f"swapped words (spun ← original): {swaps}{more}"))

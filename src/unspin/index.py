@@ -1,0 +1,480 @@
+"""The corpus index: documents and their spin-robust fingerprints in one SQLite file.
+
+Layout (format version 1)::
+
+    info(key, value)                 format, fingerprint scheme, counts
+    docs(doc, id, digest, text, meta, fps)
+        doc     integer key; id the caller's id (unique)
+        digest  64-bit hash of the whitespace-normalised text (exact duplicates)
+        text    zlib-compressed UTF-8 text, so matches can be verified and shown
+        meta    JSON object
+        fps     the document's fingerprints (little-endian int64), for removal
+    postings(hash, doc)              one row per fingerprint; index postings_hash(hash, doc)
+
+Safety: WAL journal, one transaction per batch of documents.  A process killed
+mid-batch loses only that batch; SQLite rolls it back on the next open, and
+rerunning the same ``add`` skips the ids already present, so exactly the
+missing documents are added.  A first load into an empty index drops the
+``postings_hash`` index and builds it once at the end (much faster than
+growing it row by row); if that run is killed, the next open rebuilds it.
+
+Tracing: the query's fingerprints are looked up, candidate documents ranked by
+the idf-weighted count of shared fingerprints, and the best candidates
+verified by alignment (:mod:`unspin.align`); a :class:`Match` is reported
+when its alignment score reaches :attr:`Config.trace_threshold`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import multiprocessing
+import os
+import sqlite3
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .align import Aligner, Passage, Substitution, Tokens
+from .config import Config
+from .errors import IndexCorruptError, InputError, UnspinError
+from .fingerprint import SCHEME_VERSION, Fingerprinter
+from .inputs import Item, Record, Skip, records_from_texts
+from .lexicon import Lexicon, builtin_lexicon
+from .resources import Resources
+from .text import check_text
+
+log = logging.getLogger(__name__)
+
+FORMAT = "unspin-index"
+FORMAT_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS info(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs(
+    doc INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    digest INTEGER NOT NULL,
+    text BLOB NOT NULL,
+    meta TEXT NOT NULL,
+    fps BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS docs_digest ON docs(digest);
+CREATE TABLE IF NOT EXISTS postings(hash INTEGER NOT NULL, doc INTEGER NOT NULL);
+"""
+_POSTINGS_INDEX = "CREATE INDEX IF NOT EXISTS postings_hash ON postings(hash, doc)"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A source of the traced text, with the evidence.
+
+    ``score`` (0..1) grows with the number of the query's words the source
+    explains (copied, or swapped for a known synonym); ``coverage`` is the
+    share of the query's words inside copied passages.  Offsets are character
+    offsets: ``passage.query`` into the traced text, ``passage.source`` into
+    the source document's text.
+    """
+
+    id: str
+    score: float
+    coverage: float
+    passages: tuple[Passage, ...]
+    substitutions: tuple[Substitution, ...]
+    shared_fingerprints: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of one match in ``unspin trace --format json``."""
+        return {
+            "id": self.id,
+            "score": round(self.score, 4),
+            "coverage": round(self.coverage, 4),
+            "passages": [p.to_dict() for p in self.passages],
+            "substitutions": [s.to_dict() for s in self.substitutions],
+        }
+
+
+@dataclass
+class AddSummary:
+    """What :meth:`Index.add` did: counts and the reason for each skip."""
+
+    added: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    skip_reasons: Counter[str] = field(default_factory=Counter)
+    skip_examples: list[tuple[str, str]] = field(default_factory=list)
+    duplicate_examples: list[tuple[str, str]] = field(default_factory=list)
+
+    def skip(self, where: str, reason: str) -> None:
+        self.skipped += 1
+        self.skip_reasons[_reason_kind(reason)] += 1
+        if len(self.skip_examples) < 20:
+            self.skip_examples.append((where, reason))
+
+    def duplicate(self, doc_id: str, why: str) -> None:
+        self.duplicates += 1
+        if len(self.duplicate_examples) < 20:
+            self.duplicate_examples.append((doc_id, why))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "duplicates": self.duplicates,
+            "skipped": self.skipped,
+            "skip_reasons": dict(self.skip_reasons),
+        }
+
+
+def _reason_kind(reason: str) -> str:
+    return reason.split(":")[0].split(" (")[0][:60]
+
+
+def _digest(text: str) -> int:
+    norm = " ".join(text.split()).encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(norm, digest_size=8).digest(), "little", signed=True)
+
+
+# --- worker processes ------------------------------------------------------------
+
+_WORKER_FP: Fingerprinter | None = None
+
+
+def _worker_init(n: int, w: int) -> None:
+    global _WORKER_FP
+    _WORKER_FP = Fingerprinter(n, w)
+
+
+def _worker_fingerprint(texts: list[str]) -> list[np.ndarray]:
+    assert _WORKER_FP is not None
+    return [f.hashes for f in _WORKER_FP.fingerprints_many(texts)]
+
+
+class Index:
+    """A trace index in one SQLite file: opens it, or creates it when missing.
+
+    >>> with Index("corpus.db") as index:             # doctest: +SKIP
+    ...     index.add([("a1", "text of a1 ..."), ("a2", "...")])
+    ...     matches = index.trace(suspect_text, top=5)
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        config: Config | None = None,
+        *,
+        create: bool = True,
+        resources: Resources | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.config = config or Config()
+        if not create and not self.path.exists():
+            raise IndexCorruptError(f"index {self.path} does not exist; build it first with: unspin index {self.path} PATH...")
+        if self.path.is_dir():
+            raise IndexCorruptError(f"{self.path} is a directory; give the path of an index file")
+        if self.path.exists() and self.path.stat().st_size > 0:
+            with open(self.path, "rb") as fh:
+                if fh.read(16) != b"SQLite format 3\x00":
+                    raise IndexCorruptError(f"{self.path} is not an unspin index (not an SQLite file)")
+        self._resources = resources
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA cache_size=-262144")  # 256 MiB
+            self._db.executescript(_SCHEMA)
+            self._init_info()
+            self._db.execute(_POSTINGS_INDEX)  # rebuilt here if a bulk load was interrupted
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorruptError(f"{self.path}: cannot open the index ({exc})") from None
+        self.fingerprinter = Fingerprinter(self._n, self._w, resources)
+        self._aligner: Aligner | None = None
+        self._count = self._db.execute("SELECT count(*) FROM docs").fetchone()[0]
+
+    # --- setup -----------------------------------------------------------------
+
+    def _init_info(self) -> None:
+        info = dict(self._db.execute("SELECT key, value FROM info").fetchall())
+        if not info:
+            values = {
+                "format": FORMAT,
+                "version": str(FORMAT_VERSION),
+                "ngram": str(self.config.trace_ngram),
+                "window": str(self.config.trace_window),
+                "scheme": Fingerprinter(self.config.trace_ngram, self.config.trace_window).signature,
+            }
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany("INSERT OR IGNORE INTO info VALUES (?, ?)", values.items())
+            self._db.execute("COMMIT")
+            info = dict(self._db.execute("SELECT key, value FROM info").fetchall())
+        if info.get("format") != FORMAT:
+            raise IndexCorruptError(f"{self.path} is an SQLite file but not an unspin index")
+        if info.get("version") != str(FORMAT_VERSION):
+            raise IndexCorruptError(
+                f"{self.path} has index format version {info.get('version')}, this unspin reads {FORMAT_VERSION}; rebuild it"
+            )
+        self._n, self._w = int(info["ngram"]), int(info["window"])
+        expected = f"skeleton-v{SCHEME_VERSION}:n={self._n}:w={self._w}"
+        if info.get("scheme") != expected:
+            raise IndexCorruptError(
+                f"{self.path} was built with fingerprints {info.get('scheme')}, this unspin makes {expected}; rebuild it"
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        return int(self._count)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return self._db.execute("SELECT 1 FROM docs WHERE id = ?", (str(doc_id),)).fetchone() is not None
+
+    def ids(self) -> Iterator[str]:
+        for (doc_id,) in self._db.execute("SELECT id FROM docs ORDER BY doc"):
+            yield doc_id
+
+    def get(self, doc_id: str) -> Record:
+        """The stored document (text and metadata) with this id."""
+        row = self._db.execute("SELECT id, text, meta FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise KeyError(doc_id)
+        return Record(row[0], zlib.decompress(row[1]).decode("utf-8"), json.loads(row[2]))
+
+    def integrity_check(self) -> str:
+        return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+
+    # --- adding and removing ---------------------------------------------------------
+
+    def add(
+        self,
+        items: Iterable[Item | tuple[Any, ...]],
+        *,
+        batch_size: int = 2000,
+        workers: int = 1,
+        bulk: bool | None = None,
+        progress: Callable[[AddSummary], None] | None = None,
+    ) -> AddSummary:
+        """Add documents: :class:`Record`, ``(id, text)`` or ``(id, text, meta)``.
+
+        :class:`~unspin.inputs.Skip` items (from :func:`unspin.inputs.read_inputs`)
+        are counted in the summary.  Ids already in the index, and texts equal to
+        an indexed text, are counted as duplicates and not added.  Each batch is
+        one transaction.  ``workers > 1`` computes fingerprints in that many
+        processes.  ``bulk`` (default: when the index is empty) builds the
+        fingerprint lookup index once at the end.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        summary = AddSummary()
+        if bulk is None:
+            bulk = self._count == 0
+        if bulk:
+            self._db.execute("DROP INDEX IF EXISTS postings_hash")
+        try:
+            batches = self._batches(records_from_texts(items), batch_size, summary)
+            if workers > 1:
+                ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+                with ctx.Pool(workers, initializer=_worker_init, initargs=(self._n, self._w)) as pool:
+                    pending = ((batch, pool.apply_async(_worker_fingerprint, ([r.text for r in batch],))) for batch in batches)
+                    window: list[tuple[list[Record], Any]] = []
+                    for item in pending:
+                        window.append(item)
+                        if len(window) > workers + 1:
+                            batch, res = window.pop(0)
+                            self._write(batch, res.get(), summary, progress)
+                    for batch, res in window:
+                        self._write(batch, res.get(), summary, progress)
+            else:
+                for batch in batches:
+                    fps = [f.hashes for f in self.fingerprinter.fingerprints_many([r.text for r in batch])]
+                    self._write(batch, fps, summary, progress)
+        finally:
+            if bulk:
+                self._db.execute(_POSTINGS_INDEX)
+        return summary
+
+    def _batches(self, records: Iterator[Item], batch_size: int, summary: AddSummary) -> Iterator[list[Record]]:
+        batch: list[Record] = []
+        for rec in records:
+            if isinstance(rec, Skip):
+                summary.skip(rec.where, rec.reason)
+                continue
+            if not isinstance(rec.id, str) or not rec.id:
+                summary.skip(repr(rec.id), "empty id")
+                continue
+            try:
+                check_text(rec.text, self.config.max_input_bytes)
+            except InputError as exc:
+                summary.skip(rec.id, str(exc))
+                continue
+            batch.append(rec)
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _write(
+        self,
+        batch: list[Record],
+        fps: list[np.ndarray],
+        summary: AddSummary,
+        progress: Callable[[AddSummary], None] | None,
+    ) -> None:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            seen_ids: set[str] = set()
+            seen_digests: dict[int, str] = {}
+            next_doc = (db.execute("SELECT max(doc) FROM docs").fetchone()[0] or 0) + 1
+            doc_rows = []
+            post_rows: list[tuple[int, int]] = []
+            for rec, hashes in zip(batch, fps, strict=True):
+                digest = _digest(rec.text)
+                if rec.id in seen_ids or db.execute("SELECT 1 FROM docs WHERE id = ?", (rec.id,)).fetchone():
+                    summary.duplicate(rec.id, "id already indexed")
+                    continue
+                twin = seen_digests.get(digest)
+                if twin is None:
+                    row = db.execute("SELECT id FROM docs WHERE digest = ?", (digest,)).fetchone()
+                    twin = row[0] if row else None
+                if twin is not None:
+                    summary.duplicate(rec.id, f"same text as {twin}")
+                    continue
+                seen_ids.add(rec.id)
+                seen_digests[digest] = rec.id
+                doc = next_doc
+                next_doc += 1
+                doc_rows.append(
+                    (
+                        doc,
+                        rec.id,
+                        digest,
+                        zlib.compress(rec.text.encode("utf-8", "surrogatepass"), 1),
+                        json.dumps(rec.meta, ensure_ascii=False, default=str),
+                        hashes.astype("<i8").tobytes(),
+                    )
+                )
+                post_rows.extend(zip(hashes.tolist(), [doc] * hashes.shape[0], strict=True))
+            db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)", doc_rows)
+            db.executemany("INSERT INTO postings VALUES (?, ?)", post_rows)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        summary.added += len(doc_rows)
+        self._count += len(doc_rows)
+        if progress is not None:
+            progress(summary)
+
+    def remove(self, ids: Iterable[str]) -> int:
+        """Remove documents by id (in one transaction); returns how many were there."""
+        db = self._db
+        removed = 0
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for doc_id in ids:
+                row = db.execute("SELECT doc, fps FROM docs WHERE id = ?", (doc_id,)).fetchone()
+                if row is None:
+                    continue
+                doc, blob = row
+                hashes = np.frombuffer(blob, dtype="<i8").tolist()
+                db.executemany("DELETE FROM postings WHERE hash = ? AND doc = ?", [(h, doc) for h in hashes])
+                db.execute("DELETE FROM docs WHERE doc = ?", (doc,))
+                removed += 1
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        self._count -= removed
+        return removed
+
+    # --- tracing ----------------------------------------------------------------------
+
+    @property
+    def aligner(self) -> Aligner:
+        if self._aligner is None:
+            lex: Lexicon | None = None
+            if self.config.use_builtin_lexicon:
+                lex = builtin_lexicon()
+            if self.config.lexicon_path:
+                extra = Lexicon.load(self.config.lexicon_path)
+                lex = extra if lex is None else lex.merge(extra)
+            self._aligner = Aligner(self._resources, lex, self.config.trace_min_passage_words)
+        return self._aligner
+
+    def candidates(self, text: str, limit: int = 20) -> list[tuple[int, float, int]]:
+        """``(doc, weight, shared)`` of the documents sharing the most fingerprints with ``text``."""
+        hashes = self.fingerprinter.fingerprints(text).hashes.tolist()
+        cap = self.config.trace_max_df
+        n_docs = max(1, self._count)
+        weight: dict[int, float] = {}
+        shared: Counter[int] = Counter()
+        cur = self._db.cursor()
+        for h in hashes:
+            docs = [d for (d,) in cur.execute("SELECT doc FROM postings WHERE hash = ? LIMIT ?", (h, cap + 1))]
+            if not docs or len(docs) > cap:
+                continue
+            idf = math.log(1.0 + n_docs / len(docs))
+            for d in docs:
+                weight[d] = weight.get(d, 0.0) + idf
+                shared[d] += 1
+        ranked = sorted(weight.items(), key=lambda kv: -kv[1])[:limit]
+        return [(d, w, shared[d]) for d, w in ranked]
+
+    def trace(self, text: str, top: int = 5, *, all: bool = False) -> list[Match]:
+        """The indexed sources of ``text``, best first.
+
+        Only matches scoring at least :attr:`Config.trace_threshold` are
+        returned unless ``all`` is true.
+        """
+        if top < 1:
+            raise ValueError(f"top must be at least 1, got {top}")
+        check_text(text, self.config.max_input_bytes)
+        cands = self.candidates(text, limit=top + self.config.trace_candidates)
+        if not cands:
+            return []
+        best = cands[0][1]
+        # candidates far below the best are chance overlaps; verify the rest
+        cands = [c for c in cands if c[1] >= 0.05 * best or c[2] >= 3]
+        qt = Tokens.of(text)
+        aligner = self.aligner
+        matches: list[Match] = []
+        for doc, _weight, n_shared in cands:
+            row = self._db.execute("SELECT id, text, meta FROM docs WHERE doc = ?", (doc,)).fetchone()
+            if row is None:  # removed meanwhile
+                continue
+            source = zlib.decompress(row[1]).decode("utf-8")
+            al = aligner.align(text, source, qt)
+            if not all and al.score < self.config.trace_threshold:
+                continue
+            matches.append(
+                Match(row[0], al.score, al.coverage, al.passages, al.substitutions, n_shared, json.loads(row[2]))
+            )
+        matches.sort(key=lambda m: (-m.score, -m.coverage, m.id))
+        return matches[:top]
+
+
+def open_index(path: str | os.PathLike[str], config: Config | None = None) -> Index:
+    """Open an existing index (a clear error when it does not exist)."""
+    return Index(path, config, create=False)
+
+
+__all__ = ["AddSummary", "Index", "Match", "UnspinError", "open_index"]

@@ -1,0 +1,188 @@
+"""Reading documents to index: files, directories, JSONL, HTML, WARC/WET.
+
+:func:`read_inputs` yields :class:`Record` (id, text, metadata) for every
+readable document and :class:`Skip` (where, reason) for every one that is not:
+undecodable, empty, binary, too large, malformed JSON, a WARC record without
+text.  Nothing is dropped silently; the caller counts the skips.
+
+Ids: a file found under a directory given on the command line gets its path
+relative to that directory (``news/2024/a.txt``); a file given itself gets its
+file name.  A JSONL line gets its ``id`` field; a WARC record its target URI
+(``WARC-Target-URI``), or the file id and record number when it has none.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, UnspinError
+from .text import check_text, decode_input
+
+TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet.gz")
+ALL_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES + WARC_SUFFIXES
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A document to index."""
+
+    id: str
+    text: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A document (or file) that could not be read, and why."""
+
+    where: str
+    reason: str
+
+
+Item = Record | Skip
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in sorted(ALL_SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix
+    return path.suffix.lower()
+
+
+def read_inputs(paths: list[str | os.PathLike[str]], max_bytes: int = 5_000_000) -> Iterator[Item]:
+    """Records and skips from files and directories (directories are walked recursively, sorted)."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for sub in sorted(p for p in path.rglob("*") if p.is_file()):
+                suffix = _suffix(sub)
+                if suffix in ALL_SUFFIXES:
+                    yield from read_file(sub, sub.relative_to(path).as_posix(), max_bytes)
+        elif path.is_file():
+            yield from read_file(path, path.name, max_bytes)
+        else:
+            yield Skip(str(path), "no such file or directory")
+
+
+def read_file(path: Path, file_id: str, max_bytes: int = 5_000_000) -> Iterator[Item]:
+    """The records of one file; its kind is chosen by its name (.txt/.md, .html, .jsonl, .warc[.gz])."""
+    suffix = _suffix(path)
+    try:
+        if suffix in JSONL_SUFFIXES:
+            yield from _read_jsonl(path, file_id, max_bytes)
+        elif suffix in WARC_SUFFIXES:
+            yield from _read_warc(path, file_id, max_bytes)
+        else:
+            data = path.read_bytes()
+            if len(data) > max_bytes:
+                yield Skip(file_id, f"too large ({len(data):,} bytes, limit {max_bytes:,})")
+                return
+            text = decode_input(data, max_bytes)
+            if suffix in HTML_SUFFIXES:
+                text = check_text(html_to_text(text), max_bytes)
+            yield Record(file_id, text, {"path": str(path)})
+    except InputError as exc:
+        yield Skip(file_id, str(exc))
+    except OSError as exc:
+        yield Skip(file_id, f"cannot read: {exc.strerror or exc}")
+
+
+def html_to_text(html: str) -> str:
+    """Main text of an HTML page, boilerplate (menus, footers) stripped, by trafilatura."""
+    try:
+        import trafilatura
+    except ImportError:
+        raise UnspinError("reading HTML needs trafilatura; run: pip install 'unspin[trace]'") from None
+    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_recall=True)
+    return text or ""
+
+
+def _read_jsonl(path: Path, file_id: str, max_bytes: int) -> Iterator[Item]:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        for n, line in enumerate(fh, start=1):
+            where = f"{file_id}:{n}"
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                yield Skip(where, f"not valid JSON ({exc.__class__.__name__})")
+                continue
+            if not isinstance(obj, dict) or "text" not in obj:
+                yield Skip(where, 'no "text" field')
+                continue
+            doc_id = obj.get("id")
+            if doc_id is None or (isinstance(doc_id, str) and not doc_id.strip()):
+                yield Skip(where, 'no "id" field')
+                continue
+            text = obj["text"]
+            if not isinstance(text, str):
+                yield Skip(where, '"text" is not a string')
+                continue
+            try:
+                check_text(text, max_bytes)
+            except InputError as exc:
+                yield Skip(f"{where} ({doc_id})", str(exc))
+                continue
+            meta = {k: v for k, v in obj.items() if k not in ("id", "text")}
+            yield Record(str(doc_id), text, meta)
+
+
+def _read_warc(path: Path, file_id: str, max_bytes: int) -> Iterator[Item]:
+    try:
+        from warcio.archiveiterator import ArchiveIterator
+    except ImportError:
+        raise UnspinError("reading WARC needs warcio; run: pip install 'unspin[trace]'") from None
+    with open(path, "rb") as fh:
+        try:
+            for n, rec in enumerate(ArchiveIterator(fh), start=1):
+                if rec.rec_type not in ("response", "resource", "conversion"):
+                    continue
+                uri = rec.rec_headers.get_header("WARC-Target-URI") or f"{file_id}#{n}"
+                ctype = (rec.http_headers.get_header("Content-Type") if rec.http_headers else None) or (
+                    rec.rec_headers.get_header("Content-Type") or ""
+                )
+                data = rec.content_stream().read(max_bytes + 1)
+                try:
+                    if rec.rec_type == "response" and "html" not in ctype.lower() and "text" not in ctype.lower():
+                        yield Skip(uri, f"not text ({ctype or 'no content type'})")
+                        continue
+                    text = decode_input(data, max_bytes)
+                    if "html" in ctype.lower():
+                        text = check_text(html_to_text(text), max_bytes)
+                except InputError as exc:
+                    yield Skip(uri, str(exc))
+                    continue
+                meta = {"warc_file": file_id, "warc_type": rec.rec_type}
+                date = rec.rec_headers.get_header("WARC-Date")
+                if date:
+                    meta["date"] = date
+                yield Record(uri, text, meta)
+        except Exception as exc:  # warcio raises plain exceptions on broken archives
+            if isinstance(exc, UnspinError):
+                raise
+            yield Skip(file_id, f"broken WARC archive: {exc}")
+
+
+def records_from_texts(items: Any) -> Iterator[Item]:
+    """Records from ``(id, text)`` / ``(id, text, meta)`` tuples or :class:`Record` objects."""
+    for item in items:
+        if isinstance(item, Record | Skip):
+            yield item
+        elif isinstance(item, tuple) and len(item) in (2, 3):
+            yield Record(str(item[0]), item[1], dict(item[2]) if len(item) == 3 else {})
+        else:
+            raise TypeError(f"expected Record or (id, text[, meta]) tuples, got {type(item).__name__}")
+
+
