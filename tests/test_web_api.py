@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import socket
@@ -342,11 +341,10 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     if not HAVE_INDEX:
         pytest.skip("unspin.index (the trace part) is not in this tree yet")
     db = tmp_path_factory.mktemp("index") / "corpus.sqlite"
-    index = unspin.Index(str(db))  # type: ignore[attr-defined]
-    index.add(demo.ARTICLE_ID, demo.ARTICLE)
-    index.add("school-choir", demo.UNRELATED)
-    with contextlib.suppress(AttributeError):
-        index.close()
+    from unspin.index import Index
+
+    with Index(str(db)) as index:
+        assert index.add([(demo.ARTICLE_ID, demo.ARTICLE), ("school-choir", demo.UNRELATED)]).added == 2
     yield client_for(db=str(db), token=TOKEN)
 
 
@@ -369,12 +367,21 @@ def test_trace_finds_the_source(indexed: TestClient) -> None:
 
 @needs_index
 def test_trace_returns_the_cli_json(indexed: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from unspin.cli import COMMAND_MODULES
+
+    body = indexed.post("/api/trace", json={"text": demo.SPUN, "top": 3}).json()
     db = indexed.app.state.unspin.corpus.path  # type: ignore[attr-defined]
+    from unspin.index import open_index
+
+    with open_index(db) as index:
+        assert body == {"matches": [m.to_dict() for m in index.trace(demo.SPUN, top=3)]}
+    if "trace_cmd" not in COMMAND_MODULES:
+        pytest.skip("the unspin trace command is not registered yet")
     path = tmp_path / "spun.txt"
     path.write_text(demo.SPUN, encoding="utf-8")
     capsys.readouterr()
-    assert cli_main(["trace", "--db", db, "--format", "json", str(path)]) == 0
-    assert json.loads(capsys.readouterr().out) == indexed.post("/api/trace", json={"text": demo.SPUN}).json()
+    assert cli_main(["trace", db, str(path), "--top", "3", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == body
 
 
 @needs_index
@@ -385,6 +392,10 @@ def test_index_adds_documents_with_the_token(indexed: TestClient) -> None:
     r = indexed.post("/api/index", json=docs, headers={"Authorization": f"Bearer {TOKEN}"})
     assert r.status_code == 200, r.text
     assert r.json()["added"] == 1
+    assert r.json()["documents"] == 3
+    # the same id again is a duplicate, not an error
+    again = indexed.post("/api/index", json=docs, headers={"Authorization": f"Bearer {TOKEN}"}).json()
+    assert again["added"] == 0 and again["duplicates"] == 1
     assert indexed.get("/api/documents/library-news").json()["text"] == other
     assert indexed.get("/api/health").json()["indexing"] is True
 
@@ -413,6 +424,7 @@ def test_serve_without_the_web_extra(monkeypatch: pytest.MonkeyPatch, capsys: py
 def test_serve_refuses_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for argv, needle in [
         (["serve", "--db", str(tmp_path / "missing.sqlite")], "no such index"),
+        (["serve", "--db", str(tmp_path)], "directory"),
         (["serve", "--port", "0"], "--port"),
         (["serve", "--token-file", str(tmp_path / "nope")], "cannot read"),
         (["serve", "--max-request-bytes", "0"], "max_request_bytes"),

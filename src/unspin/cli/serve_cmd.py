@@ -63,8 +63,6 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--port must be between 1 and 65535, got {args.port}")
     if args.workers < 1:
         raise CommandError("--workers must be at least 1")
-    if args.db and not os.path.exists(args.db):
-        raise CommandError(f"{args.db}: no such index; build one with unspin index")
     changes: dict[str, object] = {}
     if args.lexicon:
         changes["lexicon_path"] = args.lexicon
@@ -79,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
     token = _token(args)
     if token is not None and len(token) < 8:
         raise CommandError("the token must be at least 8 characters long")
+    if args.db and not os.path.exists(args.db) and token is None:
+        raise CommandError(f"{args.db}: no such index; build one with unspin index, "
+                           "or give a token to start an empty one and fill it through POST /api/index")
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"unspin: note: listening on {args.host}, reachable from other machines", file=sys.stderr)
 

@@ -21,11 +21,13 @@ Safety rules, all enforced here:
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, MutableMapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from importlib import resources as importlib_resources
 from pathlib import Path
@@ -280,8 +282,11 @@ class IndexIn(BaseModel):
 
 
 class IndexOut(BaseModel):
-    added: int
-    documents: int | None = Field(None, description="documents in the index after adding, where known")
+    added: int = Field(description="documents added")
+    duplicates: int = Field(0, description="documents not added: their id or their text is already indexed")
+    skipped: int = Field(0, description="documents not added because they cannot be indexed (empty, binary, ...)")
+    skip_reasons: dict[str, int] = Field(default_factory=dict)
+    documents: int = Field(description="documents in the index after adding")
 
 
 class DocumentOut(BaseModel):
@@ -318,48 +323,39 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 class _Corpus:
-    """The corpus index behind /api/trace and /api/index, safe to use from worker threads."""
+    """The corpus index behind /api/trace and /api/index.
 
-    def __init__(self, path: str) -> None:
-        from ..index import Index  # the trace part of unspin; imported only when a db is given
+    An SQLite connection belongs to the thread that opened it, so one
+    dedicated thread opens the :class:`~unspin.index.Index` and runs every
+    operation on it, one at a time.
+    """
+
+    def __init__(self, path: str, config: Config, create: bool) -> None:
+        from ..index import Index  # the trace part; imported only when a db is given
 
         self.path = path
-        self._index_cls = Index
-        self._lock = threading.Lock()
-        self._local = threading.local()
-        self.open()  # fail at start-up, not on the first request
-
-    def open(self) -> Any:
-        idx = getattr(self._local, "index", None)
-        if idx is None:
-            idx = self._index_cls(self.path)
-            self._local.index = idx
-        return idx
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unspin-index")
+        self._index: Any = self.executor.submit(Index, path, config, create=create).result()  # errors surface here
 
     def trace(self, text: str, top: int) -> dict[str, Any]:
-        matches = self.open().trace(text, top=top)
-        return {"matches": [m.to_dict() if hasattr(m, "to_dict") else dict(m) for m in matches]}
+        return {"matches": [m.to_dict() for m in self._index.trace(text, top=top)]}
 
     def add(self, documents: Sequence[DocumentIn]) -> IndexOut:
-        with self._lock:  # one writer at a time
-            idx = self.open()
-            for doc in documents:
-                idx.add(doc.id, doc.text)
-            count = getattr(idx, "__len__", None)
-            return IndexOut(added=len(documents), documents=count() if count else None)
+        summary = self._index.add([(doc.id, doc.text) for doc in documents])
+        return IndexOut(**summary.to_dict(), documents=len(self._index))
 
     def document(self, doc_id: str) -> str | None:
-        idx = self.open()
-        getter = getattr(idx, "get_text", None) or getattr(idx, "text", None) or getattr(idx, "get", None)
-        if getter is None:
-            return None
         try:
-            value = getter(doc_id)
+            return str(self._index.get(doc_id).text)
         except KeyError:
             return None
-        if value is None or isinstance(value, str):
-            return value
-        return getattr(value, "text", None)
+
+    def size(self) -> int:
+        return len(self._index)
+
+    def close(self) -> None:
+        self.executor.submit(self._index.close).result()
+        self.executor.shutdown()
 
 
 class AppState:
@@ -369,14 +365,15 @@ class AppState:
         self.config = config
         self.engine = Engine(config)
         self.token = token or None
-        self.corpus = _Corpus(db) if db else None
+        # With a token the server may start from an empty index; without one it must exist.
+        self.corpus = _Corpus(db, config, create=self.token is not None) if db else None
         self.workers = workers
         self.queue = anyio.CapacityLimiter(workers)  # waiting happens here, in the event loop
         self.running = threading.BoundedSemaphore(workers)  # and this bounds abandoned work too
         self.ready = False
 
-    async def run(self, func: Callable[..., T], *args: Any) -> T:
-        """Run ``func(*args)`` in a worker thread within the request time limit."""
+    async def run(self, func: Callable[..., T], *args: Any, executor: ThreadPoolExecutor | None = None) -> T:
+        """Run ``func(*args)`` in a worker thread (or ``executor``) within the request time limit."""
         timeout = self.config.request_timeout_s
         deadline = time.monotonic() + timeout
 
@@ -389,7 +386,13 @@ class AppState:
         try:
             with anyio.fail_after(timeout):
                 async with self.queue:
-                    return await anyio.to_thread.run_sync(job, abandon_on_cancel=True)
+                    if executor is None:
+                        return await anyio.to_thread.run_sync(job, abandon_on_cancel=True)
+                    future = executor.submit(job)
+                    try:
+                        return await asyncio.wrap_future(future)
+                    finally:
+                        future.cancel()  # not started yet: never start it
         except TimeoutError:
             raise ApiError(
                 503,
@@ -479,6 +482,8 @@ def create_app(
             state.ready = True
             log.info("ready")
         yield
+        if state.corpus is not None:
+            state.corpus.close()
 
     app = FastAPI(
         title="unspin",
@@ -583,7 +588,7 @@ def create_app(
         s = _state(request)
         corpus = s.need_corpus()
         text = _checked(s, body.text)
-        result = await s.run(corpus.trace, text, body.top)
+        result = await s.run(corpus.trace, text, body.top, executor=corpus.executor)
         return JSONResponse(result)
 
     @app.get(
@@ -596,7 +601,7 @@ def create_app(
     async def document(doc_id: str, request: Request) -> DocumentOut:
         s = _state(request)
         corpus = s.need_corpus()
-        text = await s.run(corpus.document, doc_id)
+        text = await s.run(corpus.document, doc_id, executor=corpus.executor)
         if text is None:
             raise ApiError(404, "not_found", f"the index has no document {doc_id!r}")
         return DocumentOut(id=doc_id, text=text)
@@ -616,7 +621,7 @@ def create_app(
         corpus = s.need_corpus()
         for doc in body.documents:
             _checked(s, doc.text)
-        return await s.run(corpus.add, body.documents)
+        return await s.run(corpus.add, body.documents, executor=corpus.executor)
 
     @app.post(
         "/api/extract",

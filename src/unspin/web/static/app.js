@@ -271,6 +271,9 @@
 
   // --- the evidence popover -----------------------------------------------------------
 
+  // signals explained in words, in this order; the rest are listed raw
+  const EXPLAINED = ["lm_gain", "channel_prior", "source", "margin"];
+
   function describeSignal(key, value) {
     if (key === "lm_gain" && typeof value === "number") {
       const times = Math.pow(10, value);
@@ -307,10 +310,21 @@
       el("span", { class: "visually-hidden", text: " likely original " }), quote(f.original));
     const alternatives = (f.alternatives || []).map((a) =>
       el("li", {}, a.text, el("span", { class: "alts", text: ` (score ${a.score.toFixed(2)})` })));
-    const evidence = Object.entries(f.signals || {}).map(([k, v]) => {
-      const [label, text] = describeSignal(k, v);
+    const signals = f.signals || {};
+    const explained = EXPLAINED.filter((k) => k in signals);
+    const evidence = explained.map((k) => {
+      const [label, text] = describeSignal(k, signals[k]);
       return el("li", {}, el("strong", { text: `${label}: ` }), text);
     });
+    const others = Object.keys(signals).filter((k) => !EXPLAINED.includes(k));
+    if (others.length) {
+      evidence.push(el("li", {}, el("details", {},
+        el("summary", { text: `All ${Object.keys(signals).length} signals` }),
+        el("dl", { class: "raw-signals" }, Object.keys(signals).flatMap((k) => [
+          el("dt", {}, el("code", { text: k })),
+          el("dd", { text: typeof signals[k] === "number" ? String(Math.round(signals[k] * 1000) / 1000) : String(signals[k]) }),
+        ])))));
+    }
     $("popover-body").replaceChildren(
       el("dl", {},
         el("dt", { text: "Confidence" }), el("dd", { id: "popover-confidence" }, pct(f.confidence),
