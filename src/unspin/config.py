@@ -55,7 +55,7 @@ class Config:
     trace_ngram: int = 8
     trace_window: int = 12
     trace_threshold: float = 0.5
-    trace_max_df: int = 500
+    trace_max_df: int = 200
     trace_candidates: int = 5
     trace_min_passage_words: int = 8
 

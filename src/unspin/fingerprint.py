@@ -45,6 +45,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 
@@ -63,7 +64,7 @@ _DROP = -1
 # Words (letters/digits with inner ' or -) and the punctuation kept in skeletons.
 # Simpler and three times faster than unspin.text's pattern; offsets are not needed.
 _TOKEN_RE = re.compile(r"\w+(?:['-]\w+)*|[.,;:?!\"()]")
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
+_QUOTES = (("\u2019", "'"), ("\u2018", "'"), ("\u02bc", "'"), ("\u201c", '"'), ("\u201d", '"'))
 _KEPT_PUNCT = frozenset('.,;:?!"()')
 
 
@@ -149,7 +150,7 @@ class Fingerprinter:
 
     def _codes_of(self, tokens: list[str]) -> np.ndarray:
         get = self._codes.get
-        codes = np.array([get(t, 0) for t in tokens], dtype=np.int64)
+        codes = np.fromiter(map(get, tokens, repeat(0)), dtype=np.int64, count=len(tokens))
         for i in np.flatnonzero(codes == 0).tolist():
             t = tokens[i]
             codes[i] = get(t) or self._classify(t)
@@ -157,7 +158,10 @@ class Fingerprinter:
 
     def _tokens(self, text: str) -> list[str]:
         if not text.isascii():
-            text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+            text = unicodedata.normalize("NFKC", text)
+            for curly, straight in _QUOTES:
+                if curly in text:
+                    text = text.replace(curly, straight)
         return _TOKEN_RE.findall(text.lower())
 
     def skeleton(self, text: str) -> list[str]:

@@ -32,6 +32,7 @@ import logging
 import math
 import multiprocessing
 import os
+import re
 import sqlite3
 import zlib
 from collections import Counter
@@ -44,7 +45,7 @@ import numpy as np
 
 from .align import Aligner, Passage, Substitution, Tokens
 from .config import Config
-from .errors import IndexCorruptError, InputError, UnspinError
+from .errors import IndexCorruptError, UnspinError
 from .fingerprint import SCHEME_VERSION, Fingerprinter
 from .inputs import Item, Record, Skip, records_from_texts
 from .lexicon import Lexicon, builtin_lexicon
@@ -137,6 +138,26 @@ def _reason_kind(reason: str) -> str:
     return reason.split(":")[0].split(" (")[0][:60]
 
 
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def _text_problem(text: Any, max_bytes: int) -> str:
+    """Why a document's text cannot be indexed ('' when it can); a fast form of check_text."""
+    if not isinstance(text, str):
+        return f"text is {type(text).__name__}, not a string"
+    if len(text) * 4 > max_bytes and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        return f"too large (over {max_bytes:,} bytes)"
+    if not text.strip():
+        return "empty text"
+    if "\x00" in text:
+        return "binary (contains NUL bytes)"
+    sample = text[:20000]
+    controls = len(_CONTROL.findall(sample)) if _CONTROL.search(sample) else 0
+    if controls > max(3, len(sample) // 100):
+        return f"binary ({controls} control characters in the first {len(sample):,})"
+    return ""
+
+
 def _digest(text: str) -> int:
     norm = " ".join(text.split()).encode("utf-8", "surrogatepass")
     return int.from_bytes(hashlib.blake2b(norm, digest_size=8).digest(), "little", signed=True)
@@ -189,6 +210,9 @@ class Index:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA cache_size=-262144")  # 256 MiB
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "info" not in tables:
+                raise IndexCorruptError(f"{self.path} is an SQLite file but not an unspin index")
             self._db.executescript(_SCHEMA)
             self._init_info()
             self._db.execute(_POSTINGS_INDEX)  # rebuilt here if a bulk load was interrupted
@@ -317,10 +341,9 @@ class Index:
             if not isinstance(rec.id, str) or not rec.id:
                 summary.skip(repr(rec.id), "empty id")
                 continue
-            try:
-                check_text(rec.text, self.config.max_input_bytes)
-            except InputError as exc:
-                summary.skip(rec.id, str(exc))
+            problem = _text_problem(rec.text, self.config.max_input_bytes)
+            if problem:
+                summary.skip(rec.id, problem)
                 continue
             batch.append(rec)
             if len(batch) >= batch_size:
@@ -339,20 +362,17 @@ class Index:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            seen_ids: set[str] = set()
-            seen_digests: dict[int, str] = {}
+            digests = [_digest(rec.text) for rec in batch]
+            seen_ids = set(self._existing("id", "id", [rec.id for rec in batch]))
+            seen_digests: dict[int, str] = dict(self._existing("digest", "digest, id", digests))
             next_doc = (db.execute("SELECT max(doc) FROM docs").fetchone()[0] or 0) + 1
             doc_rows = []
             post_rows: list[tuple[int, int]] = []
-            for rec, hashes in zip(batch, fps, strict=True):
-                digest = _digest(rec.text)
-                if rec.id in seen_ids or db.execute("SELECT 1 FROM docs WHERE id = ?", (rec.id,)).fetchone():
+            for rec, hashes, digest in zip(batch, fps, digests, strict=True):
+                if rec.id in seen_ids:
                     summary.duplicate(rec.id, "id already indexed")
                     continue
                 twin = seen_digests.get(digest)
-                if twin is None:
-                    row = db.execute("SELECT id FROM docs WHERE digest = ?", (digest,)).fetchone()
-                    twin = row[0] if row else None
                 if twin is not None:
                     summary.duplicate(rec.id, f"same text as {twin}")
                     continue
@@ -382,6 +402,16 @@ class Index:
         self._count += len(doc_rows)
         if progress is not None:
             progress(summary)
+
+    def _existing(self, column: str, select: str, values: list[Any]) -> list[Any]:
+        """Rows of docs whose ``column`` is among ``values`` (in chunks of 500 parameters)."""
+        out: list[Any] = []
+        for k in range(0, len(values), 500):
+            chunk = values[k : k + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT {select} FROM docs WHERE {column} IN ({marks})", chunk).fetchall()
+            out.extend(r[0] if len(r) == 1 else tuple(r) for r in rows)
+        return out
 
     def remove(self, ids: Iterable[str]) -> int:
         """Remove documents by id (in one transaction); returns how many were there."""

@@ -1,0 +1,149 @@
+"""``unspin index`` and ``unspin trace``: real processes for the main paths, in-process for the rest."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from unspin import demo
+from unspin.cli import main
+from unspin.inputs import Record, Skip, read_inputs
+
+HTML = """<!doctype html><html><head><title>Bridge</title></head><body>
+<nav><a href="/">Home</a> | <a href="/news">News</a> | <a href="/sport">Sport</a></nav>
+<article><h1>City council approves plan</h1>
+<p>{body}</p></article>
+<footer>Copyright 2026 Example Town Gazette. All rights reserved. Contact us.</footer>
+</body></html>"""
+
+CONCERT = (
+    "The school choir will perform its winter concert in the main hall on Friday evening, and the "
+    "orchestra of the town will join them for the second half of the programme. Tickets are free for "
+    "parents, but the music teacher asked families to arrive early because only 240 seats are available."
+)
+
+
+def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([sys.executable, "-m", "unspin", *args], input=stdin, capture_output=True, timeout=300)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+
+
+def make_warc(path: Path) -> None:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for uri, ctype, body in [
+            ("https://example.org/concert", "text/plain; charset=utf-8", CONCERT.encode()),
+            ("https://example.org/logo.png", "image/png", b"\x89PNG\r\n\x1a\n\x00\x00"),
+        ]:
+            http = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(uri, "response", payload=io.BytesIO(body), http_headers=http))
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    (root / "news").mkdir(parents=True)
+    (root / "news" / "bridge.txt").write_text(demo.ARTICLE, encoding="utf-8")
+    (root / "notes.md").write_text("# Notes\n\n" + CONCERT.replace("choir", "band"), encoding="utf-8")
+    (root / "page.html").write_text(HTML.format(body=demo.UNRELATED.strip() + " " + CONCERT), encoding="utf-8")
+    (root / "empty.txt").write_text("  \n", encoding="utf-8")
+    (root / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    (root / "latin1.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
+    (root / "ignored.csv").write_text("a,b\n1,2\n")
+    lines = [json.dumps({"id": "j1", "text": "A first JSONL document about trains and timetables in the north.", "lang": "en"}), "{not json", json.dumps({"text": "no id"}), ""]
+    with gzip.open(root / "more.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    make_warc(root / "crawl.warc.gz")
+    return root
+
+
+def test_read_inputs_ids_and_skip_reasons(corpus: Path) -> None:
+    items = list(read_inputs([corpus, corpus / "news" / "bridge.txt"]))
+    records = {i.id: i for i in items if isinstance(i, Record)}
+    skips = {i.where: i.reason for i in items if isinstance(i, Skip)}
+    assert set(records) == {"news/bridge.txt", "notes.md", "page.html", "j1", "https://example.org/concert", "bridge.txt"}
+    assert records["j1"].meta == {"lang": "en"}
+    page = records["page.html"].text
+    assert "winter concert" in page and "All rights reserved" not in page and "Home" not in page
+    assert "empty" in skips["empty.txt"]
+    assert "PNG" in skips["image.txt"]
+    assert "UTF-8" in skips["latin1.txt"]
+    assert "JSON" in skips["more.jsonl.gz:2"] and "id" in skips["more.jsonl.gz:3"]
+    assert "not text" in skips["https://example.org/logo.png"]
+    assert not any("ignored" in k for k in list(records) + list(skips))
+
+
+def test_index_then_trace_json(corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    proc = run("index", str(db), str(corpus))
+    assert proc.returncode == 0, proc.stderr
+    assert "5 added, 0 duplicates, 6 skipped; 5 documents in the index" in proc.stdout
+    assert "image.txt" in proc.stdout and "more.jsonl.gz:2" in proc.stdout
+    again = run("index", str(db), str(corpus), "--format", "json")
+    assert json.loads(again.stdout) == {
+        "added": 0, "duplicates": 5, "skipped": 6, "documents": 5,
+        "skip_reasons": json.loads(again.stdout)["skip_reasons"],
+    }
+    proc = run("trace", str(db), "-", "--format", "json", stdin=demo.SPUN.encode())
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert list(out) == ["matches"]
+    (m,) = out["matches"]
+    assert list(m) == ["id", "score", "coverage", "passages", "substitutions"]
+    assert m["id"] == "news/bridge.txt" and m["coverage"] > 0.9
+    for p in m["passages"]:
+        assert list(p) == ["query", "source"]
+    for s in m["substitutions"]:
+        assert list(s) == ["spun", "original", "query", "source"]
+        assert demo.SPUN[s["query"][0] : s["query"][1]] == s["spun"]
+        assert demo.ARTICLE[s["source"][0] : s["source"][1]] == s["original"]
+    assert any(s["spun"] == "commence" and s["original"] == "begin" for s in m["substitutions"])
+
+
+def test_trace_text_report_and_options(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "c.db"
+    assert main(["index", str(db), str(corpus)]) == 0
+    capsys.readouterr()
+    spun = tmp_path / "spun.txt"
+    spun.write_text(demo.SPUN, encoding="utf-8")
+    assert main(["trace", str(db), str(spun)]) == 0
+    out = capsys.readouterr().out
+    assert "news/bridge.txt" in out and "commence" in out and "begin" in out
+    unrelated = tmp_path / "walk.txt"
+    unrelated.write_text("Our walking club met at the old mill before dawn and followed the river for nine miles.", encoding="utf-8")
+    assert main(["trace", str(db), str(unrelated), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"matches": []}
+    assert main(["trace", str(db), str(unrelated)]) == 0
+    assert "no source found" in capsys.readouterr().out
+    assert main(["trace", str(db), str(spun), "--format", "json", "--all", "--top", "1"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["matches"]) == 1
+
+
+def test_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = tmp_path / "t.txt"
+    text.write_text(demo.SPUN, encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["trace", str(tmp_path / "missing.db"), str(text)])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "unspin index" in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(SystemExit) as exc:
+        main(["trace", str(tmp_path / "x.db"), str(text), "--top", "0"])
+    assert exc.value.code == 2
+    assert "at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["index", str(tmp_path / "x.db")])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["index", str(text), str(tmp_path)])
+    assert exc.value.code == 1
+    assert "not an unspin index" in capsys.readouterr().err
