@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -221,6 +222,46 @@ def test_time_limit_gives_503(monkeypatch: pytest.MonkeyPatch) -> None:
     body = assert_error(r, 503, "timeout")
     assert "0.2 s" in body["message"]
     assert r.headers["retry-after"]
+
+
+def test_time_limit_stops_the_work() -> None:
+    unspin.check(demo.SPUN)  # load the shared resources outside the limit
+    c = client_for(Config(request_timeout_s=1.0), workers=1)
+    long_text = demo.SPUN * 500  # 330 KB: tokenised in a fraction of the limit, then seconds of decoding
+    t0 = time.monotonic()
+    assert_error(c.post("/api/check", json={"text": long_text}), 503, "timeout")
+    assert time.monotonic() - t0 < 5
+    # The only worker is free again at once: the timed-out work stopped rather than running on
+    # (were it still running, this request would wait for the worker and time out too).
+    time.sleep(0.2)
+    r = c.post("/api/check", json={"text": demo.SPUN})
+    assert r.status_code == 200, r.text
+
+
+def test_full_queue_answers_503_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_app(Config(), workers=1, max_queue=0, warm_up=False)
+    state = app.state.unspin
+    release = threading.Event()
+    real_check = state.engine.check
+
+    def held_check(text: str) -> unspin.Report:
+        release.wait(10)
+        return real_check(text)
+
+    monkeypatch.setattr(state.engine, "check", held_check)
+    answers: list[int] = []
+    with TestClient(app, raise_server_exceptions=False) as c:
+        first = threading.Thread(target=lambda: answers.append(c.post("/api/check", json={"text": demo.SPUN}).status_code))
+        first.start()
+        deadline = time.monotonic() + 10
+        while state.pending < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        body = assert_error(c.post("/api/check", json={"text": demo.SPUN}), 503, "busy")
+        assert "busy" in body["message"]
+        release.set()
+        first.join(30)
+    assert answers == [200]
+    assert state.pending == 0
 
 
 def test_crash_is_json_without_traceback(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -36,9 +36,9 @@ class Config:
         use_builtin_lexicon: merge the lexicon shipped with the package. Default on.
         max_request_bytes: the web server (``unspin serve``) answers 413 to
             request bodies larger than this. Default 2 MB.
-        request_timeout_s: the web server answers 503 when a request's work
-            (waiting for a worker plus checking) takes longer than this many
-            seconds. Default 30.
+        request_timeout_s: the web server answers 503 when a request needs
+            more than this many seconds of work (time spent waiting for a free
+            worker is not counted; that queue is bounded). Default 30.
     """
 
     max_input_bytes: int = 5_000_000

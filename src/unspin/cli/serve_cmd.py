@@ -33,9 +33,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-request-bytes", type=int, metavar="N",
                    help=f"answer 413 to request bodies over N bytes (default {Config.max_request_bytes})")
     p.add_argument("--timeout", type=float, metavar="SECONDS",
-                   help=f"per-request time limit (default {Config.request_timeout_s:g})")
+                   help=f"per-request limit on seconds of work (default {Config.request_timeout_s:g})")
     p.add_argument("--workers", type=int, default=2, metavar="N",
                    help="detection jobs run at once; others queue (default: 2)")
+    p.add_argument("--max-queue", type=int, default=100, metavar="N",
+                   help="requests that may wait for a worker; more get 503 at once (default: 100)")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="allow pages from ORIGIN (e.g. https://example.org) to call the API; repeatable; none by default")
     p.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
@@ -63,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--port must be between 1 and 65535, got {args.port}")
     if args.workers < 1:
         raise CommandError("--workers must be at least 1")
+    if args.max_queue < 0:
+        raise CommandError("--max-queue must not be negative")
     changes: dict[str, object] = {}
     if args.lexicon:
         changes["lexicon_path"] = args.lexicon
@@ -88,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
     from ..web.app import create_app
 
     try:
-        app = create_app(config, db=args.db, token=token, cors_origins=args.cors_origin, workers=args.workers)
+        app = create_app(config, db=args.db, token=token, cors_origins=args.cors_origin, workers=args.workers,
+                         max_queue=args.max_queue)
     except ModuleNotFoundError as exc:
         raise CommandError(f"--db needs the trace part of unspin, which is missing here ({exc})") from None
     except ValueError as exc:

@@ -9,9 +9,9 @@ Safety rules, all enforced here:
 
 * request bodies over ``Config.max_request_bytes`` get a 413 before they are read;
 * detection, restoration and tracing run in worker threads, at most
-  ``workers`` at once; a request whose wait plus work passes
-  ``Config.request_timeout_s`` gets a 503 (the work it started, if any,
-  finishes in the background and is discarded);
+  ``workers`` at once, with at most ``max_queue`` more requests waiting
+  (beyond that: 503 at once); work that passes ``Config.request_timeout_s``
+  gets a 503, and detection stops at its next sentence segment;
 * every error is JSON ``{"error": code, "message": one line}``, never a traceback;
 * clients send text, never file-system paths;
 * no CORS headers unless origins are allowed explicitly;
@@ -358,34 +358,70 @@ class _Corpus:
         self.executor.shutdown()
 
 
+class _Expired(Exception):
+    """Raised inside a worker thread when its request has run out of time."""
+
+
+class _TimedEngine(Engine):
+    """The detection engine, stopping between sentence segments once the
+    calling thread's deadline has passed, so a timed-out request frees its
+    worker instead of running on unseen."""
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self.deadlines = threading.local()
+
+    def _decode(self, *args: Any, **kwargs: Any) -> Any:
+        deadline = getattr(self.deadlines, "value", None)
+        if deadline is not None and time.monotonic() > deadline:
+            raise _Expired
+        return super()._decode(*args, **kwargs)
+
+
 class AppState:
     """Everything one application holds; found at ``app.state.unspin``."""
 
-    def __init__(self, config: Config, db: str | None, token: str | None, workers: int) -> None:
+    def __init__(self, config: Config, db: str | None, token: str | None, workers: int, max_queue: int) -> None:
         self.config = config
-        self.engine = Engine(config)
+        self.engine = _TimedEngine(config)
         self.token = token or None
         # With a token the server may start from an empty index; without one it must exist.
         self.corpus = _Corpus(db, config, create=self.token is not None) if db else None
         self.workers = workers
-        self.queue = anyio.CapacityLimiter(workers)  # waiting happens here, in the event loop
-        self.running = threading.BoundedSemaphore(workers)  # and this bounds abandoned work too
+        self.max_queue = max_queue
+        self.pending = 0  # requests running or waiting for a worker
+        self.slots = anyio.CapacityLimiter(workers)  # requests wait here, in the event loop
+        self.running = threading.BoundedSemaphore(workers)  # work in threads, abandoned work included
         self.ready = False
 
     async def run(self, func: Callable[..., T], *args: Any, executor: ThreadPoolExecutor | None = None) -> T:
-        """Run ``func(*args)`` in a worker thread (or ``executor``) within the request time limit."""
+        """Run ``func(*args)`` in a worker thread (or ``executor``) within the time limit.
+
+        At most ``workers`` run at once and ``max_queue`` more wait; beyond
+        that the answer is 503 at once.  The limit counts from the start of
+        the work; waiting for a worker is bounded by the queue instead.
+        """
+        if self.pending >= self.workers + self.max_queue:
+            raise ApiError(
+                503,
+                "busy",
+                f"the server is busy ({self.pending} requests running or waiting); try again in a few seconds",
+                {"Retry-After": "5"},
+            )
         timeout = self.config.request_timeout_s
-        deadline = time.monotonic() + timeout
 
         def job() -> T:
             with self.running:
-                if time.monotonic() > deadline:
-                    raise TimeoutError
-                return func(*args)
+                self.engine.deadlines.value = time.monotonic() + timeout
+                try:
+                    return func(*args)
+                finally:
+                    self.engine.deadlines.value = None
 
+        self.pending += 1
         try:
-            with anyio.fail_after(timeout):
-                async with self.queue:
+            async with self.slots:
+                with anyio.fail_after(timeout):
                     if executor is None:
                         return await anyio.to_thread.run_sync(job, abandon_on_cancel=True)
                     future = executor.submit(job)
@@ -393,16 +429,18 @@ class AppState:
                         return await asyncio.wrap_future(future)
                     finally:
                         future.cancel()  # not started yet: never start it
-        except TimeoutError:
+        except (TimeoutError, _Expired):
             raise ApiError(
                 503,
                 "timeout",
-                f"the request took longer than this server's limit of {timeout:g} s; "
-                "try a shorter text or try again when the server is less busy",
+                f"the request needed more than this server's limit of {timeout:g} s of work; "
+                "send a shorter text (or split it)",
                 {"Retry-After": "5"},
             ) from None
         except InputError as exc:
             raise _input_error(exc) from None
+        finally:
+            self.pending -= 1
 
     def check_token(self, request: Request) -> None:
         if self.token is None:
@@ -450,6 +488,7 @@ def create_app(
     *,
     cors_origins: Sequence[str] = (),
     workers: int = 2,
+    max_queue: int = 100,
     warm_up: bool = True,
 ) -> FastAPI:
     """Build the web application.
@@ -464,15 +503,18 @@ def create_app(
         cors_origins: origins allowed to call the API from other sites'
             pages; none by default.
         workers: detection jobs run at once; others wait their turn.
+        max_queue: requests that may wait for a worker; more get 503 at once.
         warm_up: load the detection resources at start-up (a few seconds)
             rather than on the first request.
     """
     config = config or Config()
     if workers < 1:
         raise ValueError("workers must be at least 1")
+    if max_queue < 0:
+        raise ValueError("max_queue must not be negative")
     if token is not None and len(token) < 8:
         raise ValueError("the token must be at least 8 characters long")
-    state = AppState(config, db, token, workers)
+    state = AppState(config, db, token, workers, max_queue)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -491,8 +533,8 @@ def create_app(
         summary="Find machine-spun text, restore its original wording, and trace it to its source.",
         description=(
             "Every endpoint takes and returns JSON. Errors are `{\"error\": code, \"message\": text}`. "
-            f"Request bodies over {config.max_request_bytes:,} bytes get 413; requests that take longer "
-            f"than {config.request_timeout_s:g} s get 503."
+            f"Request bodies over {config.max_request_bytes:,} bytes get 413; requests needing more than "
+            f"{config.request_timeout_s:g} s of work, or arriving while {max_queue} are waiting, get 503."
         ),
         docs_url=None,
         redoc_url=None,
