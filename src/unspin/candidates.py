@@ -17,6 +17,7 @@ from .resources import UPOS, Resources
 from .text import STOPWORDS
 
 _POS_OF_UPOS = {v: k for k, v in UPOS.items()}
+MAX_PER_SPAN = 15  # thesaurus candidates kept per span, by channel prior
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +27,7 @@ class Candidate:
     length: int
     original: tuple[str, ...]
     prior: float  # log10 of the channel prior P(spun | original), <= 0
-    source: str  # "thesaurus", "lexicon" or both
+    source: str  # "thesaurus" (synonym), "related" (WordNet relation) or "lexicon"
 
 
 class CandidateGenerator:
@@ -58,14 +59,15 @@ class CandidateGenerator:
 
     def _thesaurus(self, words: tuple[str, ...]) -> list[Candidate]:
         th, infl = self.res.thesaurus, self.res.inflector
-        best: dict[tuple[str, ...], float] = {}
+        best: dict[tuple[str, ...], tuple[float, str]] = {}
         first, rest = words[0], words[1:]
         for upos, lemma, tag in infl.analyses(first) or ((None, first, None),):
             pos = _POS_OF_UPOS.get(upos) if upos else None
             key = " ".join((lemma, *rest))
             if key not in th:
                 continue
-            for syn in th.synonyms(key, pos):
+            synonyms = th.synonyms(key, pos)
+            for syn in (*synonyms, *th.related(key, pos)):
                 if syn.word in STOPWORDS or not syn.word.replace(" ", "").replace("-", "").isalpha():
                     continue
                 if tag is not None:
@@ -76,11 +78,18 @@ class CandidateGenerator:
                 if out == words:
                     continue
                 # P(spun | original): the original's use in the shared sense
-                w = self._reverse_weight(syn.word, key, syn.pos)
+                is_synonym = syn in synonyms
+                w = self._reverse_weight(syn.word, key, syn.pos) if is_synonym else syn.weight
                 prior = math.log10(max(w, 1e-3))
-                if prior > best.get(out, -99.0):
-                    best[out] = prior
-        return [Candidate(len(words), o, p, "thesaurus") for o, p in best.items()]
+                if prior > best.get(out, (-99.0, ""))[0]:
+                    best[out] = (prior, "thesaurus" if is_synonym else "related")
+        lm = self.res.lm
+        # keep the likeliest originals: common words with a plausible channel prior
+        ranked = sorted(
+            ((o, ps) for o, ps in best.items() if all(lm.known(w) for w in o)),
+            key=lambda kv: -(kv[1][0] + lm.score(kv[0])),
+        )
+        return [Candidate(len(words), o, p, src) for o, (p, src) in ranked[:MAX_PER_SPAN]]
 
     @functools.lru_cache(maxsize=200_000)  # noqa: B019
     def _reverse_weight(self, original_lemma: str, spun_lemma: str, pos: str) -> float:

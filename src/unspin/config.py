@@ -28,6 +28,10 @@ class Config:
         clean_threshold: ``spun_probability`` at or below which the verdict is
             ``"clean"``; between the two it is ``"uncertain"``. Default 0.5
             (no uncertain band for judgeable text).
+        short_text_words: texts with fewer content words than this carry
+            little evidence: their verdict is ``"spun"`` only at
+            ``spun_probability >= 0.9``, ``"clean"`` only at ``<= 0.1``, and
+            ``"uncertain"`` between. Default 40.
         finding_threshold: minimum finding confidence (0..1) for a finding to be
             reported and applied in ``restored``. Default 0.5.
         max_alternatives: alternatives kept per finding. Default 5.
@@ -46,6 +50,7 @@ class Config:
     min_words: int = 8
     spun_threshold: float = 0.5
     clean_threshold: float = 0.5
+    short_text_words: int = 40
     finding_threshold: float = 0.5
     max_alternatives: int = 5
     lexicon_path: str | None = None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
@@ -23,18 +24,19 @@ from typing import Any
 from .candidates import Candidate, CandidateGenerator
 from .config import DEFAULT_CONFIG, Config
 from .lexicon import Lexicon, builtin_lexicon
-from .report import Alternative, Finding, Report, apply_findings, match_case
+from .report import Alternative, Finding, Report, Verdict, apply_findings, match_case
 from .resources import Resources, default_resources
 from .text import STOPWORDS, Token, check_text, sentence_spans, tokenize
 
 # Decoder constants (tuned on synthetic spins of BBC text; see bench/detect.py).
-SUBSTITUTION_COST = -1.6  # log10 cost of claiming any substitution
+SUBSTITUTION_COST = float(os.environ.get("UNSPIN_SUBCOST", "-0.5"))  # log10 cost of claiming any substitution
 PRIOR_WEIGHT = 0.5  # weight of the channel prior
 LOCAL_MARGIN = 2.5  # candidates this much worse than the word itself are pruned
 MAX_CANDIDATES = 4  # per position, after pruning
 BEAM = 6
+GATE = float(os.environ.get("UNSPIN_GATE", "-4.0"))  # log10 P(word, next | context) above which a word is not examined
 CONF_SLOPE = 1.6  # confidence = sigmoid(CONF_SLOPE * (margin - CONF_CENTRE))
-CONF_CENTRE = 0.6
+CONF_CENTRE = float(os.environ.get("UNSPIN_CENTRE", "0.6"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,8 @@ class Engine:
                 lexicon = lexicon.merge(Lexicon.load(config.lexicon_path))
         self.lexicon = lexicon
         self.candidates = CandidateGenerator(self.res, lexicon)
-        self.doc_model = _doc_model()
+        self.doc_model = _load_model("doc_model.json", "unspin-doc-model 1")
+        self.finding_model = _load_model("finding_model.json", "unspin-finding-model 1")
 
     # --- public ---------------------------------------------------------------
 
@@ -86,15 +89,23 @@ class Engine:
             for seg in _segments(tokens[a:b]):
                 findings.extend(self._decode(text, seg, stats))
         accepted = tuple(f for f in findings if f.confidence >= self.config.finding_threshold)
-        features = stats.features(accepted)
+        features = stats.features(findings)
         prob = self.doc_model.probability(features)
         cfg = self.config
-        verdict = "spun" if prob >= cfg.spun_threshold else "clean" if prob <= cfg.clean_threshold else "uncertain"
+        hi, lo = cfg.spun_threshold, cfg.clean_threshold
+        if stats.content < cfg.short_text_words:  # little evidence: only clear cases get a verdict
+            hi, lo = max(hi, 0.9), min(lo, 0.1)
+        verdict: Verdict = "spun" if prob >= hi else "clean" if prob <= lo else "uncertain"
+        reason = "" if verdict != "uncertain" else (
+            f"short text ({stats.content} content words): the evidence is not conclusive"
+            if stats.content < cfg.short_text_words else "the evidence is not conclusive"
+        )
         return Report(
             verdict=verdict,
             spun_probability=prob,
             findings=accepted,
             restored=apply_findings(text, accepted),
+            reason=reason,
             features=features,
         )
 
@@ -116,8 +127,16 @@ class Engine:
         for i in range(n):
             mutable = self._mutable(seg, i, first_is_start and i == 0)
             cands: list[Candidate] = []
+            p2 = words[i - 2] if i >= 2 else None
+            p1 = words[i - 1] if i >= 1 else None
             if mutable:
-                cands.extend(self.candidates.single(words[i]))
+                stats.content += 1
+                # cheap gate: a word that reads naturally where it stands is left alone
+                fit = lm.score(words[i : i + 2], (p2, p1))
+                if fit < GATE:
+                    cands.extend(self.candidates.single(words[i]))
+                else:
+                    stats.gains.append(0.0)
             for length in range(2, min(max(3, lex_max), n - i) + 1):
                 span = tuple(words[i : i + length])
                 if mutable or any(self._mutable(seg, j, False) for j in range(i, i + length)):
@@ -126,18 +145,17 @@ class Engine:
                 cands.extend(self.candidates.lexicon_hits(span))
             if not cands:
                 continue
-            p2 = words[i - 2] if i >= 2 else None
-            p1 = words[i - 1] if i >= 1 else None
             scored: list[_Edge] = []
+            base: dict[int, float] = {}
             for c in cands:
                 right = words[i + c.length : i + c.length + 2]
-                with_o = lm.score([*c.original, *right], (p2, p1))
-                with_s = lm.score([*words[i : i + c.length], *right], (p2, p1))
-                gain = with_o - with_s
+                with_s = base.get(c.length)
+                if with_s is None:
+                    with_s = base[c.length] = lm.score([*words[i : i + c.length], *right], (p2, p1))
+                gain = lm.score([*c.original, *right], (p2, p1)) - with_s
                 scored.append(_Edge(i, c, gain))
             scored.sort(key=lambda e: -(e.local_gain + PRIOR_WEIGHT * e.cand.prior))
-            if mutable:
-                stats.content += 1
+            if mutable and fit < GATE:
                 best_single = max((e.local_gain for e in scored if e.cand.length == 1), default=0.0)
                 stats.gains.append(best_single)
             edges[i] = [e for e in scored if e.local_gain + PRIOR_WEIGHT * e.cand.prior > -LOCAL_MARGIN][:MAX_CANDIDATES]
@@ -205,7 +223,18 @@ class Engine:
         with_o = lm.score([*c.original, *right], hist)
         with_s = lm.score([*spun_words, *right], hist)
         margin = with_o - with_s + SUBSTITUTION_COST + PRIOR_WEIGHT * c.prior
-        confidence = 1.0 / (1.0 + math.exp(-CONF_SLOPE * (margin - CONF_CENTRE)))
+        feats = {
+            "lm_gain": with_o - with_s,
+            "channel_prior": c.prior,
+            "fit": lm.score(spun_words, hist) / len(spun_words),
+            "spun_unigram": lm.score(spun_words) / len(spun_words),
+            "original_unigram": lm.score(c.original) / len(c.original),
+            "lexicon": 1.0 if c.source == "lexicon" else 0.0,
+            "related": 1.0 if c.source == "related" else 0.0,
+            "span_words": float(c.length),
+            "candidates": float(len(edges[e.start])),
+        }
+        confidence = self.finding_model.probability(feats)
         first, last = seg[e.start], seg[e.start + c.length - 1]
         surface = text[first.start : last.end]
         alts: list[Alternative] = []
@@ -224,12 +253,7 @@ class Engine:
             original=match_case(" ".join(c.original), surface),
             confidence=confidence,
             alternatives=tuple(alts),
-            signals={
-                "lm_gain": with_o - with_s,
-                "channel_prior": c.prior,
-                "source": c.source,
-                "margin": margin,
-            },
+            signals={**feats, "margin": margin, "source": c.source},
         )
 
 
@@ -261,12 +285,15 @@ class _Stats:
         self.gains: list[float] = []
 
     def features(self, findings: Sequence[Finding]) -> dict[str, float]:
+        """Document features from every decoded finding (before the confidence cut)."""
         n = max(1, self.content)
         confs = [f.confidence for f in findings]
         return {
             "content_words": float(self.content),
-            "finding_rate": len(findings) / n,
+            "log_content_words": math.log(1 + self.content),
+            "finding_rate": sum(1 for c in confs if c >= 0.5) / n,
             "strong_rate": sum(1 for c in confs if c >= 0.8) / n,
+            "confidence_mass": sum(confs) / n,
             "mean_confidence": sum(confs) / len(confs) if confs else 0.0,
             "gain1_rate": sum(1 for g in self.gains if g > 1.0) / n,
             "gain2_rate": sum(1 for g in self.gains if g > 2.0) / n,
@@ -274,21 +301,29 @@ class _Stats:
 
 
 @dataclass(frozen=True)
-class _DocModel:
+class LogisticModel:
+    """A logistic model stored as JSON: standardised features, weights, bias."""
+
     weights: dict[str, float]
     bias: float
+    mean: dict[str, float]
+    scale: dict[str, float]
 
     def probability(self, features: dict[str, float]) -> float:
-        z = self.bias + sum(w * features.get(k, 0.0) for k, w in self.weights.items())
+        z = self.bias
+        for k, w in self.weights.items():
+            z += w * (features.get(k, 0.0) - self.mean.get(k, 0.0)) / self.scale.get(k, 1.0)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-@functools.lru_cache(maxsize=1)
-def _doc_model() -> _DocModel:
-    raw = json.loads(importlib_resources.files("unspin").joinpath("data/doc_model.json").read_text(encoding="utf-8"))
-    if raw.get("format") != "unspin-doc-model 1":
-        raise ValueError("unspin/data/doc_model.json has an unknown format")
-    return _DocModel(dict(raw["weights"]), float(raw["bias"]))
+@functools.lru_cache(maxsize=8)
+def _load_model(name: str, fmt: str) -> LogisticModel:
+    raw = json.loads(importlib_resources.files("unspin").joinpath(f"data/{name}").read_text(encoding="utf-8"))
+    if raw.get("format") != fmt:
+        raise ValueError(f"unspin/data/{name} is not in format {fmt!r}")
+    return LogisticModel(
+        dict(raw["weights"]), float(raw["bias"]), dict(raw.get("mean", {})), dict(raw.get("scale", {}))
+    )
 
 
 def _uncertain(text: str, reason: str) -> Report:

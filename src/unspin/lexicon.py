@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
 from pathlib import Path
@@ -69,7 +69,7 @@ class Lexicon:
     def __contains__(self, spun: str) -> bool:
         return spun in self._by_spun
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Entry]:
         for table in self._by_spun.values():
             yield from table.values()
 

@@ -20,6 +20,8 @@ import functools
 import importlib.util
 import math
 import os
+import pickle
+import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -40,7 +42,48 @@ def _package_dir(module: str, install: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+# --- cache -------------------------------------------------------------------------
+
+
+def _cache_file(source: Path, name: str) -> Path | None:
+    """Where a parsed copy of ``source`` may be kept (``$UNSPIN_CACHE`` or ~/.cache/unspin).
+
+    The name carries unspin's version and the source's size and mtime, so a
+    changed package never reads a stale cache.  ``UNSPIN_CACHE=off`` disables it.
+    """
+    from ._version import __version__
+
+    root = os.environ.get("UNSPIN_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "unspin"
+    )
+    if root == "off":
+        return None
+    try:
+        st = (source / "data.noun").stat() if source.is_dir() else source.stat()
+    except OSError:
+        return None
+    return Path(root) / f"{name}-{__version__}-{st.st_size}-{int(st.st_mtime)}.pickle"
+
+
+def _write_cache(path: Path, value: Any) -> None:
+    """Best effort, atomic: a cache that cannot be written is simply not used."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
 # --- thesaurus ------------------------------------------------------------------
+
+# WordNet pointer symbols followed by Thesaurus.related(), and how much a
+# relation counts against plain synonymy (1.0).
+RELATIONS = {"@": "hypernym", "@i": "hypernym", "~": "hyponym", "~i": "hyponym", "&": "similar", "^": "also", "\\": "pertainym"}
+RELATION_WEIGHTS = {"hypernym": 0.3, "hyponym": 0.3, "similar": 0.5, "also": 0.3, "pertainym": 0.4}
+_POS_FILE = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,19 +113,30 @@ class Thesaurus:
             )
         self.dir = wordnet_dir
         self._synsets: list[tuple[str, tuple[str, ...]]] = []  # (pos, lemmas)
+        self._pointers: list[tuple[tuple[str, int], ...]] = []  # per synset: (relation, synset)
         self._senses: dict[str, list[tuple[int, int]]] = defaultdict(list)  # lemma -> (synset, count)
+        cache = _cache_file(wordnet_dir, "wordnet")
+        if cache is not None and cache.exists():
+            try:
+                with open(cache, "rb") as fh:
+                    self._synsets, self._pointers, self._senses = pickle.load(fh)
+                return
+            except Exception:  # a stale or damaged cache is rebuilt
+                self._senses = defaultdict(list)
         self._load()
+        if cache is not None:
+            _write_cache(cache, (self._synsets, self._pointers, self._senses))
 
     def _load(self) -> None:
         offset_index: dict[tuple[str, int], int] = {}
+        raw_pointers: list[list[tuple[str, str, int]]] = []
         for fname in ("noun", "verb", "adj", "adv"):
             with open(self.dir / f"data.{fname}", encoding="utf-8") as fh:
                 for line in fh:
                     if line.startswith(" "):
                         continue
-                    parts = line.split(" ", 4 + 2 * 0)
-                    offset = int(parts[0])
                     fields = line.split()
+                    offset = int(fields[0])
                     n = int(fields[3], 16)
                     lemmas = []
                     for k in range(n):
@@ -94,20 +148,32 @@ class Thesaurus:
                     pos = POS_NAMES[fields[2]]
                     offset_index[(fname, offset)] = len(self._synsets)
                     self._synsets.append((pos, tuple(dict.fromkeys(lemmas))))
+                    k = 4 + 2 * n
+                    ptrs = []
+                    for _ in range(int(fields[k])):
+                        symbol, target, tpos = fields[k + 1], int(fields[k + 2]), fields[k + 3]
+                        k += 4
+                        if symbol in RELATIONS:
+                            ptrs.append((symbol, _POS_FILE[tpos], target))
+                    raw_pointers.append(ptrs)
         counts: dict[tuple[str, int], int] = {}
         with open(self.dir / "index.sense", encoding="utf-8") as fh:
             for line in fh:
-                key, offset, _num, tag_cnt = line.split()
+                key, offset_text, _num, tag_cnt = line.split()
                 lemma, rest = key.split("%", 1)
                 ss_type = rest.split(":", 1)[0]
-                fname = {"1": "noun", "2": "verb", "3": "adj", "4": "adv", "5": "adj"}[ss_type]
-                sid = offset_index.get((fname, int(offset)))
+                file_pos = {"1": "noun", "2": "verb", "3": "adj", "4": "adv", "5": "adj"}[ss_type]
+                sid = offset_index.get((file_pos, int(offset_text)))
                 if sid is not None:
                     counts[(lemma.replace("_", " ").lower(), sid)] = int(tag_cnt)
-        for sid, (_pos, lemmas) in enumerate(self._synsets):
-            for lemma in lemmas:
+        self._pointers = [
+            tuple((RELATIONS[sym], offset_index[(fp, off)]) for sym, fp, off in ptrs if (fp, off) in offset_index)
+            for ptrs in raw_pointers
+        ]
+        for sid, (_pos, members) in enumerate(self._synsets):
+            for lemma in members:
                 self._senses[lemma].append((sid, counts.get((lemma, sid), 0)))
-        self._senses = dict(self._senses)  # type: ignore[assignment]
+        self._senses = dict(self._senses)
 
     def __contains__(self, lemma: str) -> bool:
         return lemma in self._senses
@@ -141,6 +207,43 @@ class Thesaurus:
             Synonym(word, p, w) for (word, p), w in sorted(best.items(), key=lambda kv: -kv[1])
         )
 
+    @functools.lru_cache(maxsize=200_000)  # noqa: B019
+    def related(self, lemma: str, pos: str | None = None, max_fanout: int = 25) -> tuple[Synonym, ...]:
+        """Lemmas one WordNet relation away (hypernym, hyponym, similar-to, also-see,
+        pertainym), weighted by the sense's share and :data:`RELATION_WEIGHTS`.
+
+        Loose thesauri used by spinners swap such near-synonyms ("pooch" for
+        "dog", "sickness" for "disease").  Relations with more than
+        ``max_fanout`` targets from one synset are skipped (too unspecific).
+        """
+        senses = self._senses.get(lemma)
+        if not senses:
+            return ()
+        total = sum(c for _, c in senses) + len(senses)
+        best: dict[tuple[str, str], float] = {}
+        for sid, count in senses:
+            spos = self._synsets[sid][0]
+            if pos is not None and spos != pos:
+                continue
+            ptrs = self._pointers[sid]
+            by_rel: dict[str, list[int]] = defaultdict(list)
+            for rel, target in ptrs:
+                by_rel[rel].append(target)
+            for rel, targets in by_rel.items():
+                if len(targets) > max_fanout:
+                    continue
+                w = (count + 1) / total * RELATION_WEIGHTS[rel]
+                for target in targets:
+                    tpos, lemmas = self._synsets[target]
+                    for other in lemmas:
+                        if other != lemma:
+                            key = (other, tpos)
+                            if w > best.get(key, 0.0):
+                                best[key] = w
+        return tuple(
+            Synonym(word, p, w) for (word, p), w in sorted(best.items(), key=lambda kv: -kv[1])
+        )
+
     def multiword_lemmas(self) -> Iterable[str]:
         return (lemma for lemma in self._senses if " " in lemma)
 
@@ -158,6 +261,7 @@ class LanguageModel:
     """
 
     oov_logprob = -7.0
+    memo_size = 2_000_000  # cached probabilities before the memo is reset
 
     def __init__(self, path: Path | None = None) -> None:
         if path is None:
@@ -170,30 +274,42 @@ class LanguageModel:
             self._lm: Any = pocketsphinx.NGramModel(pocketsphinx.Config(), pocketsphinx.LogMath(), str(path))
         self.path = path
         self._lock = threading.Lock()
+        self._known: dict[str, bool] = {}
+        self._memo: dict[tuple[str, str | None, str | None], float] = {}
 
     def known(self, word: str) -> bool:
-        return self._raw((word,)) > -15.0
+        """Whether ``word`` is in the model's vocabulary."""
+        k = self._known.get(word)
+        if k is None:
+            k = self._raw((word,)) > -15.0
+            self._known[word] = k
+        return k
 
-    @functools.lru_cache(maxsize=1_000_000)  # noqa: B019
     def _raw(self, key: tuple[str, ...]) -> float:
         with self._lock:
             value = self._lm.prob(list(key))
         return float(value) * _LN_BASE
 
     def logprob(self, word: str, prev1: str | None = None, prev2: str | None = None) -> float:
-        """log10 P(word | prev2 prev1); ``None`` history means sentence start unknown."""
+        """log10 P(word | prev2 prev1); ``None`` history means no context."""
+        memo_key = (word, prev1, prev2)
+        v = self._memo.get(memo_key)
+        if v is not None:
+            return v
         if not self.known(word):
-            return self.oov_logprob
-        key: tuple[str, ...]
-        if prev1 is None or not self.known(prev1):
-            key = (word,)
+            v = self.oov_logprob
+        elif prev1 is None or not self.known(prev1):
+            v = self._raw((word,))
         elif prev2 is None or not self.known(prev2):
-            key = (word, prev1)
+            v = self._raw((word, prev1))
         else:
-            key = (word, prev1, prev2)
-        return self._raw(key)
+            v = self._raw((word, prev1, prev2))
+        if len(self._memo) >= self.memo_size:
+            self._memo.clear()
+        self._memo[memo_key] = v
+        return v
 
-    def score(self, words: list[str], history: tuple[str | None, str | None] = (None, None)) -> float:
+    def score(self, words: list[str] | tuple[str, ...], history: tuple[str | None, str | None] = (None, None)) -> float:
         """Sum of log10 probabilities of ``words`` after ``history`` (prev2, prev1)."""
         p2, p1 = history
         total = 0.0
@@ -291,9 +407,16 @@ class Inflector:
     def inflect(self, lemma: str, tag: str) -> str:
         """``lemma`` in the form of Penn ``tag`` (the last word of a phrase is inflected)."""
         head, sep, last = lemma.rpartition(" ")
-        forms = self._li.getInflection(last, tag=tag) if last.isalpha() else None
+        forms = self._all_inflections(last).get(tag) if last.isalpha() else None
         form = forms[0] if forms else last
         return f"{head}{sep}{form}"
+
+    @functools.lru_cache(maxsize=200_000)  # noqa: B019
+    def _all_inflections(self, lemma: str) -> dict[str, tuple[str, ...]]:
+        found = self._li.getAllInflections(lemma)
+        if not found:
+            found = self._li.getAllInflectionsOOV(lemma, upos="NOUN") | self._li.getAllInflectionsOOV(lemma, upos="VERB")
+        return dict(found)
 
 
 # --- the bundle -----------------------------------------------------------------
@@ -314,19 +437,19 @@ class Resources:
 
     @property
     def thesaurus(self) -> Thesaurus:
-        return self._get("thesaurus", Thesaurus)  # type: ignore[no-any-return]
+        return self._get("thesaurus", Thesaurus)
 
     @property
     def lm(self) -> LanguageModel:
-        return self._get("lm", LanguageModel)  # type: ignore[no-any-return]
+        return self._get("lm", LanguageModel)
 
     @property
     def counts(self) -> Counts:
-        return self._get("counts", Counts)  # type: ignore[no-any-return]
+        return self._get("counts", Counts)
 
     @property
     def inflector(self) -> Inflector:
-        return self._get("inflector", Inflector)  # type: ignore[no-any-return]
+        return self._get("inflector", Inflector)
 
     def loaded(self) -> list[str]:
         return sorted(self._cache)

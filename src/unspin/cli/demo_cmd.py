@@ -11,7 +11,7 @@ from . import EPILOG
 from .detect_cmd import print_report
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser(
         "demo",
         help="run the pipeline on a built-in spun article",

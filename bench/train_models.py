@@ -1,0 +1,147 @@
+"""Fit the finding model and the document model of unspin's detector.
+
+    python bench/train_models.py [--docs 150] [--write]
+
+Data: the BBC *train* part of ``bench/evalkit.bbc_split()`` (never the test
+part, never the real spun pages) and synthetic spins of it by
+``unspin.synth.spin`` at rates 0.1-0.4 in all styles.
+
+1. Finding model: every decoded finding (all confidences) on clean and spun
+   documents, labelled 1 when it overlaps a true edit; logistic regression on
+   the features in ``Finding.signals``.
+2. Document model: logistic regression on ``Report.features`` of clean
+   documents (label 0) and their spins (label 1), computed with the new
+   finding model.
+
+With ``--write`` the models go to ``src/unspin/data/{finding,doc}_model.json``.
+Prints held-out (last quarter of the documents) AUC and accuracy for both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import evalkit  # noqa: E402
+from unspin.detect import Engine, _load_model  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1] / "src" / "unspin" / "data"
+FINDING_FEATURES = [
+    "lm_gain", "channel_prior", "fit", "spun_unigram", "original_unigram",
+    "lexicon", "related", "span_words", "candidates",
+]
+DOC_FEATURES = [
+    "finding_rate", "strong_rate", "confidence_mass", "mean_confidence",
+    "gain1_rate", "gain2_rate", "log_content_words",
+]
+STYLES = ("word", "wrong_sense", "phrase", "filler")
+RATES = (0.1, 0.2, 0.3, 0.4)
+
+
+def corpus(n: int) -> list[evalkit.Doc]:
+    train = list(evalkit.bbc_split().train)[: 2 * n]
+    clean, to_spin = train[:n], train[n : 2 * n]
+    spun = []
+    rng = random.Random(7)
+    for k, d in enumerate(to_spin):
+        style, rate = STYLES[k % len(STYLES)], rng.choice(RATES)
+        spun.extend(evalkit.synthetic([d], rate, style, seed=k))
+    docs = clean + spun
+    random.Random(11).shuffle(docs)
+    return docs
+
+
+def overlaps(f_start: int, f_end: int, edits: tuple[evalkit.Edit, ...] | None) -> bool:
+    return any(f_start < e.end and e.start < f_end for e in edits or () if e.end > e.start)
+
+
+def fit(x: np.ndarray, y: np.ndarray, names: list[str], fmt: str) -> tuple[dict, LogisticRegression]:
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    clf = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
+    clf.fit((x - mean) / scale, y)
+    model = {
+        "format": fmt,
+        "trained": time.strftime("%Y-%m-%d"),
+        "command": "python bench/train_models.py " + " ".join(sys.argv[1:]),
+        "bias": float(clf.intercept_[0]),
+        "weights": {k: float(w) for k, w in zip(names, clf.coef_[0], strict=True)},
+        "mean": {k: float(v) for k, v in zip(names, mean, strict=True)},
+        "scale": {k: float(v) for k, v in zip(names, scale, strict=True)},
+    }
+    return model, clf
+
+
+def evaluate(name: str, clf: LogisticRegression, model: dict, x: np.ndarray, y: np.ndarray, names: list[str]) -> None:
+    mean = np.array([model["mean"][k] for k in names])
+    scale = np.array([model["scale"][k] for k in names])
+    p = clf.predict_proba((x - mean) / scale)[:, 1]
+    print(f"{name}: held-out n={len(y)} positives={int(y.sum())} AUC={roc_auc_score(y, p):.3f} "
+          f"accuracy@0.5={((p >= 0.5) == y).mean():.3f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=150, help="clean documents (and as many spun ones)")
+    ap.add_argument("--write", action="store_true", help="write the models into the package")
+    args = ap.parse_args()
+    docs = corpus(args.docs)
+    cut = len(docs) * 3 // 4
+    engine = Engine()
+    t = time.time()
+    rows, labels, doc_of = [], [], []
+    for k, d in enumerate(docs):
+        for f in _all_findings(engine, d.text):
+            rows.append([float(f.signals[n]) for n in FINDING_FEATURES])
+            labels.append(1 if d.label and overlaps(f.start, f.end, d.edits) else 0)
+            doc_of.append(k)
+    print(f"finding data: {len(rows)} findings from {len(docs)} documents in {time.time() - t:.0f}s")
+    x, y, doc_idx = np.array(rows), np.array(labels), np.array(doc_of)
+    tr, te = doc_idx < cut, doc_idx >= cut
+    finding_model, clf = fit(x[tr], y[tr], FINDING_FEATURES, "unspin-finding-model 1")
+    evaluate("finding model", clf, finding_model, x[te], y[te], FINDING_FEATURES)
+    print("finding weights:", {k: round(v, 2) for k, v in finding_model["weights"].items()})
+    if args.write:
+        (DATA / "finding_model.json").write_text(json.dumps(finding_model, indent=1) + "\n", encoding="utf-8")
+        _load_model.cache_clear()
+    engine = Engine()
+    engine.finding_model = _load_model("finding_model.json", "unspin-finding-model 1") if args.write else _as_model(finding_model)
+    feats = []
+    for d in docs:
+        rep = engine.check(d.text)
+        feats.append([float(rep.features.get(n, 0.0)) for n in DOC_FEATURES])
+    xd, yd = np.array(feats), np.array([d.label for d in docs])
+    doc_model, dclf = fit(xd[:cut], yd[:cut], DOC_FEATURES, "unspin-doc-model 1")
+    evaluate("document model", dclf, doc_model, xd[cut:], yd[cut:], DOC_FEATURES)
+    print("document weights:", {k: round(v, 2) for k, v in doc_model["weights"].items()})
+    if args.write:
+        (DATA / "doc_model.json").write_text(json.dumps(doc_model, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {DATA / 'finding_model.json'} and {DATA / 'doc_model.json'}")
+
+
+def _as_model(raw: dict):  # type: ignore[no-untyped-def]
+    from unspin.detect import LogisticModel
+
+    return LogisticModel(raw["weights"], raw["bias"], raw["mean"], raw["scale"])
+
+
+def _all_findings(engine: Engine, text: str):  # type: ignore[no-untyped-def]
+    """Every decoded finding, whatever its confidence."""
+    cfg = engine.config
+    engine.config = cfg.replace(finding_threshold=0.0)
+    try:
+        return engine.check(text).findings
+    finally:
+        engine.config = cfg
+
+
+if __name__ == "__main__":
+    main()

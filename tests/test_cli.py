@@ -1,0 +1,121 @@
+"""The command line, run as a real process (and parsed in-process for usage errors)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from unspin import __version__
+from unspin.cli import build_parser, main
+from unspin.demo import SPUN
+
+
+def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "unspin", *args], input=stdin, capture_output=True, timeout=300
+    )
+    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], code: int, needle: str) -> None:
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert needle in lines[0]
+
+
+def test_version() -> None:
+    proc = run("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"unspin {__version__}"
+
+
+def test_help_on_every_subcommand() -> None:
+    parser = build_parser()
+    names = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert {"check", "restore", "demo"} <= set(names)
+    for name in names:
+        with pytest.raises(SystemExit) as info:
+            main([name, "--help"])
+        assert info.value.code == 0
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["check"], ["check", "x", "--format", "xml"], ["no-such-command"], []):
+        with pytest.raises(SystemExit) as info:
+            code = main(argv)
+            raise SystemExit(code)
+        assert info.value.code == 2, argv
+
+
+@pytest.mark.parametrize(
+    ("stdin", "needle"),
+    [
+        (b"", "empty"),
+        (b"\n\n  \n", "empty"),
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00", "executable"),
+        (b"\x00\x01\x02binary\x00", "NUL"),
+        (b"na\xefve caf\xe9 text", "not valid UTF-8"),
+    ],
+)
+def test_bad_input_is_one_line_exit_1(stdin: bytes, needle: str) -> None:
+    assert_one_line_error(run("check", "-", stdin=stdin), 1, needle)
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    assert_one_line_error(run("check", str(tmp_path / "nope.txt")), 1, "no such file")
+    assert_one_line_error(run("restore", str(tmp_path)), 1, "is a directory")
+
+
+def test_too_large(tmp_path: Path) -> None:
+    path = tmp_path / "big.txt"
+    path.write_text("word " * 100, encoding="utf-8")
+    assert_one_line_error(run("check", str(path), "--max-bytes", "100"), 1, "over the limit")
+
+
+def test_check_json_schema_and_replay(tmp_path: Path) -> None:
+    path = tmp_path / "spun.txt"
+    path.write_text(SPUN, encoding="utf-8")
+    proc = run("check", str(path), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert list(data) == ["verdict", "spun_probability", "findings", "restored"]
+    assert data["verdict"] in ("spun", "clean", "uncertain")
+    assert 0.0 <= data["spun_probability"] <= 1.0
+    assert data["findings"], "the demo's spun article must yield findings"
+    pieces, pos = [], 0
+    for f in data["findings"]:
+        assert set(f) == {"start", "end", "text", "original", "confidence", "alternatives", "signals"}
+        assert SPUN[f["start"] : f["end"]] == f["text"]
+        pieces += [SPUN[pos : f["start"]], f["original"]]
+        pos = f["end"]
+    assert "".join(pieces) + SPUN[pos:] == data["restored"]
+
+
+def test_restore_from_stdin_prints_only_text() -> None:
+    proc = run("restore", "-", stdin=SPUN.encode())
+    assert proc.returncode == 0, proc.stderr
+    assert "According to council" in proc.stdout
+    assert "Inning accordance" not in proc.stdout
+
+
+def test_check_readable_report() -> None:
+    proc = run("check", "-", stdin=SPUN.encode())
+    assert proc.returncode == 0, proc.stderr
+    assert "verdict:" in proc.stdout and "findings" in proc.stdout
+
+
+def test_encoding_option() -> None:
+    text = "Le caf\u00e9 est tr\u00e8s bon. " * 3
+    proc = run("restore", "-", "--encoding", "latin-1", stdin=text.encode("latin-1"))
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_demo_runs() -> None:
+    proc = run("demo")
+    assert proc.returncode == 0, proc.stderr
+    assert "restored text" in proc.stdout and "verdict" in proc.stdout

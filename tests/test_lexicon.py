@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from unspin.errors import ResourceError
+from unspin.lexicon import HEADER, Lexicon, builtin_lexicon
+
+
+def test_round_trip_and_counts(tmp_path: Path) -> None:
+    lex = Lexicon()
+    lex.add("Stated", "said", 2, "learned:test")
+    lex.add("stated", "said", 1, "learned:test")
+    lex.add("stated", "declared", 1, "curated")
+    lex.add("same", "same")  # identity pairs are ignored
+    path = tmp_path / "lex.tsv"
+    lex.save(path)
+    back = Lexicon.load(path)
+    assert [(e.original, e.count) for e in back.originals("stated")] == [("said", 3.0), ("declared", 1.0)]
+    assert "same" not in back and len(back) == 2
+    assert path.read_text(encoding="utf-8").startswith(HEADER + "\n")
+    assert not list(tmp_path.glob(".*.tmp"))  # atomic write leaves no temp file
+
+
+def test_merge_keeps_both() -> None:
+    a, b = Lexicon(), Lexicon()
+    a.add("huge information", "big data", 1, "x")
+    b.add("huge information", "big data", 2, "y")
+    b.add("astute city", "smart city", 1, "y")
+    m = a.merge(b)
+    assert m.originals("huge information")[0].count == 3
+    assert m.max_len == 2 and "astute city" in m
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("spun\toriginal\t1\tx\n", "first line"),
+        (HEADER + "\nonly\ttwo\n", "4 tab-separated"),
+        (HEADER + "\na\tb\tmany\tx\n", "not a number"),
+    ],
+)
+def test_bad_files_give_clear_errors(tmp_path: Path, content: str, needle: str) -> None:
+    path = tmp_path / "bad.tsv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ResourceError, match=needle):
+        Lexicon.load(path)
+
+
+def test_builtin_lexicon_loads() -> None:
+    lex = builtin_lexicon()
+    assert lex.originals("inning accordance with")[0].original == "according to"
+    assert len(lex) > 10

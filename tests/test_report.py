@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import pytest
+
+from unspin.report import Finding, apply_findings, match_case
+
+
+def test_apply_findings_replays_in_any_order() -> None:
+    text = "The mayor stated the work would commence soon."
+    f1 = Finding(10, 16, "stated", "said", 0.9)
+    f2 = Finding(32, 40, "commence", "begin", 0.8)
+    assert apply_findings(text, [f2, f1]) == "The mayor said the work would begin soon."
+
+
+def test_apply_findings_rejects_mismatch_and_overlap() -> None:
+    text = "abc def"
+    with pytest.raises(ValueError, match="text there is"):
+        apply_findings(text, [Finding(0, 3, "xyz", "q", 1.0)])
+    with pytest.raises(ValueError, match="overlaps"):
+        apply_findings(text, [Finding(0, 3, "abc", "q", 1.0), Finding(2, 5, "c d", "q", 1.0)])
+
+
+def test_match_case() -> None:
+    assert match_case("according to", "Inning accordance with") == "According to"
+    assert match_case("said", "STATED") == "SAID"
+    assert match_case("said", "stated") == "said"

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import pytest
+
+from unspin.errors import BinaryInputError, EmptyInputError, EncodingError, InputTooLargeError
+from unspin.text import (
+    check_text,
+    decode_input,
+    is_content_word,
+    sentence_spans,
+    sentences,
+    tokenize,
+)
+
+SAMPLES = [
+    "Mr. Smith said: \"The U.S. economy grew 3.5% in 2004.\" It\u2019s well-known.",
+    "Caf\u00e9 owners in Z\u00fcrich don't agree \u2014 prices rose 12,5% (approx.)!",
+    "  leading spaces\tand tabs\nand\r\nwindows line ends  ",
+    "e\u0301 combining accents and emoji \U0001f600 stay put, na\u00efve co\u00f6perate.",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_every_token_slices_back(text: str) -> None:
+    for tok in tokenize(text):
+        assert text[tok.start : tok.end] == tok.text
+        assert tok.norm == tok.norm.lower()
+
+
+def test_token_kinds_and_norms() -> None:
+    toks = tokenize("It\u2019s 3.5% of U.S. GDP, well-known.")
+    assert [(t.text, t.kind) for t in toks] == [
+        ("It\u2019s", "word"), ("3.5%", "number"), ("of", "word"), ("U.S.", "word"),
+        ("GDP", "word"), (",", "punct"), ("well-known", "word"), (".", "punct"),
+    ]
+    assert toks[0].norm == "it's"
+    assert [t.index for t in toks] == list(range(len(toks)))
+
+
+def test_tokenize_does_not_change_the_text() -> None:
+    text = "Unicode \ufb01ne ligature and \u00bd half"
+    toks = tokenize(text)
+    assert "".join(text[t.start : t.end] for t in toks) == "".join(t.text for t in toks)
+    assert toks[1].text == "\ufb01ne" and toks[1].norm == "fine"  # NFKC only in norm
+
+
+def test_sentences_respect_abbreviations_and_paragraphs() -> None:
+    text = "Dr. Jones met Mr. Smith. They talked!\n\nA new paragraph without a stop\nNext line"
+    got = [" ".join(t.text for t in s) for s in sentences(text)]
+    assert got == [
+        "Dr . Jones met Mr . Smith .",
+        "They talked !",
+        "A new paragraph without a stop",
+        "Next line",
+    ]
+
+
+def test_sentence_spans_cover_all_tokens_in_order() -> None:
+    text = SAMPLES[0] + " Another one? Yes."
+    toks = tokenize(text)
+    spans = sentence_spans(text, toks)
+    assert spans[0][0] == 0 and spans[-1][1] == len(toks)
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))
+
+
+def test_content_words() -> None:
+    toks = tokenize("The dog of 2004 quickly ran.")
+    assert [t.text for t in toks if is_content_word(t)] == ["dog", "quickly", "ran"]
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "needle"),
+    [
+        (b"", EmptyInputError, "empty"),
+        (b"   \n\t ", EmptyInputError, "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", BinaryInputError, "PNG"),
+        (b"%PDF-1.7 ...", BinaryInputError, "PDF"),
+        (b"abc\x00def\x00", BinaryInputError, "NUL"),
+        (b"caf\xe9 au lait", EncodingError, "UTF-8"),
+        (b"x" * 101, InputTooLargeError, "limit"),
+    ],
+)
+def test_decode_input_refuses_with_a_specific_message(data: bytes, error: type, needle: str) -> None:
+    with pytest.raises(error) as info:
+        decode_input(data, max_bytes=100)
+    assert needle in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_decode_input_accepts_bom_and_utf16_and_explicit_encoding() -> None:
+    assert decode_input("\ufeffhello".encode(), 100) == "hello"
+    assert decode_input("h\u00e9llo".encode("utf-16"), 100) == "h\u00e9llo"
+    assert decode_input(b"caf\xe9", 100, encoding="latin-1") == "caf\u00e9"
+    with pytest.raises(EncodingError, match="unknown encoding"):
+        decode_input(b"abc", 100, encoding="no-such-codec")
+
+
+def test_check_text_controls() -> None:
+    with pytest.raises(BinaryInputError):
+        check_text("\x01\x02\x03\x04\x05 mostly control", 1000)
+    assert check_text("fine text\n", 1000) == "fine text\n"
+    with pytest.raises(TypeError, match="decode bytes first"):
+        check_text(b"bytes", 1000)  # type: ignore[arg-type]
