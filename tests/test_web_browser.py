@@ -214,6 +214,15 @@ def test_phone_width(browser: Browser, server: LiveServer) -> None:
         context.close()
 
 
+def test_api_docs_render_offline(page: Page, server: LiveServer) -> None:
+    page.goto(server.url + "/docs")
+    ops = page.locator(".opblock")
+    expect(ops.first).to_be_visible(timeout=20_000)
+    summaries = " ".join(page.locator(".opblock-summary-path").all_inner_texts())
+    for path in ("/api/check", "/api/restore", "/api/trace", "/api/index", "/api/health"):
+        assert path in summaries
+
+
 # --- with an index: traced sources ---------------------------------------------------------------
 
 

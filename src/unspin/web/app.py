@@ -532,7 +532,8 @@ def create_app(
         version=__version__,
         summary="Find machine-spun text, restore its original wording, and trace it to its source.",
         description=(
-            "Every endpoint takes and returns JSON. Errors are `{\"error\": code, \"message\": text}`. "
+            "Endpoints take JSON (file uploads: a multipart form) and return JSON. "
+            "Errors are `{\"error\": code, \"message\": text}`. "
             f"Request bodies over {config.max_request_bytes:,} bytes get 413; requests needing more than "
             f"{config.request_timeout_s:g} s of work, or arriving while {max_queue} are waiting, get 503."
         ),
