@@ -1,7 +1,7 @@
 """Benchmark of detection and restoration (issue 3), unspin beside baselines.
 
     python bench/detect.py --quick            # small subsets, under 2 minutes
-    python bench/detect.py                    # the full run (10-15 minutes on 2 cores)
+    python bench/detect.py --jobs 2           # the full run (about 10 minutes on 2 cores)
     python bench/detect.py --json out.json    # also write every number measured
     python bench/detect.py --gate             # the CI gate metrics on the gate subset
     python bench/detect.py --write-floors     # rewrite tests/gates/detect_floors.json from them
@@ -36,7 +36,7 @@ import evalkit as ek  # noqa: E402
 
 FLOORS = ek.REPO / "tests" / "gates" / "detect_floors.json"
 
-FULL = {"bbc_test": 200, "word30": 200, "synth": 60, "train": 400, "tortured": 10_000, "speed_docs": 20}
+FULL = {"bbc_test": 200, "word30": 200, "synth": 40, "train": 400, "tortured": 600, "speed_docs": 20}
 QUICK = {"bbc_test": 24, "word30": 24, "synth": 8, "train": 80, "tortured": 60, "speed_docs": 3}
 
 
@@ -155,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=1, help="worker processes for unspin (default 1)")
     ap.add_argument("--no-glove", action="store_true", help="skip the GloVe baseline")
     ap.add_argument("--bbc-test", type=int, help="BBC test articles (default 200; quick 40)")
-    ap.add_argument("--synth", type=int, help="articles per synthetic style/rate other than word@0.3 (default 60; quick 20)")
+    ap.add_argument("--synth", type=int, help="articles per synthetic style/rate other than word@0.3 (default 40; quick 8)")
     ap.add_argument("--gate", action="store_true", help="print the CI gate metrics and exit")
     ap.add_argument("--write-floors", action="store_true", help="measure the gate metrics and rewrite the floors file")
     ap.add_argument("--speed-probe", type=int, help=argparse.SUPPRESS)

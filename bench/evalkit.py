@@ -830,8 +830,14 @@ def run_system(system: System, docs: Sequence[Doc], jobs: int = 1,
 
     global _WORKER_SYSTEM
     _WORKER_SYSTEM = system
+    system.run(docs[0].text)  # load resources before forking, so workers share them
+    outs = []
     with mp.get_context("fork").Pool(jobs) as pool:
-        return pool.map(_worker_run, [d.text for d in docs], chunksize=4)
+        for o in pool.imap(_worker_run, [d.text for d in docs], chunksize=2):
+            outs.append(o)
+            if progress:
+                progress(len(outs), len(docs))
+    return outs
 
 
 _WORKER_SYSTEM: System | None = None
@@ -957,5 +963,8 @@ def floors_from(measured: dict[str, float]) -> dict[str, dict[str, float]]:
     out = {}
     for k, v in measured.items():
         m = GATE_MARGINS.get(k, GATE_DEFAULT_MARGIN)
-        out[k] = {"floor": math.floor((v - m) * 1000) / 1000, "measured": round(v, 4)}
+        floor = math.floor((v - m) * 1000) / 1000
+        if k != "real_word_chrf_gain":  # shares cannot go below 0
+            floor = max(0.0, floor)
+        out[k] = {"floor": floor, "measured": round(v, 4)}
     return out
