@@ -28,6 +28,12 @@ class Candidate:
     original: tuple[str, ...]
     prior: float  # log10 of the channel prior P(spun | original), <= 0
     source: str  # "thesaurus" (synonym), "related" (WordNet relation) or "lexicon"
+    lexicon_count: float = 0.0  # times a lexicon saw this pair (curated entries: a weight)
+
+    @property
+    def lexicon_evidence(self) -> float:
+        """Probability-like strength of the lexicon's word for this pair: 1 - 0.5**count."""
+        return 1.0 - 0.5**self.lexicon_count if self.lexicon_count > 0 else 0.0
 
 
 class CandidateGenerator:
@@ -50,12 +56,13 @@ class CandidateGenerator:
         return tuple(self._thesaurus(words))
 
     def lexicon_hits(self, words: tuple[str, ...]) -> list[Candidate]:
-        out = []
         key = " ".join(words)
-        for e in self.lexicon.originals(key):
-            prior = math.log10(min(1.0, 0.3 + 0.1 * e.count))
-            out.append(Candidate(len(words), tuple(e.original.split()), prior, "lexicon"))
-        return out
+        entries = self.lexicon.originals(key)
+        total = sum(e.count for e in entries)
+        return [
+            Candidate(len(words), tuple(e.original.split()), math.log10(max(e.count / total, 0.05)), "lexicon", e.count)
+            for e in entries
+        ]
 
     def _thesaurus(self, words: tuple[str, ...]) -> list[Candidate]:
         th, infl = self.res.thesaurus, self.res.inflector

@@ -45,6 +45,11 @@ class _Edge:
     cand: Candidate
     local_gain: float
 
+    @property
+    def local_score(self) -> float:
+        """How much better the candidate reads here than the word, with its priors."""
+        return self.local_gain + PRIOR_WEIGHT * self.cand.prior - SUBSTITUTION_COST * self.cand.lexicon_evidence
+
 
 class Engine:
     """Detects and restores spun text; holds its resources and lexicon."""
@@ -137,6 +142,7 @@ class Engine:
                     cands.extend(self.candidates.single(words[i]))
                 else:
                     stats.gains.append(0.0)
+                cands.extend(self.candidates.lexicon_hits((words[i],)))
             for length in range(2, min(max(3, lex_max), n - i) + 1):
                 span = tuple(words[i : i + length])
                 if mutable or any(self._mutable(seg, j, False) for j in range(i, i + length)):
@@ -154,11 +160,11 @@ class Engine:
                     with_s = base[c.length] = lm.score([*words[i : i + c.length], *right], (p2, p1))
                 gain = lm.score([*c.original, *right], (p2, p1)) - with_s
                 scored.append(_Edge(i, c, gain))
-            scored.sort(key=lambda e: -(e.local_gain + PRIOR_WEIGHT * e.cand.prior))
+            scored.sort(key=lambda e: -e.local_score)
             if mutable and fit < GATE:
                 best_single = max((e.local_gain for e in scored if e.cand.length == 1), default=0.0)
                 stats.gains.append(best_single)
-            edges[i] = [e for e in scored if e.local_gain + PRIOR_WEIGHT * e.cand.prior > -LOCAL_MARGIN][:MAX_CANDIDATES]
+            edges[i] = [e for e in scored if e.local_score > -LOCAL_MARGIN][:MAX_CANDIDATES]
         return edges
 
     def _decode(self, text: str, seg: list[Token], stats: _Stats) -> list[Finding]:
@@ -186,7 +192,8 @@ class Engine:
                 _push(beams[pos + 1], (p1, words[pos]), s, path)
                 for e in edges[pos]:
                     out = e.cand.original
-                    s = score + SUBSTITUTION_COST + PRIOR_WEIGHT * e.cand.prior + lm.score(list(out), (p2, p1))
+                    cost = SUBSTITUTION_COST * (1.0 - e.cand.lexicon_evidence)
+                    s = score + cost + PRIOR_WEIGHT * e.cand.prior + lm.score(list(out), (p2, p1))
                     key = (out[-2] if len(out) > 1 else p1, out[-1])
                     _push(beams[pos + e.cand.length], key, s, (*path, e))
         final = max(beams[n].values(), key=lambda v: v[0])
@@ -233,17 +240,20 @@ class Engine:
             "related": 1.0 if c.source == "related" else 0.0,
             "span_words": float(c.length),
             "candidates": float(len(edges[e.start])),
+            "lexicon_count": c.lexicon_count,
         }
-        confidence = self.finding_model.probability(feats)
+        # the model judges the language evidence; a lexicon's record of this very
+        # swap is independent evidence, combined as a noisy-or
+        confidence = 1.0 - (1.0 - self.finding_model.probability(feats)) * (1.0 - c.lexicon_evidence)
         first, last = seg[e.start], seg[e.start + c.length - 1]
         surface = text[first.start : last.end]
         alts: list[Alternative] = []
         seen: set[tuple[str, ...]] = set()
-        for other in sorted(edges[e.start], key=lambda x: -(x.local_gain + PRIOR_WEIGHT * x.cand.prior)):
+        for other in sorted(edges[e.start], key=lambda x: -x.local_score):
             if other.cand.original in seen:
                 continue
             seen.add(other.cand.original)
-            alts.append(Alternative(match_case(" ".join(other.cand.original), surface), other.local_gain + PRIOR_WEIGHT * other.cand.prior))
+            alts.append(Alternative(match_case(" ".join(other.cand.original), surface), other.local_score))
             if len(alts) >= self.config.max_alternatives:
                 break
         return Finding(

@@ -413,10 +413,8 @@ class Inflector:
 
     @functools.lru_cache(maxsize=200_000)  # noqa: B019
     def _all_inflections(self, lemma: str) -> dict[str, tuple[str, ...]]:
-        found = self._li.getAllInflections(lemma)
-        if not found:
-            found = self._li.getAllInflectionsOOV(lemma, upos="NOUN") | self._li.getAllInflectionsOOV(lemma, upos="VERB")
-        return dict(found)
+        """Known inflections of ``lemma``; words lemminflect does not know are not guessed."""
+        return dict(self._li.getAllInflections(lemma))
 
 
 # --- the bundle -----------------------------------------------------------------

@@ -1,0 +1,59 @@
+"""``unspin learn``: a substitution lexicon from spun copies traced to their sources."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..config import Config
+from ..lexicon import Lexicon
+from . import EPILOG, CommandError, read_input
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    p = sub.add_parser(
+        "learn",
+        help="learn swapped word pairs from spun copies traced in an index",
+        description=(
+            "Trace each spun FILE against the index DB and add the word pairs swapped in every "
+            "confident match to the lexicon OUT (created, or extended when it exists). "
+            "Use the lexicon with `unspin check --lexicon OUT`."
+        ),
+        epilog=EPILOG,
+    )
+    p.add_argument("db", metavar="DB", help="index file made by `unspin index`")
+    p.add_argument("files", metavar="FILE", nargs="+", help="spun texts to learn from (- for standard input)")
+    p.add_argument("-o", "--output", metavar="OUT", required=True, help="lexicon file to create or extend")
+    p.add_argument("--min-score", type=float, default=0.5, help="use matches scoring at least this (default 0.5)")
+    p.add_argument("--min-coverage", type=float, default=0.5, help="and covering at least this share (default 0.5)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..index import open_index
+    from ..learn import learn
+
+    if args.files.count("-") > 1:
+        raise CommandError("standard input (-) can be given only once")
+    config = Config()
+    lexicon = Lexicon.load(args.output) if os.path.exists(args.output) else Lexicon()
+    before = len(lexicon)
+    index = open_index(args.db)
+    try:
+        matches = []
+        for path in args.files:
+            found = index.trace(read_input(path, config), top=1)
+            if not found:
+                print(f"{path}: no source found in the index", file=sys.stderr)
+            matches.extend(found)
+    finally:
+        index.close()
+    lexicon, summary = learn(matches, lexicon, min_score=args.min_score, min_coverage=args.min_coverage)
+    lexicon.save(args.output)
+    skipped = ", ".join(f"{n} {why}" for why, n in sorted(summary.skipped.items())) or "none"
+    print(
+        f"{summary.used} of {summary.matches} matches used; {summary.pairs} pairs learned "
+        f"({len(lexicon) - before} new); skipped: {skipped}; lexicon {args.output} has {len(lexicon)} pairs"
+    )
+    return 0
