@@ -16,6 +16,7 @@ import functools
 import json
 import math
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
@@ -23,6 +24,7 @@ from typing import Any
 
 from .candidates import Candidate, CandidateGenerator
 from .config import DEFAULT_CONFIG, Config
+from .errors import CheckTimeout
 from .lexicon import Lexicon, builtin_lexicon
 from .report import Alternative, Finding, Report, Verdict, apply_findings, match_case
 from .resources import Resources, default_resources
@@ -73,15 +75,15 @@ class Engine:
 
     # --- public ---------------------------------------------------------------
 
-    def check(self, text: str) -> Report:
+    def check(self, text: str, *, deadline: float | None = None) -> Report:
+        """Check ``text``; with ``deadline`` (a :func:`time.monotonic` value), stop with
+        :class:`~unspin.errors.CheckTimeout` once it has passed (checked between segments)."""
         check_text(text, self.config.max_input_bytes)
         tokens = tokenize(text)
         words = [t for t in tokens if t.kind == "word"]
         if len(words) < self.config.min_words:
             return _uncertain(text, f"too short to judge: {len(words)} words, need {self.config.min_words}")
-        lm, th = self.res.lm, self.res.thesaurus
-        known = sum(1 for t in words if lm.known(t.norm) or t.norm in th or t.text[:1].isupper())
-        share = known / len(words)
+        share = self._english_share(words)
         if share < self.config.min_english_share:
             return _uncertain(
                 text,
@@ -92,6 +94,8 @@ class Engine:
         stats = _Stats()
         for a, b in sentence_spans(text, tokens):
             for seg in _segments(tokens[a:b]):
+                if deadline is not None and time.monotonic() > deadline:
+                    raise CheckTimeout("the check ran past its deadline")
                 findings.extend(self._decode(text, seg, stats))
         accepted = tuple(f for f in findings if f.confidence >= self.config.finding_threshold)
         features = stats.features(findings)
@@ -113,6 +117,18 @@ class Engine:
             reason=reason,
             features=features,
         )
+
+    def _english_share(self, words: Sequence[Token]) -> float:
+        """Share of lowercase words that are English function words or in the thesaurus
+        (capitalised words are left out: names are unknown in any language)."""
+        th, infl = self.res.thesaurus, self.res.inflector
+        lower = [t for t in words if not t.text[:1].isupper()] or list(words)
+        known = sum(
+            1
+            for t in lower
+            if t.norm in STOPWORDS or t.norm in th or any(lemma in th for _, lemma, _ in infl.analyses(t.norm))
+        )
+        return known / len(lower)
 
     # --- decoding ---------------------------------------------------------------
 

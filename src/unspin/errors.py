@@ -31,6 +31,10 @@ class EncodingError(InputError):
     """The input bytes are not valid in the expected encoding."""
 
 
+class CheckTimeout(UnspinError, TimeoutError):
+    """A check ran past the deadline its caller gave it."""
+
+
 class ResourceError(UnspinError, RuntimeError):
     """An offline resource (thesaurus, language model, counts) is missing or broken."""
 

@@ -48,6 +48,7 @@ from .._version import __version__
 from ..config import Config
 from ..detect import Engine
 from ..errors import InputError, InputTooLargeError, UnspinError
+from ..report import Report
 from ..text import check_text, decode_input
 from .htmltext import html_to_text, looks_like_html
 
@@ -358,24 +359,20 @@ class _Corpus:
         self.executor.shutdown()
 
 
-class _Expired(Exception):
-    """Raised inside a worker thread when its request has run out of time."""
-
-
 class _TimedEngine(Engine):
-    """The detection engine, stopping between sentence segments once the
-    calling thread's deadline has passed, so a timed-out request frees its
+    """The detection engine with the calling thread's request deadline: the
+    check stops between sentence segments once it has passed
+    (:class:`~unspin.errors.CheckTimeout`), so a timed-out request frees its
     worker instead of running on unseen."""
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
         self.deadlines = threading.local()
 
-    def _decode(self, *args: Any, **kwargs: Any) -> Any:
-        deadline = getattr(self.deadlines, "value", None)
-        if deadline is not None and time.monotonic() > deadline:
-            raise _Expired
-        return super()._decode(*args, **kwargs)
+    def check(self, text: str, *, deadline: float | None = None) -> Report:
+        if deadline is None:
+            deadline = getattr(self.deadlines, "value", None)
+        return super().check(text, deadline=deadline)
 
 
 class AppState:
@@ -429,7 +426,7 @@ class AppState:
                         return await asyncio.wrap_future(future)
                     finally:
                         future.cancel()  # not started yet: never start it
-        except (TimeoutError, _Expired):
+        except TimeoutError:  # includes CheckTimeout from the engine
             raise ApiError(
                 503,
                 "timeout",

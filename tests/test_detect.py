@@ -1,0 +1,101 @@
+"""The detection/restoration engine: its contract, whatever its accuracy."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import unspin
+from unspin import Config
+from unspin.demo import ARTICLE, SPUN
+from unspin.detect import Engine
+from unspin.errors import CheckTimeout, EmptyInputError, InputTooLargeError
+from unspin.synth import spin
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine(Config())
+
+
+@pytest.mark.parametrize("text", [SPUN, ARTICLE, spin(ARTICLE, 0.4, "phrase", seed=3).text])
+def test_findings_point_at_their_text_and_replay(engine: Engine, text: str) -> None:
+    report = engine.check(text)
+    for f in report.findings:
+        assert text[f.start : f.end] == f.text
+        assert 0.0 <= f.confidence <= 1.0 and f.confidence >= engine.config.finding_threshold
+        assert f.original and f.original != f.text
+        assert {"lm_gain", "channel_prior", "source"} <= set(f.signals)
+        assert f.alternatives and f.alternatives[0].text
+    assert unspin.apply_findings(text, report.findings) == report.restored
+    assert [f.start for f in report.findings] == sorted(f.start for f in report.findings)
+
+
+def test_spun_article_vs_its_original(engine: Engine) -> None:
+    spun, clean = engine.check(SPUN), engine.check(ARTICLE)
+    assert spun.verdict == "spun" and clean.verdict == "clean"
+    assert spun.spun_probability > 0.5 > clean.spun_probability
+    assert "According to council" in spun.restored and "The mayor said" in spun.restored
+    assert clean.restored == ARTICLE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Der Stadtrat hat am Dienstag beschlossen, zwölf Millionen Euro für die Reparatur der alten "
+        "Hafenbrücke auszugeben, die seit März für den Schwerverkehr gesperrt ist.",
+        "Le conseil municipal a voté mardi pour dépenser douze millions d'euros pour réparer le vieux "
+        "pont du port, fermé aux poids lourds depuis mars.",
+        "El ayuntamiento votó el martes gastar doce millones de euros en reparar el viejo puente del "
+        "puerto, cerrado al tráfico pesado desde marzo.",
+    ],
+)
+def test_non_english_is_uncertain_with_a_reason(engine: Engine, text: str) -> None:
+    report = engine.check(text)
+    assert report.verdict == "uncertain" and "English" in report.reason
+    assert report.findings == () and report.restored == text
+
+
+def test_short_text_is_uncertain(engine: Engine) -> None:
+    report = engine.check("The mayor stated it.")
+    assert report.verdict == "uncertain" and "too short" in report.reason
+
+
+def test_input_errors(engine: Engine) -> None:
+    with pytest.raises(EmptyInputError):
+        engine.check("   \n")
+    with pytest.raises(InputTooLargeError):
+        Engine(Config(max_input_bytes=100)).check("word " * 50)
+
+
+def test_deadline_stops_the_check(engine: Engine) -> None:
+    with pytest.raises(CheckTimeout):
+        engine.check(SPUN, deadline=time.monotonic() - 1)
+    assert engine.check(SPUN, deadline=time.monotonic() + 600).findings
+
+
+def test_finding_threshold_filters() -> None:
+    strict = Engine(Config(finding_threshold=0.99)).check(SPUN)
+    assert all(f.confidence >= 0.99 for f in strict.findings)
+    assert len(strict.findings) < len(Engine(Config()).check(SPUN).findings)
+
+
+@pytest.mark.parametrize(
+    ("changes", "needle"),
+    [
+        ({"max_input_bytes": 0}, "positive"),
+        ({"spun_threshold": 0.3, "clean_threshold": 0.6}, "clean_threshold"),
+        ({"finding_threshold": 2.0}, "between 0 and 1"),
+        ({"max_alternatives": 0}, "at least 1"),
+    ],
+)
+def test_config_is_validated(changes: dict[str, float], needle: str) -> None:
+    with pytest.raises(ValueError, match=needle):
+        Config(**changes)  # type: ignore[arg-type]
+
+
+def test_report_json_shape(engine: Engine) -> None:
+    data = engine.check(SPUN).to_dict()
+    assert list(data) == ["verdict", "spun_probability", "findings", "restored"]
+    assert set(data["findings"][0]) == {"start", "end", "text", "original", "confidence", "alternatives", "signals"}
