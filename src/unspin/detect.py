@@ -265,7 +265,8 @@ class Engine:
         surface = text[first.start : last.end]
         alts: list[Alternative] = []
         seen: set[tuple[str, ...]] = set()
-        for other in sorted(edges[e.start], key=lambda x: -x.local_score):
+        same_span = [x for x in edges[e.start] if x.cand.length == c.length]
+        for other in sorted(same_span, key=lambda x: (x.cand.original != c.original, -x.local_score)):
             if other.cand.original in seen:
                 continue
             seen.add(other.cand.original)
