@@ -147,7 +147,7 @@ class Aligner:
         qt = query_tokens or Tokens.of(query)
         st = source_tokens or Tokens.of(source)
         total_words = sum(qt.is_word)
-        ops = SequenceMatcher(None, qt.norms, st.norms, autojunk=False).get_opcodes()
+        ops = SequenceMatcher(None, qt.norms, st.norms, autojunk=True).get_opcodes()
         passages: list[Passage] = []
         subs: list[Substitution] = []
         chain: list[tuple[str, int, int, int, int]] = []

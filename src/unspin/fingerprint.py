@@ -46,6 +46,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
+from pathlib import Path
 
 import numpy as np
 
@@ -53,7 +54,7 @@ from .resources import Resources, default_resources
 from .text import STOPWORDS
 
 #: Bumped whenever the hashing or the skeleton rules change; stored in indexes.
-SCHEME_VERSION = 1
+SCHEME_VERSION = 2
 
 HASH_BITS = 47
 _MASK = np.uint64((1 << HASH_BITS) - 1)
@@ -66,6 +67,31 @@ _DROP = -1
 _TOKEN_RE = re.compile(r"\w+(?:['-]\w+)*|[.,;:?!\"()]")
 _QUOTES = (("\u2019", "'"), ("\u2018", "'"), ("\u02bc", "'"), ("\u201c", '"'), ("\u201d", '"'))
 _KEPT_PUNCT = frozenset('.,;:?!"()')
+
+
+# WordNet's detachment rules (morphy) plus the doubled consonant of "stopped", "running".
+_DETACH = (
+    ("s", ""), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"),
+    ("ies", "y"), ("es", "e"), ("es", ""), ("ed", "e"), ("ed", ""), ("ing", "e"), ("ing", ""),
+    ("er", ""), ("est", ""), ("er", "e"), ("est", "e"), ("ier", "y"), ("iest", "y"), ("ied", "y"),
+    ("bbed", "b"), ("dded", "d"), ("gged", "g"), ("mmed", "m"), ("nned", "n"), ("pped", "p"), ("rred", "r"), ("tted", "t"),
+    ("bbing", "b"), ("dding", "d"), ("gging", "g"), ("mming", "m"), ("nning", "n"), ("pping", "p"), ("rring", "r"), ("tting", "t"),
+)
+
+
+def _load_exceptions(wordnet_dir: Path) -> dict[str, tuple[str, ...]]:
+    """WordNet's irregular forms (``verb.exc`` etc.): inflected form -> base forms."""
+    out: dict[str, list[str]] = {}
+    for pos in ("noun", "verb", "adj", "adv"):
+        path = wordnet_dir / f"{pos}.exc"
+        if not path.exists():
+            continue
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) >= 2:
+                    out.setdefault(parts[0].replace("_", " "), []).extend(p.replace("_", " ") for p in parts[1:])
+    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
 
 
 def _stable_hash(token: str) -> int:
@@ -112,6 +138,7 @@ class Fingerprinter:
         self.w = w
         self._res = resources or default_resources()
         self._codes: dict[str, int] = {}
+        self._exceptions: dict[str, tuple[str, ...]] | None = None
         self._gap_code = _stable_hash(_GAP)
         self._powers = np.array([pow(0x100000001B3, k, 1 << 64) for k in range(n)][::-1], dtype=np.uint64)
 
@@ -123,17 +150,33 @@ class Fingerprinter:
     # --- skeleton ------------------------------------------------------------
 
     def is_mutable(self, word: str) -> bool:
-        """Whether a spinner could swap ``word`` (lowercase) for a thesaurus synonym."""
+        """Whether a spinner could swap ``word`` (lowercase) for a thesaurus synonym.
+
+        True when WordNet offers a single-word synonym for the word or for one
+        of its base forms (WordNet's own morphology: exception lists and
+        suffix rules, as in ``morphy``).
+        """
         if word in STOPWORDS:
             return False
         th = self._res.thesaurus
-        lemmas = {word}
-        lemmas.update(lemma for _upos, lemma, _tag in self._res.inflector.analyses(word))
-        for lemma in lemmas:
+        for lemma in self._base_forms(word):
             for syn in th.synonyms(lemma):
                 if " " not in syn.word:
                     return True
         return False
+
+    def _base_forms(self, word: str) -> list[str]:
+        if self._exceptions is None:
+            self._exceptions = _load_exceptions(self._res.thesaurus.dir)
+        th = self._res.thesaurus
+        out = [word]
+        out.extend(self._exceptions.get(word, ()))
+        for suffix, ending in _DETACH:
+            if word.endswith(suffix) and len(word) > len(suffix) + 1:
+                base = word[: len(word) - len(suffix)] + ending
+                if base in th:
+                    out.append(base)
+        return out
 
     def _classify(self, tok: str) -> int:
         ch = tok[0]
@@ -227,7 +270,10 @@ class Fingerprinter:
         for d in np.nonzero((counts > 0) & (counts < w))[0].tolist():
             first = int(starts[d])
             selected_pos.append(np.array([first + int(hashes[first : first + counts[d]].argmin())]))
-        pos_all = np.unique(np.concatenate(selected_pos)) if selected_pos else np.empty(0, np.int64)
+        chosen = np.zeros(hashes.shape[0], dtype=bool)
+        for pos in selected_pos:
+            chosen[pos] = True
+        pos_all = np.flatnonzero(chosen)
         sel_doc = hdoc[pos_all]
         sel_hash = hashes[pos_all]
         order = np.lexsort((sel_hash, sel_doc))
