@@ -74,10 +74,42 @@ class SyntheticCorpus:
             yield f"doc{k:07d}", self.doc(k)
 
 
+_PEAK_TOTAL = [0.0]
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def sample_total_rss() -> None:
+    """Sum the current RSS of this process and its children (workers); keep the maximum."""
+    pid = os.getpid()
+    try:
+        kids = [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        kids = []
+    total = (_rss_kb(pid) + sum(_rss_kb(k) for k in kids)) / 1024.0
+    _PEAK_TOTAL[0] = max(_PEAK_TOTAL[0], total)
+
+
 def peak_rss_mb() -> float:
+    """Peak memory: the largest sampled sum over all processes, or own + largest child, whichever is larger."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return (own + kids) / 1024.0  # ru_maxrss is KiB on Linux (children: the largest one)
+    return max(_PEAK_TOTAL[0], (own + kids) / 1024.0)  # ru_maxrss is KiB on Linux
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished workers."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -93,9 +125,11 @@ def run_unspin(corpus: SyntheticCorpus, n: int, out: Path, workers: int, queries
         if p.exists():
             p.unlink()
     t0 = time.perf_counter()
+    cpu0 = cpu_seconds()
     last = [t0]
 
     def progress(s: object) -> None:
+        sample_total_rss()
         now = time.perf_counter()
         if now - last[0] > 30:
             added = getattr(s, "added", 0)
@@ -105,9 +139,11 @@ def run_unspin(corpus: SyntheticCorpus, n: int, out: Path, workers: int, queries
     with Index(out) as index:
         summary = index.add(corpus.records(n), workers=workers, batch_size=5000, progress=progress)
         t_add = time.perf_counter() - t0
+    cpu = cpu_seconds() - cpu0
     size = sum(Path(f"{out}{s}").stat().st_size for s in ("", "-wal") if Path(f"{out}{s}").exists())
     print(f"unspin: indexed {summary.added:,} docs in {t_add:,.0f} s = {summary.added / t_add:,.0f} docs/s "
-          f"(workers={workers}); peak RSS {peak_rss_mb():,.0f} MB; index {size / 1e9:.2f} GB on disk", flush=True)
+          f"(workers={workers}); {cpu / max(1, summary.added) * 1000:.2f} ms CPU per doc (all processes); "
+          f"peak RSS {peak_rss_mb():,.0f} MB; index {size / 1e9:.2f} GB on disk; load average {os.getloadavg()[0]:.1f}", flush=True)
     rng = random.Random(99)
     picks = [rng.randrange(n) for _ in range(queries)]
     spun = [spin(corpus.doc(k), 0.3, style="word", seed=k).text for k in picks]

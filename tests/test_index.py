@@ -79,13 +79,19 @@ def test_duplicates_and_skips(index: Index) -> None:
     assert (s2.added, s2.duplicates) == (1, 1)
 
 
-def test_trace_two_sources_and_top(index: Index) -> None:
+@pytest.mark.parametrize("rate", [0.0, 0.3])
+def test_trace_two_sources_and_top(index: Index, rate: float) -> None:
+    from unspin.synth import spin
+
     index.add([(f"d{i}", make_doc(i)) for i in range(40)])
-    text = make_doc(5) + "\n\n" + make_doc(17)
+    text = spin(make_doc(5) + "\n\n" + make_doc(17), rate, seed=1).text
     matches = index.trace(text, top=5)
     assert {m.id for m in matches[:2]} == {"d5", "d17"}
     for m in matches[:2]:
         assert 0.3 < m.coverage < 0.7
+        assert all(text[s.query[0] : s.query[1]] == s.spun for s in m.substitutions)
+    if rate:
+        assert sum(len(m.substitutions) for m in matches[:2]) >= 10
     assert len(index.trace(text, top=1)) == 1
     with pytest.raises(ValueError, match="top"):
         index.trace(text, top=0)
