@@ -53,6 +53,13 @@ class CandidateGenerator:
         """Candidates for a spun multi-word span: thesaurus multiword lemmas and lexicon."""
         if all(w in STOPWORDS for w in words):
             return ()
+        key = " ".join(words[1:])
+        starts = self.res.thesaurus.multiword_starts
+        if not any(
+            first in starts and key in starts[first]
+            for first in (words[0], *(lemma for _, lemma, _ in self.res.inflector.analyses(words[0])))
+        ):
+            return ()  # no thesaurus entry spans these words
         return tuple(self._thesaurus(words))
 
     def lexicon_hits(self, words: tuple[str, ...]) -> list[Candidate]:
@@ -74,6 +81,7 @@ class CandidateGenerator:
             if key not in th:
                 continue
             synonyms = th.synonyms(key, pos)
+            synonym_words = {syn.word for syn in synonyms}
             for syn in (*synonyms, *th.related(key, pos)):
                 if syn.word in STOPWORDS or not syn.word.replace(" ", "").replace("-", "").isalpha():
                     continue
@@ -85,7 +93,7 @@ class CandidateGenerator:
                 if out == words:
                     continue
                 # P(spun | original): the original's use in the shared sense
-                is_synonym = syn in synonyms
+                is_synonym = syn.word in synonym_words
                 w = self._reverse_weight(syn.word, key, syn.pos) if is_synonym else syn.weight
                 prior = math.log10(max(w, 1e-3))
                 if prior > best.get(out, (-99.0, ""))[0]:

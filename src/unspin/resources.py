@@ -24,7 +24,6 @@ import pickle
 import tempfile
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -244,8 +243,15 @@ class Thesaurus:
             Synonym(word, p, w) for (word, p), w in sorted(best.items(), key=lambda kv: -kv[1])
         )
 
-    def multiword_lemmas(self) -> Iterable[str]:
-        return (lemma for lemma in self._senses if " " in lemma)
+    @functools.cached_property
+    def multiword_starts(self) -> dict[str, frozenset[str]]:
+        """First word of each multiword lemma -> the rest of the lemmas it starts."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for lemma in self._senses:
+            first, sep, rest = lemma.partition(" ")
+            if sep:
+                out[first].add(rest)
+        return {k: frozenset(v) for k, v in out.items()}
 
 
 # --- language model -------------------------------------------------------------
