@@ -35,6 +35,7 @@ SUBSTITUTION_COST = float(os.environ.get("UNSPIN_SUBCOST", "-0.5"))  # log10 cos
 PRIOR_WEIGHT = 0.5  # weight of the channel prior
 LOCAL_MARGIN = 2.5  # candidates this much worse than the word itself are pruned
 MAX_CANDIDATES = 4  # per position, after pruning
+PRESELECT = int(os.environ.get("UNSPIN_PRESELECT", "8"))  # candidates per position given a full context score
 BEAM = 6
 GATE = float(os.environ.get("UNSPIN_GATE", "-4.0"))  # log10 P(word, next | context) above which a word is not examined
 CONF_SLOPE = 1.6  # confidence = sigmoid(CONF_SLOPE * (margin - CONF_CENTRE))
@@ -167,6 +168,11 @@ class Engine:
                 cands.extend(self.candidates.lexicon_hits(span))
             if not cands:
                 continue
+            if len(cands) > PRESELECT:
+                # one cheap look at the left context picks the candidates worth a full score
+                quick = {c: lm.logprob(c.original[0], p1, p2) + PRIOR_WEIGHT * c.prior for c in cands if c.source != "lexicon"}
+                keep = set(sorted(quick, key=quick.__getitem__, reverse=True)[:PRESELECT])
+                cands = [c for c in cands if c.source == "lexicon" or c in keep]
             scored: list[_Edge] = []
             base: dict[int, float] = {}
             for c in cands:
