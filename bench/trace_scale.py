@@ -117,9 +117,13 @@ def percentile(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
 
 
-def run_unspin(corpus: SyntheticCorpus, n: int, out: Path, workers: int, queries: int) -> None:
-    from unspin.synth import spin
+def run_unspin(corpus: SyntheticCorpus, n: int, out: Path, workers: int, queries: int, build: bool = True) -> None:
+    if build:
+        build_index(corpus, n, out, workers)
+    query_index(corpus, n, out, queries)
 
+
+def build_index(corpus: SyntheticCorpus, n: int, out: Path, workers: int) -> None:
     for suffix in ("", "-wal", "-shm"):
         p = Path(f"{out}{suffix}")
         if p.exists():
@@ -144,6 +148,11 @@ def run_unspin(corpus: SyntheticCorpus, n: int, out: Path, workers: int, queries
     print(f"unspin: indexed {summary.added:,} docs in {t_add:,.0f} s = {summary.added / t_add:,.0f} docs/s "
           f"(workers={workers}); {cpu / max(1, summary.added) * 1000:.2f} ms CPU per doc (all processes); "
           f"peak RSS {peak_rss_mb():,.0f} MB; index {size / 1e9:.2f} GB on disk; load average {os.getloadavg()[0]:.1f}", flush=True)
+
+
+def query_index(corpus: SyntheticCorpus, n: int, out: Path, queries: int) -> None:
+    from unspin.synth import spin
+
     rng = random.Random(99)
     picks = [rng.randrange(n) for _ in range(queries)]
     spun = [spin(corpus.doc(k), 0.3, style="word", seed=k).text for k in picks]
@@ -197,6 +206,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--out", type=Path, default=Path("bench/out/scale.db"))
+    ap.add_argument("--query-only", action="store_true", help="query an index built before with the same --docs")
     ap.add_argument("--datasketch", type=int, default=0, metavar="N", help="also run MinHashLSH on N documents")
     args = ap.parse_args()
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -204,7 +214,7 @@ def main() -> None:
     print(f"synthetic corpus: {len(corpus.firsts):,} sentence halves from BBC; {args.docs:,} docs of ~{corpus.words} words; "
           f"{os.cpu_count()} CPUs", flush=True)
     if args.docs:
-        run_unspin(corpus, args.docs, args.out, args.workers, args.queries)
+        run_unspin(corpus, args.docs, args.out, args.workers, args.queries, build=not args.query_only)
     if args.datasketch:
         run_datasketch(corpus, args.datasketch, args.queries)
 

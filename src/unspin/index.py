@@ -483,7 +483,7 @@ class Index:
             return []
         best = cands[0][1]
         # candidates far below the best are chance overlaps; verify the rest
-        cands = [c for c in cands if c[1] >= 0.05 * best or c[2] >= 3]
+        cands = [c for c in cands if c[1] >= 0.1 * best]
         qt = Tokens.of(text)
         aligner = self.aligner
         matches: list[Match] = []
