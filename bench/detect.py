@@ -296,11 +296,22 @@ def print_documents(sets: dict[str, list[ek.Doc]], systems: list[ek.System],
                 fmt(ek.share(p > thr[s.name] for p in probs), pct=True), fmt(auc)]
         doc[s.name]["wild_all"] = {"auc": auc}
     rows.append(row)
+    pair_pos = ["real_pairs:word", "real_pairs:fluent"]
+    row = ["real pairs vs their own originals", str(sum(len(sets[n]) for n in pair_pos))]
+    for s in systems:
+        probs = [p for n in pair_pos for p in results[s.name][n].probs]
+        auc = ek.roc_auc(probs, results[s.name]["clean:real_originals"].probs)
+        row += [fmt(_flag_share(results[s.name], pair_pos), pct=True),
+                fmt(ek.share(p > thr[s.name] for p in probs), pct=True), fmt(auc)]
+        doc[s.name]["real_pairs_vs_originals"] = {"auc": auc}
+    rows.append(row)
     table("Document level", header, rows,
           "verdict: share flagged by the system's own verdict (recall on spun sets, false-positive rate on clean:* sets);\n"
           "@1%FPR: share above the system's threshold that flags at most 1% of clean:bbc_test;\n"
           "AUC: synth:* against clean:bbc_test (the same articles unspun); real pages against\n"
-          "clean:clean_only + clean:real_originals.  'uncertain' verdicts count as not flagged.")
+          "clean:clean_only + clean:real_originals (topics differ: spun pages are mostly health/science, clean pages\n"
+          "mostly news), so the last row, each real pair's spun text against the originals, is the topic-matched one.\n"
+          "'uncertain' verdicts count as not flagged.")
     unc = {s.name: sum(results[s.name][n].uncertain for n in sets) for s in systems}
     if any(unc.values()):
         print("uncertain verdicts: " + ", ".join(f"{k} {v}" for k, v in unc.items()))
@@ -377,28 +388,33 @@ def print_tortured(systems: list[ek.System], dev: list[ek.Tortured], held: list[
     header = ["part", "n"]
     restorers = [s for s in systems if s.restores and s.name != "identity"]
     for s in restorers:
-        header += [f"{s.name} restored", "flagged"]
+        header += [f"{s.name} restored", "flagged", "carrier changed"]
     rows = []
     res: dict[str, Any] = {"contaminated": contaminated}
-    cache: dict[tuple[str, str], tuple[bool, bool]] = {}
+    cache: dict[tuple[str, str], tuple[bool, bool, bool]] = {}
     for part, rows_ in parts.items():
         row = [part, str(len(rows_))]
         for s in restorers:
-            ok, flagged = [], []
+            ok, flagged, damaged = [], [], []
             for r in rows_:
                 key = (s.name, r.tortured)
                 if key not in cache:
-                    text, expected, (a, b) = ek.tortured_case(r)
+                    text, _, (a, b) = ek.tortured_case(r)
                     o = s.run(text)
-                    cache[key] = (ek.tortured_ok(o.restored, expected), any(f.start < b and a < f.end for f in o.findings))
+                    cache[key] = (ek.tortured_ok(o.restored, r), any(f.start < b and a < f.end for f in o.findings),
+                                  ek.carrier_changed(o.restored))
                 ok.append(cache[key][0])
                 flagged.append(cache[key][1])
-            row += [fmt(ek.share(ok), pct=True), fmt(ek.share(flagged), pct=True)]
-            res.setdefault(s.name, {})[part] = {"n": len(rows_), "restored": ek.share(ok), "flagged": ek.share(flagged)}
+                damaged.append(cache[key][2])
+            row += [fmt(ek.share(ok), pct=True), fmt(ek.share(flagged), pct=True), fmt(ek.share(damaged), pct=True)]
+            res.setdefault(s.name, {})[part] = {"n": len(rows_), "restored": ek.share(ok), "flagged": ek.share(flagged),
+                                                "carrier_changed": ek.share(damaged)}
         rows.append(row)
     table("Unseen tortured phrases", header, rows,
-          f"Each phrase in the carrier {ek.CARRIER!r}; restored = the whole sentence comes back with the expected\n"
-          "phrase (case-insensitive, parenthesised acronyms ignored); flagged = a finding overlaps the phrase.\n"
+          f"Each phrase in the carrier {ek.CARRIER!r};\n"
+          "restored = the text reads '... on <expected> for ...' (case-insensitive, parenthesised acronyms ignored);\n"
+          "flagged = a finding overlaps the phrase; carrier changed = a word of the neutral carrier itself was changed\n"
+          "(a false positive).  Rows whose expected phrase is unknown ('???') are left out.\n"
           "tortured-lookup's lexicon is the dev part only.  Held-out phrases found in unspin's built-in lexicon: "
           f"{len(contaminated)}{' (' + ', '.join(contaminated[:5]) + ')' if contaminated else ''}.")
     out["tortured"] = res

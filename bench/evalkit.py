@@ -398,8 +398,12 @@ class Tortured:
     papers: int
 
 
+_ACRONYM = re.compile(r"\s*\(\s*[A-Z0-9?][A-Za-z0-9?.&/-]*\s*\)")
+
+
 def _strip_acronym(s: str) -> str:
-    return " ".join(re.sub(r"\s*\([^)]*\)", " ", s).split())
+    """Drop parenthesised acronyms such as "(HCI)" or "(?)"; keep other parentheses."""
+    return " ".join(_ACRONYM.sub(" ", s).split())
 
 
 def tortured_rows() -> list[Tortured]:
@@ -410,7 +414,10 @@ def tortured_rows() -> list[Tortured]:
         if n == 0 or len(parts) < 2 or not parts[0].strip():
             continue
         papers = int(parts[2]) if len(parts) > 2 and parts[2].strip().isdigit() else 0
-        rows.append(Tortured(parts[0].strip(), _strip_acronym(parts[1]), papers))
+        expected = _strip_acronym(parts[1])
+        if "?" in expected or not any(ch.isalpha() for ch in expected):
+            continue  # the screener does not know the original ("???")
+        rows.append(Tortured(parts[0].strip(), expected, papers))
     return rows
 
 
@@ -427,10 +434,6 @@ def tortured_split() -> tuple[list[Tortured], list[Tortured]]:
     return dev, held
 
 
-def _squash(s: str) -> str:
-    return " ".join(s.lower().replace("\u2019", "'").split())
-
-
 def tortured_case(row: Tortured) -> tuple[str, str, tuple[int, int]]:
     """(carrier sentence with the tortured phrase, expected restored sentence, phrase span)."""
     pre = CARRIER.split("{}")[0]
@@ -438,9 +441,33 @@ def tortured_case(row: Tortured) -> tuple[str, str, tuple[int, int]]:
     return text, CARRIER.format(row.expected), (len(pre), len(pre) + len(row.tortured))
 
 
-def tortured_ok(restored: str, expected_sentence: str) -> bool:
-    """Exact restoration: the whole sentence equals the expected one, case- and space-insensitively."""
-    return _squash(restored) == _squash(expected_sentence)
+def _carrier_norms(text: str) -> list[str]:
+    return [t.norm for t in _word_tokens(_strip_acronym(text))]
+
+
+def tortured_ok(restored: str, row: Tortured) -> bool:
+    """Exact restoration of the phrase: the restored text reads "... on <expected> for ...".
+
+    Word tokens are compared case-insensitively after dropping parenthesised
+    acronyms; the expected phrase and the carrier words on either side of it
+    must form one block of the alignment of the expected sentence with the
+    restored one.  Changes elsewhere in the carrier do not count here; see
+    :func:`carrier_changed`.
+    """
+    pre, _ = CARRIER.split("{}")
+    exp = _carrier_norms(CARRIER.format(row.expected))
+    p = len(_carrier_norms(pre))
+    q = p + len(_carrier_norms(row.expected))
+    sm = difflib.SequenceMatcher(None, exp, _carrier_norms(restored), autojunk=False)
+    return any(b.a <= p - 1 and b.a + b.size >= q + 1 for b in sm.get_matching_blocks())
+
+
+def carrier_changed(restored: str) -> bool:
+    """Did the restoration change a word of the neutral carrier sentence itself?"""
+    pre, post = CARRIER.split("{}")
+    got = _carrier_norms(restored)
+    a, b = _carrier_norms(pre), _carrier_norms(post)
+    return got[: len(a)] != a or got[len(got) - len(b) :] != b
 
 
 # --- systems ----------------------------------------------------------------------------
@@ -928,8 +955,8 @@ def gate_metrics(system: System, data: GateData) -> dict[str, float]:
     real_all = score_set(data.real, real_out)
     tort_ok = []
     for row in data.tortured:
-        text, expected, _ = tortured_case(row)
-        tort_ok.append(tortured_ok(system.run(text).restored, expected))
+        text, _, _ = tortured_case(row)
+        tort_ok.append(tortured_ok(system.run(text).restored, row))
     assert w30.prf and w30.restore and word.prf and word.restore
     return {
         "bbc_specificity": 1.0 - clean.flagged,

@@ -117,6 +117,7 @@ def test_restoration_ignores_words_shared_by_a_multiword_replacement() -> None:
 
 def test_tortured_split_and_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rows = ["tortured\texpected\tpapers"] + [f"odd phrase {i}\tplain phrase {i} (PP)\t{i}" for i in range(200)]
+    rows += ["mystery words\t???\t3", "unclear thing\t(?)\t1"]
     (tmp_path / "tortured_phrases_dev.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     monkeypatch.setenv(ek.DATA_ENV, str(tmp_path))
     dev, held = ek.tortured_split()
@@ -127,11 +128,24 @@ def test_tortured_split_and_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert held[0].expected.startswith("plain phrase") and "(" not in held[0].expected
     text, expected, (a, b) = ek.tortured_case(held[0])
     assert text[a:b] == held[0].tortured
-    assert ek.tortured_ok(expected.upper(), expected)
+    assert ek.tortured_ok(expected.upper(), held[0])
+    assert not ek.tortured_ok(text, held[0])
+    # a change elsewhere in the carrier does not hide a restored phrase, but is reported
+    damaged = expected.replace("propose", "suggest")
+    assert ek.tortured_ok(damaged, held[0]) and ek.carrier_changed(damaged) and not ek.carrier_changed(expected)
+    # leftover words next to the phrase are not an exact restoration
+    assert not ek.tortured_ok(expected.replace(" for this", " odd for this"), held[0])
     lookup = ek.TorturedLookup(dev)
     out = lookup.run(ek.tortured_case(dev[0])[0])
-    assert out.flagged and ek.tortured_ok(out.restored, ek.tortured_case(dev[0])[1])
+    assert out.flagged and ek.tortured_ok(out.restored, dev[0])
     assert not lookup.run(text).flagged
+
+
+def test_tortured_acronyms_are_ignored() -> None:
+    row = ek.Tortured("guileless byes (NB)", ek._strip_acronym("Naive Bayes (NB)"), 1)
+    assert row.expected == "Naive Bayes"
+    assert ek.tortured_ok(ek.CARRIER.format("naive Bayes (NB)"), row)
+    assert ek._strip_acronym("NLP (natural language processing)") == "NLP (natural language processing)"
 
 
 def test_near_duplicate_groups() -> None:
