@@ -26,8 +26,9 @@ class Config:
         spun_threshold: ``spun_probability`` at or above which the verdict is
             ``"spun"``. Default 0.5.
         clean_threshold: ``spun_probability`` at or below which the verdict is
-            ``"clean"``; between the two it is ``"uncertain"``. Default 0.5
-            (no uncertain band for judgeable text).
+            ``"clean"``; between the two it is ``"uncertain"``. Default 0.2: real
+            spinners that leave few detectable swaps score between the two, and
+            unspin says so rather than calling them clean.
         short_text_words: texts with fewer content words than this carry
             little evidence: their verdict is ``"spun"`` only at
             ``spun_probability >= 0.9``, ``"clean"`` only at ``<= 0.1``, and
@@ -49,7 +50,7 @@ class Config:
     min_english_share: float = 0.6
     min_words: int = 8
     spun_threshold: float = 0.5
-    clean_threshold: float = 0.5
+    clean_threshold: float = 0.2
     short_text_words: int = 40
     finding_threshold: float = 0.5
     max_alternatives: int = 5
