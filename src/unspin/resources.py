@@ -24,6 +24,7 @@ import pickle
 import tempfile
 import threading
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -187,24 +188,7 @@ class Thesaurus:
     @functools.lru_cache(maxsize=200_000)  # noqa: B019 - instance lives as long as the process
     def synonyms(self, lemma: str, pos: str | None = None) -> tuple[Synonym, ...]:
         """Lemmas sharing a synset with ``lemma`` (optionally of one part of speech)."""
-        senses = self._senses.get(lemma)
-        if not senses:
-            return ()
-        total = sum(c for _, c in senses) + len(senses)
-        best: dict[tuple[str, str], float] = {}
-        for sid, count in senses:
-            spos, lemmas = self._synsets[sid]
-            if pos is not None and spos != pos:
-                continue
-            w = (count + 1) / total
-            for other in lemmas:
-                if other != lemma:
-                    key = (other, spos)
-                    if w > best.get(key, 0.0):
-                        best[key] = w
-        return tuple(
-            Synonym(word, p, w) for (word, p), w in sorted(best.items(), key=lambda kv: -kv[1])
-        )
+        return self._weighted(lemma, pos, lambda sid, w: ((sid, w),))
 
     @functools.lru_cache(maxsize=200_000)  # noqa: B019
     def related(self, lemma: str, pos: str | None = None, max_fanout: int = 25) -> tuple[Synonym, ...]:
@@ -215,33 +199,41 @@ class Thesaurus:
         "dog", "sickness" for "disease").  Relations with more than
         ``max_fanout`` targets from one synset are skipped (too unspecific).
         """
+
+        def neighbours(sid: int, w: float) -> list[tuple[int, float]]:
+            by_rel: dict[str, list[int]] = defaultdict(list)
+            for rel, target in self._pointers[sid]:
+                by_rel[rel].append(target)
+            return [
+                (target, w * RELATION_WEIGHTS[rel])
+                for rel, targets in by_rel.items()
+                if len(targets) <= max_fanout
+                for target in targets
+            ]
+
+        return self._weighted(lemma, pos, neighbours)
+
+    def _weighted(
+        self, lemma: str, pos: str | None, synsets_of: Callable[[int, float], Iterable[tuple[int, float]]]
+    ) -> tuple[Synonym, ...]:
+        """The lemmas of the synsets ``synsets_of(sense, weight)`` gives for each sense of
+        ``lemma`` (of part of speech ``pos``), each with its best weight, best first.
+        A sense weighs its share of ``lemma``'s tagged uses, add-one smoothed."""
         senses = self._senses.get(lemma)
         if not senses:
             return ()
         total = sum(c for _, c in senses) + len(senses)
         best: dict[tuple[str, str], float] = {}
         for sid, count in senses:
-            spos = self._synsets[sid][0]
-            if pos is not None and spos != pos:
+            if pos is not None and self._synsets[sid][0] != pos:
                 continue
-            ptrs = self._pointers[sid]
-            by_rel: dict[str, list[int]] = defaultdict(list)
-            for rel, target in ptrs:
-                by_rel[rel].append(target)
-            for rel, targets in by_rel.items():
-                if len(targets) > max_fanout:
-                    continue
-                w = (count + 1) / total * RELATION_WEIGHTS[rel]
-                for target in targets:
-                    tpos, lemmas = self._synsets[target]
-                    for other in lemmas:
-                        if other != lemma:
-                            key = (other, tpos)
-                            if w > best.get(key, 0.0):
-                                best[key] = w
-        return tuple(
-            Synonym(word, p, w) for (word, p), w in sorted(best.items(), key=lambda kv: -kv[1])
-        )
+            for target, w in synsets_of(sid, (count + 1) / total):
+                tpos, members = self._synsets[target]
+                for other in members:
+                    key = (other, tpos)
+                    if other != lemma and w > best.get(key, 0.0):
+                        best[key] = w
+        return tuple(Synonym(word, p, w) for (word, p), w in sorted(best.items(), key=lambda kv: -kv[1]))
 
     @functools.cached_property
     def multiword_starts(self) -> dict[str, frozenset[str]]:
