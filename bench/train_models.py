@@ -43,7 +43,7 @@ DOC_FEATURES = [
     "finding_rate", "strong_rate", "confidence_mass", "mean_confidence",
     "gain1_rate", "gain2_rate", "log_content_words",
 ]
-STYLES = ("word", "wrong_sense", "phrase", "filler")
+STYLES = ("word", "wrong_sense", "phrase", "filler", "loose")
 RATES = (0.1, 0.2, 0.3, 0.4)
 
 

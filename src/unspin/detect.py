@@ -12,6 +12,7 @@ synonym reads much more naturally) feed a small logistic model for
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -97,9 +98,13 @@ class Engine:
                 if deadline is not None and time.monotonic() > deadline:
                     raise CheckTimeout("the check ran past its deadline")
                 findings.extend(self._decode(text, seg, stats))
-        accepted = tuple(f for f in findings if f.confidence >= self.config.finding_threshold)
         features = stats.features(findings)
         prob = self.doc_model.probability(features)
+        # A swap in a text that otherwise reads naturally needs stronger evidence:
+        # the language evidence of each finding is weighed by how spun the
+        # document looks (a lexicon's record of the swap is not).
+        findings = [_weigh(f, 0.7 + 0.3 * prob) for f in findings]
+        accepted = tuple(f for f in findings if f.confidence >= self.config.finding_threshold)
         cfg = self.config
         hi, lo = cfg.spun_threshold, cfg.clean_threshold
         if stats.content < cfg.short_text_words:  # little evidence: only clear cases get a verdict
@@ -264,8 +269,9 @@ class Engine:
             "lexicon_count": c.lexicon_count,
         }
         # the model judges the language evidence; a lexicon's record of this very
-        # swap is independent evidence, combined as a noisy-or
-        confidence = 1.0 - (1.0 - self.finding_model.probability(feats)) * (1.0 - c.lexicon_evidence)
+        # swap is independent evidence, combined as a noisy-or (in _weigh)
+        feats["language_confidence"] = self.finding_model.probability(feats)
+        confidence = _combine(feats["language_confidence"], c.lexicon_evidence)
         first, last = seg[e.start], seg[e.start + c.length - 1]
         surface = text[first.start : last.end]
         alts: list[Alternative] = []
@@ -287,6 +293,18 @@ class Engine:
             alternatives=tuple(alts),
             signals={**feats, "margin": margin, "source": c.source},
         )
+
+
+def _combine(language: float, lexicon: float) -> float:
+    """Noisy-or of the language evidence and the lexicon evidence."""
+    return 1.0 - (1.0 - language) * (1.0 - lexicon)
+
+
+def _weigh(f: Finding, document_weight: float) -> Finding:
+    """``f`` with its language evidence scaled by ``document_weight`` (0..1)."""
+    language = float(f.signals["language_confidence"]) * document_weight
+    lexicon = 1.0 - 0.5 ** float(f.signals["lexicon_count"]) if f.signals["lexicon_count"] > 0 else 0.0
+    return dataclasses.replace(f, confidence=_combine(language, lexicon))
 
 
 def _push(beam: dict[Any, tuple[float, tuple[_Edge, ...]]], key: Any, score: float, path: tuple[_Edge, ...]) -> None:

@@ -11,7 +11,11 @@ every change, so ground truth is exact.  Styles:
     two-word thesaurus entries replaced as a unit, and single words replaced by
     multiword synonyms where WordNet has them;
 ``filler``
-    ``word`` plus inserted filler words ("actually", "really", ...).
+    ``word`` plus inserted filler words ("actually", "really", ...);
+``loose``
+    words replaced by near-synonyms one WordNet relation away (a broader or
+    narrower term, a similar adjective: "pooch" for "dog"), as spinners with
+    looser thesauri than WordNet's synonym sets do.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ from .report import match_case
 from .resources import UPOS, Resources, default_resources
 from .text import Token, is_content_word, tokenize
 
-Style = Literal["word", "wrong_sense", "phrase", "filler"]
-STYLES: tuple[Style, ...] = ("word", "wrong_sense", "phrase", "filler")
+Style = Literal["word", "wrong_sense", "phrase", "filler", "loose"]
+STYLES: tuple[Style, ...] = ("word", "wrong_sense", "phrase", "filler", "loose")
 
 _FILLERS = ("actually", "really", "basically", "truly", "in fact", "certainly")
 
@@ -127,7 +131,8 @@ def _synonym(tok: Token, res: Resources, rng: random.Random, style: Style) -> st
         pos = {v: k for k, v in UPOS.items()}.get(upos)
         if pos is None:
             continue
-        for syn in res.thesaurus.synonyms(lemma, pos):
+        pool = res.thesaurus.related(lemma, pos) if style == "loose" else res.thesaurus.synonyms(lemma, pos)
+        for syn in pool:
             if style != "phrase" and " " in syn.word:
                 continue
             form = res.inflector.inflect(syn.word, tag)
