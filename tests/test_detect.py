@@ -99,3 +99,10 @@ def test_report_json_shape(engine: Engine) -> None:
     data = engine.check(SPUN).to_dict()
     assert list(data) == ["verdict", "spun_probability", "findings", "restored"]
     assert set(data["findings"][0]) == {"start", "end", "text", "original", "confidence", "alternatives", "signals"}
+
+
+def test_progress_is_reported_per_sentence(engine: Engine) -> None:
+    calls: list[tuple[int, int]] = []
+    engine.check(SPUN, progress=lambda done, total: calls.append((done, total)))
+    total = calls[-1][1]
+    assert total > 3 and calls == [(k, total) for k in range(1, total + 1)]

@@ -17,7 +17,7 @@ import functools
 import json
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
 from typing import Any
@@ -76,9 +76,19 @@ class Engine:
 
     # --- public ---------------------------------------------------------------
 
-    def check(self, text: str, *, deadline: float | None = None) -> Report:
-        """Check ``text``; with ``deadline`` (a :func:`time.monotonic` value), stop with
-        :class:`~unspin.errors.CheckTimeout` once it has passed (checked between segments)."""
+    def check(
+        self,
+        text: str,
+        *,
+        deadline: float | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Report:
+        """Check ``text``.
+
+        With ``deadline`` (a :func:`time.monotonic` value) the check stops with
+        :class:`~unspin.errors.CheckTimeout` once it has passed (tested between
+        segments); ``progress(done, total)`` is called after each sentence.
+        """
         check_text(text, self.config.max_input_bytes)
         tokens = tokenize(text)
         words = [t for t in tokens if t.kind == "word"]
@@ -93,11 +103,14 @@ class Engine:
             )
         findings: list[Finding] = []
         stats = _Stats()
-        for a, b in sentence_spans(text, tokens):
+        spans = sentence_spans(text, tokens)
+        for done, (a, b) in enumerate(spans):
             for seg in _segments(tokens[a:b]):
                 if deadline is not None and time.monotonic() > deadline:
                     raise CheckTimeout("the check ran past its deadline")
                 findings.extend(self._decode(text, seg, stats))
+            if progress is not None:
+                progress(done + 1, len(spans))
         features = stats.features(findings)
         prob = self.doc_model.probability(features)
         # A swap in a text that otherwise reads naturally needs stronger evidence:

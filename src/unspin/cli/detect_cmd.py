@@ -49,10 +49,25 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.set_defaults(func=run_restore)
 
 
+PROGRESS_BYTES = 50_000  # inputs at least this large show a progress bar on a terminal
+
+
+def _check_with_progress(config: Config, text: str) -> Report:
+    """Run the check, with a progress bar on stderr for long texts when it is a terminal."""
+    engine = Engine(config)
+    if len(text) < PROGRESS_BYTES or not sys.stderr.isatty():
+        return engine.check(text)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("checking sentences", total=None)
+        return engine.check(text, progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+
 def run_check(args: argparse.Namespace) -> int:
     config = _config(args)
     text = read_input(args.file, config, args.encoding)
-    report = Engine(config).check(text)
+    report = _check_with_progress(config, text)
     if args.format == "json":
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -64,7 +79,7 @@ def run_check(args: argparse.Namespace) -> int:
 def run_restore(args: argparse.Namespace) -> int:
     config = _config(args)
     text = read_input(args.file, config, args.encoding)
-    sys.stdout.write(Engine(config).check(text).restored)
+    sys.stdout.write(_check_with_progress(config, text).restored)
     if not text.endswith("\n"):
         sys.stdout.write("\n")
     return 0

@@ -369,10 +369,16 @@ class _TimedEngine(Engine):
         super().__init__(config)
         self.deadlines = threading.local()
 
-    def check(self, text: str, *, deadline: float | None = None) -> Report:
+    def check(
+        self,
+        text: str,
+        *,
+        deadline: float | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Report:
         if deadline is None:
             deadline = getattr(self.deadlines, "value", None)
-        return super().check(text, deadline=deadline)
+        return super().check(text, deadline=deadline, progress=progress)
 
 
 class AppState:
