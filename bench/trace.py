@@ -222,12 +222,25 @@ def calibration(scores: dict[str, list[float]]) -> None:
 
 
 def sweep(corpus_texts: dict[str, str], indexed: list[str], queries: list[Query]) -> None:
-    """Fingerprint parameters: candidate recall@1/@10 by shared-fingerprint weight (before alignment)."""
+    """Fingerprint parameters: candidate recall@1/@10 by shared-fingerprint weight (before alignment).
+
+    Besides synthetic spins, the six real spun web pages of shared/data/wild_dev/pairs
+    are traced to their originals (added to the index): real spinners also touch
+    function words, which long skeleton n-grams do not survive.
+    """
     from unspin.fingerprint import Fingerprinter
 
-    print(f"{'n':>3s}{'w':>4s}{'fp/doc':>8s}" + "".join(f"{k + ' R@1/R@10':>22s}" for k in ("spun@0.4", "partial")) + f"{'unrelated best weight p95/max':>32s}")
+    from trace_data import DATA
+
+    pairs = sorted((DATA / "wild_dev" / "pairs").glob("pair*"))
+    wild = [(f"wild:{p.name}", (p / "original.txt").read_text(encoding="utf-8"), (p / "spun.txt").read_text(encoding="utf-8")) for p in pairs]
+    indexed = indexed + [i for i, _, _ in wild]
+    corpus_texts = corpus_texts | {i: o for i, o, _ in wild}
+    queries = queries + [Query("wild", spun, i, frozenset([i])) for i, _, spun in wild]
+    print(f"{'n':>3s}{'w':>4s}{'fp/doc':>8s}" + "".join(f"{k + ' R@1/R@10':>22s}" for k in ("spun@0.4", "partial", "wild"))
+          + f"{'unrelated best weight p95/max':>32s}")
     base = Fingerprinter()
-    for n, w in [(4, 8), (6, 6), (6, 8), (8, 6), (8, 8), (8, 12), (10, 8), (12, 8)]:
+    for n, w in [(4, 8), (4, 12), (5, 8), (5, 10), (6, 6), (6, 8), (8, 6), (8, 8), (8, 12), (10, 8), (12, 8)]:
         fp = Fingerprinter(n, w)
         fp._codes = base._codes  # share the word classification cache
         fps = fp.fingerprints_many([corpus_texts[i] for i in indexed])
@@ -250,7 +263,7 @@ def sweep(corpus_texts: dict[str, str], indexed: list[str], queries: list[Query]
             elif q.kind == "unrelated":
                 unrel.append(sc.most_common(1)[0][1] if sc else 0.0)
         line = f"{n:>3d}{w:>4d}{sum(len(f) for f in fps) / len(fps):>8.0f}"
-        for k in ("spun@0.4", "partial"):
+        for k in ("spun@0.4", "partial", "wild"):
             rows = stats[k]
             line += f"{sum(a for a, _ in rows) / len(rows):>15.3f}/{sum(b for _, b in rows) / len(rows):.3f}"
         unrel.sort()

@@ -58,8 +58,8 @@ class Config:
     use_builtin_lexicon: bool = True
     max_request_bytes: int = 2_000_000
     request_timeout_s: float = 30.0
-    trace_ngram: int = 8
-    trace_window: int = 12
+    trace_ngram: int = 5
+    trace_window: int = 10
     trace_threshold: float = 0.5
     trace_max_df: int = 200
     trace_candidates: int = 5

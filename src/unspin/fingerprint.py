@@ -24,14 +24,18 @@ n-gram hashes the smallest is kept.  That guarantees that any shared run of at
 least ``n + w - 1`` skeleton tokens yields at least one shared fingerprint,
 while keeping about ``2 / (w + 1)`` of the n-grams.
 
-The defaults ``n = 8`` and ``w = 12`` were chosen by measurement on BBC News
-(``python bench/trace.py --sweep``, table in bench/README.md): every setting
-from n = 4 to 12 and w = 6 to 12 put the source among the top 10 candidates
-for all whole copies spun at 40 % and all partial copies, so the choice is
-about cost and noise: n = 8, w = 12 keeps the fewest fingerprints (about 58
-per BBC article, 15 % of the n-grams) and gives unrelated articles the
-lowest chance overlap, while any shared skeleton run of 19 tokens (one
-sentence or two) is still guaranteed to be found.
+The defaults ``n = 5`` and ``w = 10`` were chosen by measurement
+(``python bench/trace.py --sweep``, table in bench/TRACE.md).  On BBC News
+spun by the project's generator every setting from n = 4 to 12 ranks the
+source first for all whole copies at 40 % swaps and all partial copies, so
+synthetic spins do not discriminate.  Six real spun web pages
+(shared/data/wild_dev) do: real spinners also change function words
+("such as" -> "together with"), and with n >= 6 one or more of them shares no
+fingerprint with its original, while n = 4 or 5 finds all six among the top
+10 candidates.  n = 5 gives unrelated articles less chance overlap than
+n = 4; w = 10 keeps about 68 fingerprints per BBC article (18 % of the
+n-grams) and still guarantees that any shared skeleton run of 14 tokens (a
+sentence) is found.
 
 Hashes are stable across processes and machines (BLAKE2 of each skeleton
 token, a polynomial combination, a SplitMix64 finaliser) and are 47-bit
@@ -129,7 +133,7 @@ class Fingerprinter:
     word is looked up in the thesaurus once).
     """
 
-    def __init__(self, n: int = 8, w: int = 12, resources: Resources | None = None) -> None:
+    def __init__(self, n: int = 5, w: int = 10, resources: Resources | None = None) -> None:
         if n < 1:
             raise ValueError(f"fingerprint n-gram length must be at least 1, got {n}")
         if w < 1:
