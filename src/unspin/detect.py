@@ -187,9 +187,13 @@ class Engine:
                 continue
             if len(cands) > PRESELECT:
                 # one cheap look at the left context picks the candidates worth a full score
-                quick = {c: lm.logprob(c.original[0], p1, p2) + PRIOR_WEIGHT * c.prior for c in cands if c.source != "lexicon"}
-                keep = set(sorted(quick, key=quick.__getitem__, reverse=True)[:PRESELECT])
-                cands = [c for c in cands if c.source == "lexicon" or c in keep]
+                quick = sorted(
+                    (-(lm.logprob(c.original[0], p1, p2) + PRIOR_WEIGHT * c.prior), k)
+                    for k, c in enumerate(cands)
+                    if c.source != "lexicon"
+                )
+                keep = {k for _, k in quick[:PRESELECT]}
+                cands = [c for k, c in enumerate(cands) if c.source == "lexicon" or k in keep]
             scored: list[_Edge] = []
             base: dict[int, float] = {}
             for c in cands:

@@ -426,6 +426,9 @@ class Resources:
         self._cache: dict[str, Any] = {}
 
     def _get(self, name: str, factory: Any) -> Any:
+        found = self._cache.get(name)  # fast path once loaded: no lock
+        if found is not None:
+            return found
         with self._lock:
             if name not in self._cache:
                 self._cache[name] = factory()
