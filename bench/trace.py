@@ -228,9 +228,8 @@ def sweep(corpus_texts: dict[str, str], indexed: list[str], queries: list[Query]
     are traced to their originals (added to the index): real spinners also touch
     function words, which long skeleton n-grams do not survive.
     """
-    from unspin.fingerprint import Fingerprinter
-
     from trace_data import DATA
+    from unspin.fingerprint import Fingerprinter
 
     pairs = sorted((DATA / "wild_dev" / "pairs").glob("pair*"))
     wild = [(f"wild:{p.name}", (p / "original.txt").read_text(encoding="utf-8"), (p / "spun.txt").read_text(encoding="utf-8")) for p in pairs]
