@@ -32,8 +32,12 @@ class Candidate:
 
     @property
     def lexicon_evidence(self) -> float:
-        """Probability-like strength of the lexicon's word for this pair: 1 - 0.5**count."""
-        return 1.0 - 0.5**self.lexicon_count if self.lexicon_count > 0 else 0.0
+        return lexicon_evidence(self.lexicon_count)
+
+
+def lexicon_evidence(count: float) -> float:
+    """Probability-like strength of a lexicon's record of a swap seen ``count`` times: 1 - 0.5**count."""
+    return 1.0 - 0.5**count if count > 0 else 0.0
 
 
 class CandidateGenerator:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from importlib import resources as importlib_resources
 from typing import Any
 
-from .candidates import Candidate, CandidateGenerator
+from .candidates import Candidate, CandidateGenerator, lexicon_evidence
 from .config import DEFAULT_CONFIG, Config
 from .errors import CheckTimeout
 from .lexicon import Lexicon, builtin_lexicon
@@ -320,7 +320,7 @@ def _combine(language: float, lexicon: float) -> float:
 def _weigh(f: Finding, document_weight: float) -> Finding:
     """``f`` with its language evidence scaled by ``document_weight`` (0..1)."""
     language = float(f.signals["language_confidence"]) * document_weight
-    lexicon = 1.0 - 0.5 ** float(f.signals["lexicon_count"]) if f.signals["lexicon_count"] > 0 else 0.0
+    lexicon = lexicon_evidence(float(f.signals["lexicon_count"]))
     return dataclasses.replace(f, confidence=_combine(language, lexicon))
 
 
