@@ -1,0 +1,47 @@
+"""``unspin scan``: batch detection over files, directories, JSONL and WARC."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..config import Config
+from . import EPILOG, CommandError
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    p = sub.add_parser(
+        "scan",
+        help="check many documents, one JSON line each",
+        description=(
+            "Check every document under PATH (files, directories searched recursively, .txt/.md/.html, "
+            ".jsonl with id and text, .warc/.warc.gz/.wet) and append one JSON line per document to OUT: "
+            '{"id", "verdict", "spun_probability", "findings"}. Rerunning with the same OUT skips the ids '
+            "already there, so an interrupted scan resumes."
+        ),
+        epilog=EPILOG,
+    )
+    p.add_argument("paths", metavar="PATH", nargs="+", help="files or directories to check")
+    p.add_argument("-o", "--output", metavar="OUT", required=True, help="JSONL file to append results to")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (default 1)")
+    p.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..scan import scan
+
+    if args.jobs < 1:
+        raise CommandError(f"--jobs must be at least 1, got {args.jobs}")
+    config = Config(lexicon_path=args.lexicon) if args.lexicon else Config()
+    if sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("checking documents", total=None)
+            summary = scan(args.paths, args.output, config, jobs=args.jobs,
+                           progress=lambda n: bar.update(task, completed=n))
+    else:
+        summary = scan(args.paths, args.output, config, jobs=args.jobs)
+    print(f"{args.output}: {summary.line()}")
+    return 0

@@ -1,0 +1,144 @@
+"""Batch detection over files, directories, JSONL and WARC: one JSON line per document.
+
+Reads the same inputs as ``unspin index`` (:mod:`unspin.inputs`), checks each
+document and appends ``{"id", "verdict", "spun_probability", "findings"}`` to
+a JSONL file, flushed per document.  A rerun with the same output skips the
+ids already written, so an interrupted scan resumes where it stopped (a line
+cut off by a kill is dropped and redone).  ``jobs > 1`` checks documents in
+that many processes; past one machine, run the same per-document function
+(:func:`check_record`) in a Spark job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+from .detect import Engine
+from .inputs import Record, Skip, read_inputs
+
+_worker_engine: Engine | None = None
+
+
+@dataclass
+class ScanSummary:
+    checked: int = 0
+    resumed: int = 0
+    verdicts: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def line(self) -> str:
+        verdicts = ", ".join(f"{n} {v}" for v, n in sorted(self.verdicts.items())) or "none"
+        skipped = sum(self.skipped.values())
+        reasons = "; ".join(f"{n} {r}" for r, n in self.skipped.most_common(3))
+        return (
+            f"{self.checked} checked ({verdicts}), {self.resumed} already done, {skipped} skipped"
+            + (f" ({reasons})" if skipped else "")
+        )
+
+
+def check_record(engine: Engine, record: Record) -> dict[str, Any]:
+    """The output line of one document."""
+    report = engine.check(record.text)
+    return {
+        "id": record.id,
+        "verdict": report.verdict,
+        "spun_probability": round(report.spun_probability, 4),
+        "findings": [f.to_dict() for f in report.findings],
+    }
+
+
+def done_ids(output: Path) -> set[str]:
+    """Ids already in ``output``; a last line cut off by a kill is removed from the file."""
+    if not output.exists():
+        return set()
+    ids: set[str] = set()
+    good = 0
+    with open(output, "rb") as fh:
+        for raw in fh:
+            try:
+                ids.add(json.loads(raw)["id"])
+            except (ValueError, KeyError, TypeError):
+                break
+            good += len(raw)
+    if good < output.stat().st_size:
+        with open(output, "r+b") as fh:
+            fh.truncate(good)
+    return ids
+
+
+def scan(
+    paths: list[str | os.PathLike[str]],
+    output: str | os.PathLike[str],
+    config: Config | None = None,
+    *,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> ScanSummary:
+    """Check every document under ``paths``, appending one JSON line each to ``output``."""
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    config = config or Config()
+    out = Path(output)
+    seen = done_ids(out)
+    summary = ScanSummary()
+
+    def todo() -> Iterator[Record]:
+        for item in read_inputs(list(paths), config.max_input_bytes):
+            if isinstance(item, Skip):
+                summary.skipped[item.reason.split(":")[0][:60]] += 1
+            elif item.id in seen:
+                summary.resumed += 1
+            else:
+                seen.add(item.id)
+                yield item
+
+    with open(out, "a", encoding="utf-8") as fh:
+        if jobs == 1:
+            engine = Engine(config)
+            results: Iterator[dict[str, Any]] = (check_record(engine, r) for r in todo())
+            _write(results, fh, summary, progress)
+        else:
+            with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(config,)) as pool:
+                # in batches, so a large crawl is never read into memory at once
+                for batch in _batches(todo(), 32 * jobs):
+                    _write(pool.map(_check_in_worker, batch), fh, summary, progress)
+    return summary
+
+
+def _write(results: Any, fh: Any, summary: ScanSummary, progress: Callable[[int], None] | None) -> None:
+    for line in results:
+        fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+        fh.flush()
+        summary.checked += 1
+        summary.verdicts[line["verdict"]] += 1
+        if progress is not None:
+            progress(summary.checked)
+
+
+def _batches(items: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    batch: list[Record] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _init_worker(config: Config) -> None:
+    global _worker_engine
+    _worker_engine = Engine(config)
+
+
+def _check_in_worker(record: Record) -> dict[str, Any]:
+    assert _worker_engine is not None
+    return check_record(_worker_engine, record)
