@@ -44,6 +44,19 @@ class Config:
         request_timeout_s: the web server answers 503 when a request needs
             more than this many seconds of work (time spent waiting for a free
             worker is not counted; that queue is bounded). Default 30.
+        trace_ngram: length of the skeleton n-grams hashed into fingerprints.
+            Default 5 (chosen with ``bench/trace.py --sweep``; see bench/TRACE.md).
+        trace_window: winnowing window: the smallest hash of every this many
+            consecutive n-grams is kept. Default 10, so any shared skeleton run
+            of ``trace_ngram + trace_window - 1`` tokens is found. Both apply
+            when an index is created; an index keeps the values it was built with.
+        trace_threshold: alignment score (0..1) from which a source is reported
+            by ``trace``. Default 0.5 (calibrated on unrelated text).
+        trace_max_df: fingerprints shared by more indexed documents than this
+            are ignored when ranking candidates. Default 200.
+        trace_candidates: candidates verified by alignment beyond ``top``. Default 5.
+        trace_min_passage_words: a copied passage needs at least this many
+            copied or explained words. Default 8.
     """
 
     max_input_bytes: int = 5_000_000
