@@ -20,6 +20,7 @@ pytest.importorskip("httpx", reason="FastAPI's test client needs httpx")
 from fastapi.testclient import TestClient  # noqa: E402
 
 import unspin  # noqa: E402
+from conftest import build_demo_index  # noqa: E402
 from unspin import Config, demo  # noqa: E402
 from unspin.cli import main as cli_main  # noqa: E402
 from unspin.web import create_app  # noqa: E402
@@ -27,8 +28,6 @@ from unspin.web import create_app  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 TOKEN = "s3cret-token-for-tests"
-HAVE_INDEX = (Path(unspin.__file__).parent / "index.py").exists()
-needs_index = pytest.mark.skipif(not HAVE_INDEX, reason="unspin.index (the trace part) is not in this tree yet")
 
 
 def client_for(config: Config | None = None, **kwargs: object) -> TestClient:
@@ -379,17 +378,11 @@ def test_cors_opens_for_named_origins() -> None:
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    if not HAVE_INDEX:
-        pytest.skip("unspin.index (the trace part) is not in this tree yet")
     db = tmp_path_factory.mktemp("index") / "corpus.sqlite"
-    from unspin.index import Index
-
-    with Index(str(db)) as index:
-        assert index.add([(demo.ARTICLE_ID, demo.ARTICLE), ("school-choir", demo.UNRELATED)]).added == 2
+    build_demo_index(db)
     yield client_for(db=str(db), token=TOKEN)
 
 
-@needs_index
 def test_trace_finds_the_source(indexed: TestClient) -> None:
     r = indexed.post("/api/trace", json={"text": demo.SPUN})
     assert r.status_code == 200, r.text
@@ -406,7 +399,6 @@ def test_trace_finds_the_source(indexed: TestClient) -> None:
     assert_error(indexed.get("/api/documents/no-such-doc"), 404, "not_found")
 
 
-@needs_index
 def test_trace_returns_the_cli_json(indexed: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from unspin.cli import COMMAND_MODULES
 
@@ -425,7 +417,6 @@ def test_trace_returns_the_cli_json(indexed: TestClient, tmp_path: Path, capsys:
     assert json.loads(capsys.readouterr().out) == body
 
 
-@needs_index
 def test_index_adds_documents_with_the_token(indexed: TestClient) -> None:
     other = "A quiet village library will open a new reading room for children next month, the head librarian announced on Monday."
     docs = {"documents": [{"id": "library-news", "text": other}]}

@@ -24,7 +24,6 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--no-first-run",
 ]
-HAVE_INDEX = (Path(unspin.__file__).parent / "index.py").exists()
 
 pytestmark = [
     pytest.mark.browser,
@@ -36,6 +35,7 @@ pytest.importorskip("uvicorn", reason="the web extra is not installed: pip insta
 import uvicorn  # noqa: E402
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
+from conftest import build_demo_index  # noqa: E402
 from unspin.web import create_app  # noqa: E402
 
 TOKEN = "browser-test-token"
@@ -228,13 +228,8 @@ def test_api_docs_render_offline(page: Page, server: LiveServer) -> None:
 
 @pytest.fixture(scope="module")
 def indexed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    if not HAVE_INDEX:
-        pytest.skip("unspin.index (the trace part) is not in this tree yet")
     db = tmp_path_factory.mktemp("browser-index") / "corpus.sqlite"
-    from unspin.index import Index
-
-    with Index(str(db)) as index:
-        assert index.add([(demo.ARTICLE_ID, demo.ARTICLE), ("school-choir", demo.UNRELATED)]).added == 2
+    build_demo_index(db)
     with LiveServer(create_app(Config(), db=str(db), token=TOKEN)) as live:
         yield live
 
