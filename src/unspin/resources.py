@@ -377,6 +377,9 @@ def _read_counts(path: Path) -> dict[str, int]:
 # --- inflection -----------------------------------------------------------------
 
 
+_TAG_PREFIX = {"NOUN": "NN", "VERB": "VB", "ADJ": "JJ", "ADV": "RB"}
+
+
 class Inflector:
     """Lemmas and inflections from ``lemminflect``."""
 
@@ -392,8 +395,12 @@ class Inflector:
         """``(upos, lemma, penn_tag)`` readings of ``word`` (lowercase)."""
         out: list[tuple[str, str, str]] = []
         for upos, lemmas in self._li.getAllLemmas(word).items():
+            prefix = _TAG_PREFIX.get(upos)
             for lemma in lemmas:
-                infl = self._li.getAllInflections(lemma, upos=upos)
+                if prefix is None:
+                    infl = self._li.getAllInflections(lemma, upos=upos)
+                else:  # one cached table per lemma serves every part of speech
+                    infl = {t: f for t, f in self._all_inflections(lemma).items() if t.startswith(prefix)}
                 tags = [tag for tag, forms in infl.items() if word in forms]
                 if not tags:
                     tags = ["NN" if upos == "NOUN" else "VB" if upos == "VERB" else "JJ" if upos == "ADJ" else "RB"]
