@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 from .lexicon import Lexicon
-from .resources import UPOS, Resources
+from .resources import UPOS, Inflector, Resources
 from .text import STOPWORDS
 
 _POS_OF_UPOS = {v: k for k, v in UPOS.items()}
@@ -90,7 +90,7 @@ class CandidateGenerator:
                 if syn.word in STOPWORDS or not syn.word.replace(" ", "").replace("-", "").isalpha():
                     continue
                 if tag is not None:
-                    form = _inflect(self.res, syn.word, tag, upos == "VERB")
+                    form = _inflect(infl, syn.word, tag, upos == "VERB")
                 else:
                     form = syn.word
                 out = tuple(form.split())
@@ -118,8 +118,9 @@ class CandidateGenerator:
         return 1e-3
 
 
-def _inflect(res: Resources, lemma: str, tag: str, verb: bool) -> str:
+def _inflect(inflector: Inflector, lemma: str, tag: str, verb: bool) -> str:
+    """``lemma`` inflected as ``tag``; a multiword verb inflects its first word ("puts away")."""
     if " " in lemma and verb:
         head, _, tail = lemma.partition(" ")
-        return f"{res.inflector.inflect(head, tag)} {tail}"
-    return res.inflector.inflect(lemma, tag)
+        return f"{inflector.inflect(head, tag)} {tail}"
+    return inflector.inflect(lemma, tag)
