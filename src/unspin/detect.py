@@ -158,13 +158,15 @@ class Engine:
             return False  # a name: spinners leave those
         return not (tok.text.isupper() and len(tok.text) > 1)
 
-    def _edges(self, seg: Sequence[Token], words: list[str], first_is_start: bool, stats: _Stats) -> list[list[_Edge]]:
+    def _edges(self, seg: Sequence[Token], words: list[str], stats: _Stats) -> list[list[_Edge]]:
         lm = self.res.lm
         n = len(words)
         edges: list[list[_Edge]] = [[] for _ in range(n)]
         lex_max = self.lexicon.max_len
+        # which words a spinner could have swapped (a segment's first word may be capitalised)
+        inside = [self._mutable(seg, j, False) for j in range(n)]
         for i in range(n):
-            mutable = self._mutable(seg, i, first_is_start and i == 0)
+            mutable = inside[i] or (i == 0 and self._mutable(seg, 0, True))
             cands: list[Candidate] = []
             p2 = words[i - 2] if i >= 2 else None
             p1 = words[i - 1] if i >= 1 else None
@@ -179,7 +181,7 @@ class Engine:
                 cands.extend(self.candidates.lexicon_hits((words[i],)))
             for length in range(2, min(max(3, lex_max), n - i) + 1):
                 span = tuple(words[i : i + length])
-                if mutable or any(self._mutable(seg, j, False) for j in range(i, i + length)):
+                if mutable or any(inside[i : i + length]):
                     if length <= 3:
                         cands.extend(self.candidates.phrase(span))
                 cands.extend(self.candidates.lexicon_hits(span))
@@ -213,8 +215,7 @@ class Engine:
     def _decode(self, text: str, seg: list[Token], stats: _Stats) -> list[Finding]:
         words = [t.norm for t in seg]
         n = len(words)
-        first_is_start = True
-        edges = self._edges(seg, words, first_is_start, stats)
+        edges = self._edges(seg, words, stats)
         if not any(edges):
             return []
         lm = self.res.lm
@@ -246,19 +247,14 @@ class Engine:
         # output word sequence of the chosen path, to judge each choice in its restored context
         restored: list[str] = []
         starts: dict[int, int] = {}
-        k = 0
         pos = 0
         for e in chosen:
             restored.extend(words[pos : e.start])
             starts[e.start] = len(restored)
             restored.extend(e.cand.original)
             pos = e.start + e.cand.length
-            k += 1
         restored.extend(words[pos:])
-        findings = []
-        for e in chosen:
-            findings.append(self._finding(text, seg, words, restored, starts[e.start], e, edges))
-        return findings
+        return [self._finding(text, seg, words, restored, starts[e.start], e, edges) for e in chosen]
 
     def _finding(
         self, text: str, seg: list[Token], words: list[str], restored: list[str], at: int, e: _Edge,
