@@ -47,7 +47,7 @@ from .align import Aligner, Passage, Substitution, Tokens
 from .config import Config
 from .errors import IndexCorruptError, UnspinError
 from .fingerprint import SCHEME_VERSION, Fingerprinter
-from .inputs import Item, Record, Skip, records_from_texts
+from .inputs import Item, Record, Skip, reason_kind, records_from_texts
 from .lexicon import Lexicon, builtin_lexicon
 from .resources import Resources
 from .text import check_text
@@ -116,7 +116,7 @@ class AddSummary:
 
     def skip(self, where: str, reason: str) -> None:
         self.skipped += 1
-        self.skip_reasons[_reason_kind(reason)] += 1
+        self.skip_reasons[reason_kind(reason)] += 1
         if len(self.skip_examples) < 20:
             self.skip_examples.append((where, reason))
 
@@ -132,10 +132,6 @@ class AddSummary:
             "skipped": self.skipped,
             "skip_reasons": dict(self.skip_reasons),
         }
-
-
-def _reason_kind(reason: str) -> str:
-    return reason.split(":")[0].split(" (")[0][:60]
 
 
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")

@@ -51,6 +51,11 @@ class Skip:
 Item = Record | Skip
 
 
+def reason_kind(reason: str) -> str:
+    """The kind of a skip reason, for counting: its text before any ':' or ' (' detail."""
+    return reason.split(":")[0].split(" (")[0][:60]
+
+
 def _suffix(path: Path) -> str:
     name = path.name.lower()
     for suffix in sorted(ALL_SUFFIXES, key=len, reverse=True):

@@ -22,7 +22,7 @@ from typing import Any
 
 from .config import Config
 from .detect import Engine
-from .inputs import Record, Skip, read_inputs
+from .inputs import Record, Skip, read_inputs, reason_kind
 
 _worker_engine: Engine | None = None
 
@@ -93,7 +93,7 @@ def scan(
     def todo() -> Iterator[Record]:
         for item in read_inputs(list(paths), config.max_input_bytes):
             if isinstance(item, Skip):
-                summary.skipped[item.reason.split(":")[0][:60]] += 1
+                summary.skipped[reason_kind(item.reason)] += 1
             elif item.id in seen:
                 summary.resumed += 1
             else:
