@@ -32,7 +32,8 @@ from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import evalkit  # noqa: E402
-from unspin.detect import Engine, _load_model  # noqa: E402
+from unspin.config import Config  # noqa: E402
+from unspin.detect import Engine, LogisticModel  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "unspin" / "data"
 FINDING_FEATURES = [
@@ -95,11 +96,11 @@ def main() -> None:
     args = ap.parse_args()
     docs = corpus(args.docs)
     cut = len(docs) * 3 // 4
-    engine = Engine()
+    engine = Engine(Config(finding_threshold=0.0))  # every decoded finding, whatever its confidence
     t = time.time()
     rows, labels, doc_of = [], [], []
     for k, d in enumerate(docs):
-        for f in _all_findings(engine, d.text):
+        for f in engine.check(d.text).findings:
             rows.append([float(f.signals[n]) for n in FINDING_FEATURES])
             labels.append(1 if d.label and overlaps(f.start, f.end, d.edits) else 0)
             doc_of.append(k)
@@ -111,9 +112,10 @@ def main() -> None:
     print("finding weights:", {k: round(v, 2) for k, v in finding_model["weights"].items()})
     if args.write:
         (DATA / "finding_model.json").write_text(json.dumps(finding_model, indent=1) + "\n", encoding="utf-8")
-        _load_model.cache_clear()
-    engine = Engine()
-    engine.finding_model = _load_model("finding_model.json", "unspin-finding-model 1") if args.write else _as_model(finding_model)
+    # document features come from every decoded finding, scored by the new finding model
+    engine.finding_model = LogisticModel(
+        finding_model["weights"], finding_model["bias"], finding_model["mean"], finding_model["scale"]
+    )
     feats = []
     for d in docs:
         rep = engine.check(d.text)
@@ -125,22 +127,6 @@ def main() -> None:
     if args.write:
         (DATA / "doc_model.json").write_text(json.dumps(doc_model, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {DATA / 'finding_model.json'} and {DATA / 'doc_model.json'}")
-
-
-def _as_model(raw: dict):  # type: ignore[no-untyped-def]
-    from unspin.detect import LogisticModel
-
-    return LogisticModel(raw["weights"], raw["bias"], raw["mean"], raw["scale"])
-
-
-def _all_findings(engine: Engine, text: str):  # type: ignore[no-untyped-def]
-    """Every decoded finding, whatever its confidence."""
-    cfg = engine.config
-    engine.config = cfg.replace(finding_threshold=0.0)
-    try:
-        return engine.check(text).findings
-    finally:
-        engine.config = cfg
 
 
 if __name__ == "__main__":
