@@ -13,11 +13,12 @@ import math
 from dataclasses import dataclass
 
 from .lexicon import Lexicon
-from .resources import UPOS, Inflector, Resources
+from .resources import UPOS, Inflector, Resources, memoised
 from .text import STOPWORDS
 
 _POS_OF_UPOS = {v: k for k, v in UPOS.items()}
 MAX_PER_SPAN = 15  # thesaurus candidates kept per span, by channel prior
+_MEMO_SIZE = 500_000  # memoised answers per table before it is reset
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,9 @@ class CandidateGenerator:
     def __init__(self, resources: Resources, lexicon: Lexicon) -> None:
         self.res = resources
         self.lexicon = lexicon
+        self._known_memo: dict[tuple[str, ...], bool] = {}
+        self._score_memo: dict[tuple[str, ...], float] = {}
+        self._form_memo: dict[tuple[str, str | None, bool], tuple[str, ...]] = {}
 
     @functools.lru_cache(maxsize=100_000)  # noqa: B019
     def single(self, word: str) -> tuple[Candidate, ...]:
@@ -58,9 +62,12 @@ class CandidateGenerator:
         if all(w in STOPWORDS for w in words):
             return ()
         key = " ".join(words[1:])
-        starts = self.res.thesaurus.multiword_starts
+        th = self.res.thesaurus
+        if key not in th.multiword_rests:
+            return ()  # no multiword lemma continues with these words
+        # a multiword lemma "first key" (first: the word or one of its lemmas)
         if not any(
-            first in starts and key in starts[first]
+            " " not in first and f"{first} {key}" in th
             for first in (words[0], *(lemma for _, lemma, _ in self.res.inflector.analyses(words[0])))
         ):
             return ()  # no thesaurus entry spans these words
@@ -80,42 +87,87 @@ class CandidateGenerator:
         best: dict[tuple[str, ...], tuple[float, str]] = {}
         first, rest = words[0], words[1:]
         for upos, lemma, tag in infl.analyses(first) or ((None, first, None),):
-            pos = _POS_OF_UPOS.get(upos) if upos else None
             key = " ".join((lemma, *rest))
             if key not in th:
                 continue
-            synonyms = th.synonyms(key, pos)
-            synonym_words = {syn.word for syn in synonyms}
-            for syn in (*synonyms, *th.related(key, pos)):
-                if syn.word in STOPWORDS or not syn.word.replace(" ", "").replace("-", "").isalpha():
-                    continue
-                if tag is not None:
-                    form = _inflect(infl, syn.word, tag, upos == "VERB")
-                else:
-                    form = syn.word
-                out = tuple(form.split())
+            for out, prior, src in self._forms(key, upos, tag):
                 if out == words:
                     continue
-                # P(spun | original): the original's use in the shared sense
-                is_synonym = syn.word in synonym_words
-                w = self._reverse_weight(syn.word, key, syn.pos) if is_synonym else syn.weight
-                prior = math.log10(max(w, 1e-3))
                 if prior > best.get(out, (-99.0, ""))[0]:
-                    best[out] = (prior, "thesaurus" if is_synonym else "related")
-        lm = self.res.lm
+                    best[out] = (prior, src)
         # keep the likeliest originals: common words with a plausible channel prior
+        known, score = self._known, self._score
         ranked = sorted(
-            ((o, ps) for o, ps in best.items() if all(lm.known(w) for w in o)),
-            key=lambda kv: -(kv[1][0] + lm.score(kv[0])),
+            ((o, ps) for o, ps in best.items() if known(o)),
+            key=lambda kv: -(kv[1][0] + score(kv[0])),
         )
         return [Candidate(len(words), o, p, src) for o, (p, src) in ranked[:MAX_PER_SPAN]]
 
-    @functools.lru_cache(maxsize=200_000)  # noqa: B019
+    @memoised(200_000)
+    def _forms(self, key: str, upos: str | None, tag: str | None) -> tuple[tuple[tuple[str, ...], float, str], ...]:
+        """``(original words, log10 prior, source)`` for each thesaurus original of lemma
+        ``key`` read as ``upos``, inflected as ``tag``: the best prior per form, in
+        the order each form first appears."""
+        infl = self.res.inflector
+        best: dict[tuple[str, ...], tuple[float, str]] = {}
+        verb = upos == "VERB"
+        form_memo = self._form_memo
+        for word, prior, src in self._originals(key, _POS_OF_UPOS.get(upos) if upos else None):
+            memo_key = (word, tag, verb)
+            out = form_memo.get(memo_key)
+            if out is None:
+                out = tuple((_inflect(infl, word, tag, verb) if tag is not None else word).split())
+                if len(form_memo) >= _MEMO_SIZE:
+                    form_memo.clear()
+                form_memo[memo_key] = out
+            if prior > best.get(out, (-99.0, ""))[0]:
+                best[out] = (prior, src)
+        return tuple((out, prior, src) for out, (prior, src) in best.items())
+
+    @memoised(200_000)
+    def _originals(self, key: str, pos: str | None) -> tuple[tuple[str, float, str], ...]:
+        """``(original lemma, log10 prior, source)`` for each synonym, then each related
+        lemma, of ``key`` (of part of speech ``pos``) a spinner could have swapped."""
+        th = self.res.thesaurus
+        synonyms = th.synonym_items(key, pos)
+        synonym_words = {word for word, _, _ in synonyms}
+        out = []
+        for word, syn_pos, weight in (*synonyms, *th.related_items(key, pos)):
+            if word in STOPWORDS or not word.replace(" ", "").replace("-", "").isalpha():
+                continue
+            # P(spun | original): the original's use in the shared sense
+            is_synonym = word in synonym_words
+            w = self._reverse_weight(word, key, syn_pos) if is_synonym else weight
+            out.append((word, math.log10(max(w, 1e-3)), "thesaurus" if is_synonym else "related"))
+        return tuple(out)
+
+    def _known(self, words: tuple[str, ...]) -> bool:
+        """Whether the language model knows every word."""
+        memo = self._known_memo
+        found = memo.get(words)
+        if found is None:
+            lm = self.res.lm
+            found = all(lm.known(w) for w in words)
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            memo[words] = found
+        return found
+
+    def _score(self, words: tuple[str, ...]) -> float:
+        """``lm.score(words)`` without context, memoised."""
+        memo = self._score_memo
+        found = memo.get(words)
+        if found is None:
+            found = self.res.lm.score(words)
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            memo[words] = found
+        return found
+
+    @memoised(200_000)
     def _reverse_weight(self, original_lemma: str, spun_lemma: str, pos: str) -> float:
-        for syn in self.res.thesaurus.synonyms(original_lemma, pos):
-            if syn.word == spun_lemma:
-                return syn.weight
-        return 1e-3
+        """The weight of ``spun_lemma`` among the synonyms of ``original_lemma`` (1e-3 if none)."""
+        return self.res.thesaurus.sense_share(original_lemma, spun_lemma, pos) or 1e-3
 
 
 def _inflect(inflector: Inflector, lemma: str, tag: str, verb: bool) -> str:

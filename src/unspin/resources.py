@@ -21,15 +21,49 @@ import importlib.util
 import math
 import os
 import pickle
+import sys
 import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import ResourceError
+
+_T = TypeVar("_T")
+_MISSING = object()
+
+
+def memoised(maxsize: int) -> Callable[[Callable[..., _T]], Callable[..., _T]]:
+    """Memoise a method's answers per instance (positional arguments only) in a plain
+    dict, emptied once it holds ``maxsize`` answers.
+
+    Unlike ``functools.lru_cache`` it keeps no linked list entry per answer, so a
+    large cache adds (almost) nothing for the garbage collector to walk.
+    Safe from several threads: at worst an answer is computed twice.
+    """
+
+    def decorate(fn: Callable[..., _T]) -> Callable[..., _T]:
+        attr = f"_memo_{fn.__name__}"
+
+        @functools.wraps(fn)
+        def wrapper(self: Any, *args: Any) -> _T:
+            memo = self.__dict__.get(attr)
+            if memo is None:
+                memo = self.__dict__.setdefault(attr, {})
+            found = memo.get(args, _MISSING)
+            if found is _MISSING:
+                found = fn(self, *args)
+                if len(memo) >= maxsize:
+                    memo.clear()
+                memo[args] = found
+            return found
+
+        return wrapper
+
+    return decorate
 
 POS_NAMES = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
 UPOS = {"noun": "NOUN", "verb": "VERB", "adj": "ADJ", "adv": "ADV"}
@@ -84,6 +118,7 @@ def _write_cache(path: Path, value: Any) -> None:
 RELATIONS = {"@": "hypernym", "@i": "hypernym", "~": "hyponym", "~i": "hyponym", "&": "similar", "^": "also", "\\": "pertainym"}
 RELATION_WEIGHTS = {"hypernym": 0.3, "hyponym": 0.3, "similar": 0.5, "also": 0.3, "pertainym": 0.4}
 _POS_FILE = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
+_CACHE_FORMAT = "t2"  # in the cache file's name: bump when the pickled layout changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,17 +147,24 @@ class Thesaurus:
                 "(later wn versions do not ship the database)"
             )
         self.dir = wordnet_dir
+        self._neighbour_memo: dict[tuple[int, int], tuple[tuple[int, float], ...]] = {}
         self._synsets: list[tuple[str, tuple[str, ...]]] = []  # (pos, lemmas)
         self._pointers: list[tuple[tuple[str, int], ...]] = []  # per synset: (relation, synset)
-        self._senses: dict[str, list[tuple[int, int]]] = defaultdict(list)  # lemma -> (synset, count)
-        cache = _cache_file(wordnet_dir, "wordnet")
+        # lemma -> ((synset, count), ...): tuples, not lists, so that the garbage
+        # collector can stop tracking the ~150,000 entries (full collections were
+        # spending a quarter of a check walking them)
+        self._senses: dict[str, tuple[tuple[int, int], ...]] = {}
+        cache = _cache_file(wordnet_dir, f"wordnet-{_CACHE_FORMAT}")
         if cache is not None and cache.exists():
             try:
                 with open(cache, "rb") as fh:
-                    self._synsets, self._pointers, self._senses = pickle.load(fh)
+                    synsets, pointers, senses = pickle.load(fh)
+                if not isinstance(next(iter(senses.values())), tuple):
+                    raise TypeError("cache of an older format")
+                self._synsets, self._pointers, self._senses = synsets, pointers, senses
                 return
             except Exception:  # a stale or damaged cache is rebuilt
-                self._senses = defaultdict(list)
+                pass
         self._load()
         if cache is not None:
             _write_cache(cache, (self._synsets, self._pointers, self._senses))
@@ -170,10 +212,11 @@ class Thesaurus:
             tuple((RELATIONS[sym], offset_index[(fp, off)]) for sym, fp, off in ptrs if (fp, off) in offset_index)
             for ptrs in raw_pointers
         ]
+        senses: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for sid, (_pos, members) in enumerate(self._synsets):
             for lemma in members:
-                self._senses[lemma].append((sid, counts.get((lemma, sid), 0)))
-        self._senses = dict(self._senses)
+                senses[lemma].append((sid, counts.get((lemma, sid), 0)))
+        self._senses = {lemma: tuple(found) for lemma, found in senses.items()}
 
     def __contains__(self, lemma: str) -> bool:
         return lemma in self._senses
@@ -188,6 +231,10 @@ class Thesaurus:
     @functools.lru_cache(maxsize=200_000)  # noqa: B019 - instance lives as long as the process
     def synonyms(self, lemma: str, pos: str | None = None) -> tuple[Synonym, ...]:
         """Lemmas sharing a synset with ``lemma`` (optionally of one part of speech)."""
+        return tuple(Synonym(*item) for item in self.synonym_items(lemma, pos))
+
+    def synonym_items(self, lemma: str, pos: str | None = None) -> tuple[tuple[str, str, float], ...]:
+        """:meth:`synonyms` as uncached ``(word, pos, weight)`` tuples (cheap to keep)."""
         return self._weighted(lemma, pos, lambda sid, w: ((sid, w),))
 
     @functools.lru_cache(maxsize=200_000)  # noqa: B019
@@ -199,23 +246,38 @@ class Thesaurus:
         "dog", "sickness" for "disease").  Relations with more than
         ``max_fanout`` targets from one synset are skipped (too unspecific).
         """
+        return tuple(Synonym(*item) for item in self.related_items(lemma, pos, max_fanout))
+
+    def related_items(self, lemma: str, pos: str | None = None, max_fanout: int = 25) -> tuple[tuple[str, str, float], ...]:
+        """:meth:`related` as uncached ``(word, pos, weight)`` tuples (cheap to keep)."""
 
         def neighbours(sid: int, w: float) -> list[tuple[int, float]]:
-            by_rel: dict[str, list[int]] = defaultdict(list)
-            for rel, target in self._pointers[sid]:
-                by_rel[rel].append(target)
-            return [
-                (target, w * RELATION_WEIGHTS[rel])
-                for rel, targets in by_rel.items()
-                if len(targets) <= max_fanout
-                for target in targets
-            ]
+            return [(target, w * rel_weight) for target, rel_weight in self._neighbours(sid, max_fanout)]
 
         return self._weighted(lemma, pos, neighbours)
 
+    def _neighbours(self, sid: int, max_fanout: int) -> tuple[tuple[int, float], ...]:
+        """``(target synset, relation weight)`` one followed relation away from ``sid``,
+        grouped by relation in order of first appearance; relations with more than
+        ``max_fanout`` targets are left out."""
+        key = (sid, max_fanout)
+        found = self._neighbour_memo.get(key)
+        if found is None:
+            by_rel: dict[str, list[int]] = defaultdict(list)
+            for rel, target in self._pointers[sid]:
+                by_rel[rel].append(target)
+            found = tuple(
+                (target, RELATION_WEIGHTS[rel])
+                for rel, targets in by_rel.items()
+                if len(targets) <= max_fanout
+                for target in targets
+            )
+            self._neighbour_memo[key] = found
+        return found
+
     def _weighted(
         self, lemma: str, pos: str | None, synsets_of: Callable[[int, float], Iterable[tuple[int, float]]]
-    ) -> tuple[Synonym, ...]:
+    ) -> tuple[tuple[str, str, float], ...]:
         """The lemmas of the synsets ``synsets_of(sense, weight)`` gives for each sense of
         ``lemma`` (of part of speech ``pos``), each with its best weight, best first.
         A sense weighs its share of ``lemma``'s tagged uses, add-one smoothed."""
@@ -233,7 +295,31 @@ class Thesaurus:
                     key = (other, tpos)
                     if other != lemma and w > best.get(key, 0.0):
                         best[key] = w
-        return tuple(Synonym(word, p, w) for (word, p), w in sorted(best.items(), key=lambda kv: -kv[1]))
+        return tuple((word, p, w) for (word, p), w in sorted(best.items(), key=lambda kv: -kv[1]))
+
+    def sense_share(self, lemma: str, other: str, pos: str) -> float:
+        """The weight ``other`` has among ``synonyms(lemma, pos)`` (0.0 if it is not one):
+        the best add-one smoothed share of ``lemma``'s tagged uses in a sense of
+        part of speech ``pos`` that ``other`` shares.  Computed without building
+        the whole synonym list."""
+        senses = self._senses.get(lemma)
+        if not senses or other == lemma:
+            return 0.0
+        total = sum(c for _, c in senses) + len(senses)
+        best = 0.0
+        synsets = self._synsets
+        for sid, count in senses:
+            spos, members = synsets[sid]
+            if spos == pos and other in members:
+                w = (count + 1) / total
+                if w > best:
+                    best = w
+        return best
+
+    @functools.cached_property
+    def multiword_rests(self) -> frozenset[str]:
+        """Every word sequence that follows the first word of some multiword lemma."""
+        return frozenset(lemma.partition(" ")[2] for lemma in self._senses if " " in lemma)
 
     @functools.cached_property
     def multiword_starts(self) -> dict[str, frozenset[str]]:
@@ -271,21 +357,25 @@ class LanguageModel:
         with open(os.devnull, "w") as devnull, _quiet_fd(2, devnull):
             self._lm: Any = pocketsphinx.NGramModel(pocketsphinx.Config(), pocketsphinx.LogMath(), str(path))
         self.path = path
-        self._lock = threading.Lock()
-        self._known: dict[str, bool] = {}
+        # The binding runs ngram_prob entirely under the GIL (it never releases
+        # it), so calls cannot overlap; only a free-threaded build needs a lock.
+        self._lock = threading.Lock() if _free_threaded() else None
+        self._prob = self._lm.prob
+        self._unigram: dict[str, float] = {}  # word -> raw unigram log10 probability
         self._memo: dict[tuple[str, str | None, str | None], float] = {}
 
     def known(self, word: str) -> bool:
         """Whether ``word`` is in the model's vocabulary."""
-        k = self._known.get(word)
-        if k is None:
-            k = self._raw((word,)) > -15.0
-            self._known[word] = k
-        return k
+        v = self._unigram.get(word)
+        if v is None:
+            v = self._unigram[word] = self._raw((word,))
+        return v > -15.0
 
     def _raw(self, key: tuple[str, ...]) -> float:
+        if self._lock is None:
+            return float(self._prob(key)) * _LN_BASE
         with self._lock:
-            value = self._lm.prob(list(key))
+            value = self._prob(key)
         return float(value) * _LN_BASE
 
     def logprob(self, word: str, prev1: str | None = None, prev2: str | None = None) -> float:
@@ -297,7 +387,7 @@ class LanguageModel:
         if not self.known(word):
             v = self.oov_logprob
         elif prev1 is None or not self.known(prev1):
-            v = self._raw((word,))
+            v = self._unigram[word]  # filled by known(word)
         elif prev2 is None or not self.known(prev2):
             v = self._raw((word, prev1))
         else:
@@ -310,11 +400,19 @@ class LanguageModel:
     def score(self, words: list[str] | tuple[str, ...], history: tuple[str | None, str | None] = (None, None)) -> float:
         """Sum of log10 probabilities of ``words`` after ``history`` (prev2, prev1)."""
         p2, p1 = history
+        memo = self._memo
         total = 0.0
         for w in words:
-            total += self.logprob(w, p1, p2)
+            v = memo.get((w, p1, p2))
+            total += self.logprob(w, p1, p2) if v is None else v
             p2, p1 = p1, w
         return total
+
+
+def _free_threaded() -> bool:
+    """Whether this interpreter runs without the GIL (3.13t and later)."""
+    is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
+    return is_gil_enabled is not None and not is_gil_enabled()
 
 
 class _quiet_fd:
@@ -389,8 +487,22 @@ class Inflector:
         except ImportError:
             raise ResourceError("the 'lemminflect' package is not installed; run: pip install lemminflect") from None
         self._li = lemminflect
+        self._tables: tuple[dict[str, Any], dict[str, Any], Callable[..., Any], Callable[..., Any]] | None = None
+        try:  # lemminflect's own tables, read without its per-call deepcopy
+            from lemminflect.core.Inflections import Inflections
+            from lemminflect.core.LexicalUtils import applyCapsStyleToDict, getCapsStyle
 
-    @functools.lru_cache(maxsize=200_000)  # noqa: B019
+            inflections = Inflections()
+            self._tables = (
+                inflections._getInflDict(),
+                inflections._getOverridesDict(),
+                getCapsStyle,
+                applyCapsStyleToDict,
+            )
+        except Exception:  # another lemminflect layout: use its public function
+            self._tables = None
+
+    @memoised(200_000)
     def analyses(self, word: str) -> tuple[tuple[str, str, str], ...]:
         """``(upos, lemma, penn_tag)`` readings of ``word`` (lowercase)."""
         out: list[tuple[str, str, str]] = []
@@ -408,7 +520,7 @@ class Inflector:
                     out.append((upos, lemma, tag))
         return tuple(dict.fromkeys(out))
 
-    @functools.lru_cache(maxsize=200_000)  # noqa: B019
+    @memoised(200_000)
     def inflect(self, lemma: str, tag: str) -> str:
         """``lemma`` in the form of Penn ``tag`` (the last word of a phrase is inflected)."""
         head, sep, last = lemma.rpartition(" ")
@@ -416,10 +528,22 @@ class Inflector:
         form = forms[0] if forms else last
         return f"{head}{sep}{form}"
 
-    @functools.lru_cache(maxsize=200_000)  # noqa: B019
+    @memoised(200_000)
     def _all_inflections(self, lemma: str) -> dict[str, tuple[str, ...]]:
-        """Known inflections of ``lemma``; words lemminflect does not know are not guessed."""
-        return dict(self._li.getAllInflections(lemma))
+        """Known inflections of ``lemma``; words lemminflect does not know are not guessed.
+
+        The same as ``lemminflect.getAllInflections(lemma)``, which deep-copies
+        the stored entry on every call; a shallow copy suffices here because
+        every value of the copy is replaced by a fresh tuple of strings.
+        """
+        if self._tables is None:
+            return dict(self._li.getAllInflections(lemma))
+        infl_dict, overrides, caps_style, apply_caps = self._tables
+        style = caps_style(lemma)
+        lower = lemma.lower()
+        forms = dict(infl_dict.get(lower, {}))
+        forms.update(overrides.get(lower, {}))
+        return dict(apply_caps(forms, style))
 
 
 # --- the bundle -----------------------------------------------------------------
