@@ -484,6 +484,25 @@ def gate(write: bool, command: str) -> int:
     rows = [[k, fmt(v)] for k, v in measured.items()]
     table(f"Gate metrics ({time.time() - t:.0f}s; fingerprint {fp[:16]}...)", ["metric", "measured"], rows)
     if write:
+        # floors only go up: a metric now below its old floor keeps the old floor (and
+        # fails the gate) until a commit lowers it by hand and says why
+        old: dict[str, Any] = {}
+        if FLOORS.exists():
+            old = json.loads(FLOORS.read_text(encoding="utf-8")).get("metrics", {})
+        metrics = ek.floors_from(measured)
+        raised, kept = [], []
+        for k, m in metrics.items():
+            before = old.get(k, {}).get("floor")
+            if before is None:
+                continue
+            if m["floor"] < before:
+                m["floor"] = before
+                kept.append(k)
+            elif m["floor"] > before:
+                raised.append(f"{k} {before}->{m['floor']}")
+        for k in kept:
+            print(f"kept the floor of {k} at {metrics[k]['floor']}: measured {metrics[k]['measured']}, "
+                  f"less its margin, would lower it")
         FLOORS.parent.mkdir(parents=True, exist_ok=True)
         doc = {
             "format": ek.FLOORS_FORMAT,
@@ -496,7 +515,8 @@ def gate(write: bool, command: str) -> int:
             "subset": f"first {ek.GATE_BBC_DOCS} BBC test articles, their 30% word spins (seed {ek.GATE_SEED}), "
                       f"all real pairs, first {ek.GATE_TORTURED} held-out tortured phrases",
             "fingerprint": fp,
-            "metrics": ek.floors_from(measured),
+            "metrics": metrics,
+            "raised": f"{dt.date.today().isoformat()}: " + (", ".join(raised) or "none"),
         }
         FLOORS.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
         print(f"floors written to {FLOORS}")

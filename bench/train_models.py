@@ -38,13 +38,14 @@ from unspin.detect import Engine, LogisticModel  # noqa: E402
 DATA = Path(__file__).resolve().parents[1] / "src" / "unspin" / "data"
 FINDING_FEATURES = [
     "lm_gain", "channel_prior", "fit", "spun_unigram", "original_unigram",
-    "lexicon", "related", "span_words", "candidates",
+    "lexicon", "related", "span_words", "candidates", "embedding", "similarity",
+    "topic_gain",
 ]
 DOC_FEATURES = [
     "finding_rate", "strong_rate", "confidence_mass", "mean_confidence",
     "gain1_rate", "gain2_rate", "log_content_words",
 ]
-STYLES = ("word", "wrong_sense", "phrase", "filler", "loose")
+STYLES = ("word", "wrong_sense", "phrase", "filler", "loose", "neighbour")
 RATES = (0.1, 0.2, 0.3, 0.4)
 
 

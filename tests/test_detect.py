@@ -106,3 +106,36 @@ def test_progress_is_reported_per_sentence(engine: Engine) -> None:
     engine.check(SPUN, progress=lambda done, total: calls.append((done, total)))
     total = calls[-1][1]
     assert total > 3 and calls == [(k, total) for k in range(1, total + 1)]
+
+
+def test_capitalised_words_inside_a_sentence_are_names(engine: Engine) -> None:
+    """Only a sentence's first word may be capitalised and still swapped; a capitalised
+    word after a comma or bracket is a name, even though it starts a segment."""
+    text = (
+        "The grey wolf (Canis lupus) is the largest member of its family, Wolf Park keeps several, "
+        "and Grey Owl wrote about them at length in his books."
+    )
+    report = engine.check(text)
+    for f in report.findings:
+        assert not f.text[:1].isupper() or f.start == 0, f
+
+
+def test_vector_neighbours_propose_originals_beyond_the_thesaurus(engine: Engine) -> None:
+    emb = engine.embeddings
+    assert emb is not None
+    cands = engine._neighbour_candidates("extraordinarily", emb.neighbours("extraordinarily", 30, 0.55), ())
+    assert cands and all(c.source == "embedding" and c.length == 1 and c.prior <= 0.0 for c in cands)
+    assert all(c.original[0] != "extraordinarily" for c in cands)
+    # nouns are left to the thesaurus: their nearest vectors are mostly co-hyponyms
+    assert engine._neighbour_candidates("asthma", emb.neighbours("asthma", 30, 0.55), ()) == []
+    # findings carry the vector evidence
+    report = engine.check(SPUN)
+    assert report.findings and all({"similarity", "topic_gain", "embedding"} <= set(f.signals) for f in report.findings)
+
+
+def test_works_without_word_vectors() -> None:
+    plain = Engine(Config(use_embeddings=False))
+    assert plain.embeddings is None
+    report = plain.check(SPUN)
+    assert report.verdict in ("spun", "clean", "uncertain") and report.restored
+    assert unspin.apply_findings(SPUN, report.findings) == report.restored

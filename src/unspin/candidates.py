@@ -61,17 +61,26 @@ class CandidateGenerator:
         """Candidates for a spun multi-word span: thesaurus multiword lemmas and lexicon."""
         if all(w in STOPWORDS for w in words):
             return ()
-        key = " ".join(words[1:])
-        th = self.res.thesaurus
-        if key not in th.multiword_rests:
-            return ()  # no multiword lemma continues with these words
-        # a multiword lemma "first key" (first: the word or one of its lemmas)
-        if not any(
-            " " not in first and f"{first} {key}" in th
-            for first in (words[0], *(lemma for _, lemma, _ in self.res.inflector.analyses(words[0])))
-        ):
+        if not any(key in self.res.thesaurus for key, _, _ in self._phrase_readings(words)):
             return ()  # no thesaurus entry spans these words
         return tuple(self._thesaurus(words))
+
+    def _phrase_readings(self, words: tuple[str, ...]) -> list[tuple[str, str | None, str | None]]:
+        """``(lemma key, upos, tag)`` readings of a multiword span: inflected at its first
+        word ("takes place" as "take place", VBZ) or, for a noun compound, at its last
+        ("respiratory tracts" as "respiratory tract", NNS)."""
+        th, infl = self.res.thesaurus, self.res.inflector
+        out: list[tuple[str, str | None, str | None]] = []
+        rest = " ".join(words[1:])
+        if rest in th.multiword_rests:  # some multiword lemma continues with these words
+            for upos, lemma, tag in infl.analyses(words[0]) or ((None, words[0], None),):
+                if " " not in lemma:
+                    out.append((f"{lemma} {rest}", upos, tag))
+        head = " ".join(words[:-1])
+        for upos, lemma, tag in infl.analyses(words[-1]):
+            if upos == "NOUN":
+                out.append((f"{head} {lemma}", upos, tag))
+        return out
 
     def lexicon_hits(self, words: tuple[str, ...]) -> list[Candidate]:
         key = " ".join(words)
@@ -85,9 +94,13 @@ class CandidateGenerator:
     def _thesaurus(self, words: tuple[str, ...]) -> list[Candidate]:
         th, infl = self.res.thesaurus, self.res.inflector
         best: dict[tuple[str, ...], tuple[float, str]] = {}
-        first, rest = words[0], words[1:]
-        for upos, lemma, tag in infl.analyses(first) or ((None, first, None),):
-            key = " ".join((lemma, *rest))
+        if len(words) == 1:
+            readings: list[tuple[str, str | None, str | None]] = [
+                (lemma, upos, tag) for upos, lemma, tag in infl.analyses(words[0]) or ((None, words[0], None),)
+            ]
+        else:
+            readings = self._phrase_readings(words)
+        for key, upos, tag in readings:
             if key not in th:
                 continue
             for out, prior, src in self._forms(key, upos, tag):

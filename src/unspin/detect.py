@@ -24,10 +24,11 @@ from typing import Any
 
 from .candidates import Candidate, CandidateGenerator, lexicon_evidence
 from .config import DEFAULT_CONFIG, Config
+from .embeddings import Embeddings, embeddings_for
 from .errors import CheckTimeout
 from .lexicon import Lexicon, builtin_lexicon
 from .report import Alternative, Finding, Report, Verdict, apply_findings, match_case
-from .resources import Resources, default_resources
+from .resources import Resources, Thesaurus, default_resources
 from .text import STOPWORDS, Token, check_text, sentence_spans, tokenize
 
 # Decoder constants, chosen with bench/detect.py on synthetic spins of the BBC
@@ -40,6 +41,13 @@ MAX_CANDIDATES = 4  # candidates per position kept for the beam search
 PRESELECT = 8  # candidates per position given a full context score
 BEAM = 6  # states kept per position
 GATE = -4.0  # log10 P(word, next | context) above which a word's synonyms are not examined
+SIM_WEIGHT = 2.0  # log10 prior added per unit of word-vector similarity above SIM_CENTRE
+SIM_CENTRE = 0.5
+NEIGHBOURS = 30  # nearest word vectors examined per gated word
+MAX_NEIGHBOUR_CANDIDATES = 5  # of which at most this many become candidates
+NEIGHBOUR_MIN_SIM = 0.55  # and only those at least this similar
+NEIGHBOUR_PRIOR = -1.0  # log10 channel prior of a vector neighbour at SIM_CENTRE
+TOPIC_WEIGHT = 3.0  # log10 bonus per unit of cosine the candidate is closer to the document's topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +55,17 @@ class _Edge:
     start: int
     cand: Candidate
     local_gain: float
+    topic_gain: float = 0.0  # how much closer the candidate is to the document's topic than the spun words
+
+    @property
+    def bonus(self) -> float:
+        """Evidence for the candidate besides the language model: priors and topic."""
+        return PRIOR_WEIGHT * self.cand.prior + TOPIC_WEIGHT * self.topic_gain
 
     @property
     def local_score(self) -> float:
         """How much better the candidate reads here than the word, with its priors."""
-        return self.local_gain + PRIOR_WEIGHT * self.cand.prior - SUBSTITUTION_COST * self.cand.lexicon_evidence
+        return self.local_gain + self.bonus - SUBSTITUTION_COST * self.cand.lexicon_evidence
 
 
 class Engine:
@@ -71,6 +85,9 @@ class Engine:
                 lexicon = lexicon.merge(Lexicon.load(config.lexicon_path))
         self.lexicon = lexicon
         self.candidates = CandidateGenerator(self.res, lexicon)
+        self.embeddings: Embeddings | None = embeddings_for(self.res) if config.use_embeddings else None
+        # candidates per spun span; the thesaurus and vectors make them depend on the span alone
+        self._cand_cache: dict[tuple[str, ...], tuple[Candidate, ...]] = {}
         self.doc_model = _load_model("doc_model.json", "unspin-doc-model 1")
         self.finding_model = _load_model("finding_model.json", "unspin-finding-model 1")
 
@@ -104,11 +121,27 @@ class Engine:
         findings: list[Finding] = []
         stats = _Stats()
         spans = sentence_spans(text, tokens)
-        for done, (a, b) in enumerate(spans):
-            for seg in _segments(tokens[a:b]):
+        segments = [_segments(tokens[a:b]) for a, b in spans]
+        # the words worth a look, found first so their vector neighbours come in one batch
+        looks = [[self._look(seg, k == 0) for k, seg in enumerate(segs)] for segs in segments]
+        if self.embeddings is not None:
+            # the document's topic: the mean vector of its content words
+            stats.topic = self.embeddings.vector([t.norm for t in words if t.norm not in STOPWORDS])
+            if stats.topic is not None:
+                stats.topic_scores = self.embeddings.scores(stats.topic)
+            infl = self.res.inflector
+            stats.neighbours = self.embeddings.neighbours_many(
+                (seg[i].norm for segs, ls in zip(segments, looks, strict=True)
+                 for seg, look in zip(segs, ls, strict=True) for i in range(len(seg))
+                 if look.gated[i] and (seg[i].norm,) not in self._cand_cache
+                 and _non_noun_tags(infl.analyses(seg[i].norm), self.res.thesaurus)),
+                NEIGHBOURS, NEIGHBOUR_MIN_SIM,
+            )
+        for done, (segs, ls) in enumerate(zip(segments, looks, strict=True)):
+            for seg, look in zip(segs, ls, strict=True):
                 if deadline is not None and time.monotonic() > deadline:
                     raise CheckTimeout("the check ran past its deadline")
-                findings.extend(self._decode(text, seg, stats))
+                findings.extend(self._decode(text, seg, look, stats))
             if progress is not None:
                 progress(done + 1, len(spans))
         features = stats.features(findings)
@@ -158,32 +191,50 @@ class Engine:
             return False  # a name: spinners leave those
         return not (tok.text.isupper() and len(tok.text) > 1)
 
-    def _edges(self, seg: Sequence[Token], words: list[str], stats: _Stats) -> list[list[_Edge]]:
+    def _look(self, seg: Sequence[Token], sentence_start: bool) -> _Look:
+        """Which words of a segment a spinner could have swapped, and which of them
+        read oddly enough (below :data:`GATE`) to be examined.  A capitalised word
+        counts as a name unless it starts a sentence (not merely a segment: after a
+        comma or bracket, "(Canis lupus" is a name)."""
+        lm = self.res.lm
+        words = [t.norm for t in seg]
+        n = len(words)
+        inside = [self._mutable(seg, j, False) for j in range(n)]
+        mutable = [inside[i] or (i == 0 and sentence_start and self._mutable(seg, 0, True)) for i in range(n)]
+        gated = [
+            mutable[i]
+            and lm.score(words[i : i + 2], (words[i - 2] if i >= 2 else None, words[i - 1] if i >= 1 else None)) < GATE
+            for i in range(n)
+        ]
+        capitalised = [t.text[:1].isupper() for t in seg]
+        return _Look(inside, mutable, gated, capitalised)
+
+    def _edges(self, seg: Sequence[Token], words: list[str], look: _Look, stats: _Stats) -> list[list[_Edge]]:
         lm = self.res.lm
         n = len(words)
         edges: list[list[_Edge]] = [[] for _ in range(n)]
         lex_max = self.lexicon.max_len
-        # which words a spinner could have swapped (a segment's first word may be capitalised)
-        inside = [self._mutable(seg, j, False) for j in range(n)]
+        inside, mutable, gated = look.inside, look.mutable, look.gated
+        neigh = stats.neighbours
         for i in range(n):
-            mutable = inside[i] or (i == 0 and self._mutable(seg, 0, True))
             cands: list[Candidate] = []
             p2 = words[i - 2] if i >= 2 else None
             p1 = words[i - 1] if i >= 1 else None
-            if mutable:
+            if mutable[i]:
                 stats.content += 1
-                # cheap gate: a word that reads naturally where it stands is left alone
-                fit = lm.score(words[i : i + 2], (p2, p1))
-                if fit < GATE:
-                    cands.extend(self.candidates.single(words[i]))
+                if gated[i]:
+                    cands.extend(self._single_candidates(words[i], neigh))
                 else:
                     stats.gains.append(0.0)
                 cands.extend(self.candidates.lexicon_hits((words[i],)))
-            for length in range(2, min(max(3, lex_max), n - i) + 1):
+            longest = 1 if look.capitalised[i] and not mutable[i] else min(max(3, lex_max), n - i)
+            for length in range(2, longest + 1):
+                if look.capitalised[i + length - 1]:
+                    break  # a span never takes in a name
                 span = tuple(words[i : i + length])
-                if mutable or any(inside[i : i + length]):
+                if mutable[i] or any(inside[i : i + length]):
                     if length <= 3:
-                        cands.extend(self.candidates.phrase(span))
+                        cands.extend(self._phrase_candidates(span))
                 cands.extend(self.candidates.lexicon_hits(span))
             if not cands:
                 continue
@@ -204,18 +255,106 @@ class Engine:
                 if with_s is None:
                     with_s = base[c.length] = lm.score([*words[i : i + c.length], *right], (p2, p1))
                 gain = lm.score([*c.original, *right], (p2, p1)) - with_s
-                scored.append(_Edge(i, c, gain))
+                scored.append(_Edge(i, c, gain, self._topic_gain(words[i : i + c.length], c.original, stats)))
             scored.sort(key=lambda e: -e.local_score)
-            if mutable and fit < GATE:
+            if gated[i]:
                 best_single = max((e.local_gain for e in scored if e.cand.length == 1), default=0.0)
                 stats.gains.append(best_single)
             edges[i] = [e for e in scored if e.local_score > -LOCAL_MARGIN][:MAX_CANDIDATES]
         return edges
 
-    def _decode(self, text: str, seg: list[Token], stats: _Stats) -> list[Finding]:
+    def _topic_gain(self, spun: Sequence[str], original: Sequence[str], stats: _Stats) -> float:
+        """Cosine of ``original`` with the document's topic vector minus that of ``spun``."""
+        emb, topic = self.embeddings, stats.topic
+        if emb is None or topic is None:
+            return 0.0
+        if len(spun) == 1 and len(original) == 1:
+            i, j = emb.index.get(original[0]), emb.index.get(spun[0])
+            return 0.0 if i is None or j is None else float(stats.topic_scores[i] - stats.topic_scores[j])
+        vo, vs = emb.vector(original), emb.vector(spun)
+        if vo is None or vs is None:
+            return 0.0
+        return float(vo @ topic - vs @ topic)
+
+    def _single_candidates(
+        self, word: str, neighbours: dict[str, tuple[tuple[str, float], ...]]
+    ) -> tuple[Candidate, ...]:
+        """Thesaurus and vector-neighbour candidates of one word, priors weighed by similarity
+        (cached: they depend on the word only; ``neighbours`` must hold the word's neighbours
+        unless it is cached)."""
+        hit = self._cand_cache.get((word,))
+        if hit is None:
+            single = self.candidates.single(word)
+            hit = (
+                *self._with_similarity((word,), single),
+                *self._neighbour_candidates(word, neighbours.get(word, ()), single),
+            )
+            self._remember((word,), hit)
+        return hit
+
+    def _phrase_candidates(self, span: tuple[str, ...]) -> tuple[Candidate, ...]:
+        hit = self._cand_cache.get(span)
+        if hit is None:
+            hit = tuple(self._with_similarity(span, self.candidates.phrase(span)))
+            self._remember(span, hit)
+        return hit
+
+    def _remember(self, span: tuple[str, ...], cands: tuple[Candidate, ...]) -> None:
+        if len(self._cand_cache) >= 200_000:
+            self._cand_cache.clear()
+        self._cand_cache[span] = cands
+
+    def _similarity(self, spun: Sequence[str], original: Sequence[str]) -> float:
+        return self.embeddings.similarity(spun, original) if self.embeddings is not None else SIM_CENTRE
+
+    def _with_similarity(self, spun: tuple[str, ...], cands: Sequence[Candidate]) -> list[Candidate]:
+        """``cands`` with their channel priors adjusted by word-vector similarity to ``spun``:
+        a thesaurus synonym in the sense the text uses sits close to the spun word."""
+        if self.embeddings is None:
+            return list(cands)
+        out = []
+        for c in cands:
+            sim = self._similarity(spun, c.original)
+            out.append(dataclasses.replace(c, prior=min(0.0, c.prior + SIM_WEIGHT * (sim - SIM_CENTRE))))
+        return out
+
+    def _neighbour_candidates(
+        self, word: str, neighbours: Sequence[tuple[str, float]], known: Sequence[Candidate]
+    ) -> list[Candidate]:
+        """Nearest word vectors of ``word`` in the same inflection, as candidate originals
+        (real spinners' thesauri are looser than WordNet's synonym sets)."""
+        if not neighbours:
+            return []
+        infl, lm = self.res.inflector, self.res.lm
+        readings = infl.analyses(word)
+        # nouns are left to the thesaurus: a noun's nearest vectors are mostly its
+        # co-hyponyms ("asthma" and "diabetes", "girlfriend" and "daughter"), not synonyms
+        tags = _non_noun_tags(readings, self.res.thesaurus)
+        if not tags or not word.isalpha():
+            return []
+        lemmas = {lemma for _, lemma, _ in readings} | {word}
+        seen = {c.original for c in known}
+        out: list[Candidate] = []
+        for other, sim in neighbours:
+            if sim < NEIGHBOUR_MIN_SIM:
+                break
+            if other in STOPWORDS or not other.isalpha() or (other,) in seen or not lm.known(other):
+                continue
+            theirs = infl.analyses(other)
+            if not tags & {tag for _, _, tag in theirs}:
+                continue  # another part of speech or inflection
+            if lemmas & {lemma for _, lemma, _ in theirs}:
+                continue  # the same word inflected differently
+            prior = min(0.0, NEIGHBOUR_PRIOR + SIM_WEIGHT * (sim - SIM_CENTRE))
+            out.append(Candidate(1, (other,), prior, "embedding"))
+            if len(out) >= MAX_NEIGHBOUR_CANDIDATES:
+                break
+        return out
+
+    def _decode(self, text: str, seg: list[Token], look: _Look, stats: _Stats) -> list[Finding]:
         words = [t.norm for t in seg]
         n = len(words)
-        edges = self._edges(seg, words, stats)
+        edges = self._edges(seg, words, look, stats)
         if not any(edges):
             return []
         lm = self.res.lm
@@ -237,7 +376,7 @@ class Engine:
                 for e in edges[pos]:
                     out = e.cand.original
                     cost = SUBSTITUTION_COST * (1.0 - e.cand.lexicon_evidence)
-                    s = score + cost + PRIOR_WEIGHT * e.cand.prior + lm.score(list(out), (p2, p1))
+                    s = score + cost + e.bonus + lm.score(list(out), (p2, p1))
                     key = (out[-2] if len(out) > 1 else p1, out[-1])
                     _push(beams[pos + e.cand.length], key, s, (*path, e))
         final = max(beams[n].values(), key=lambda v: v[0])
@@ -277,6 +416,9 @@ class Engine:
             "original_unigram": lm.score(c.original) / len(c.original),
             "lexicon": 1.0 if c.source == "lexicon" else 0.0,
             "related": 1.0 if c.source == "related" else 0.0,
+            "embedding": 1.0 if c.source == "embedding" else 0.0,
+            "similarity": self._similarity(spun_words, c.original),
+            "topic_gain": e.topic_gain,
             "span_words": float(c.length),
             "candidates": float(len(edges[e.start])),
             "lexicon_count": c.lexicon_count,
@@ -306,6 +448,18 @@ class Engine:
             alternatives=tuple(alts),
             signals={**feats, "margin": margin, "source": c.source},
         )
+
+
+def _non_noun_tags(readings: Sequence[tuple[str, str, str]], thesaurus: Thesaurus) -> set[str]:
+    """Penn tags of the verb, adjective and adverb readings of a word that WordNet
+    confirms (lemminflect also reads attributive nouns, "council", as adjectives)."""
+    return {
+        tag for upos, lemma, tag in readings
+        if upos in _WORDNET_POS and _WORDNET_POS[upos] in thesaurus.parts_of_speech(lemma)
+    }
+
+
+_WORDNET_POS = {"VERB": "verb", "ADJ": "adj", "ADV": "adv"}
 
 
 def _combine(language: float, lexicon: float) -> float:
@@ -342,10 +496,21 @@ def _segments(tokens: Sequence[Token]) -> list[list[Token]]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Look:
+    inside: list[bool]  # could have been swapped (no capitalised word)
+    mutable: list[bool]  # could have been swapped, a capitalised sentence-initial word included
+    gated: list[bool]  # and reads oddly enough to be examined
+    capitalised: list[bool]
+
+
 class _Stats:
     def __init__(self) -> None:
         self.content = 0
         self.gains: list[float] = []
+        self.neighbours: dict[str, tuple[tuple[str, float], ...]] = {}
+        self.topic: Any = None  # unit vector (numpy) or None
+        self.topic_scores: Any = None  # cosine of every embedded word with the topic
 
     def features(self, findings: Sequence[Finding]) -> dict[str, float]:
         """Document features from every decoded finding (before the confidence cut)."""

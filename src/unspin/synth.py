@@ -15,7 +15,12 @@ every change, so ground truth is exact.  Styles:
 ``loose``
     words replaced by near-synonyms one WordNet relation away (a broader or
     narrower term, a similar adjective: "pooch" for "dog"), as spinners with
-    looser thesauri than WordNet's synonym sets do.
+    looser thesauri than WordNet's synonym sets do;
+``neighbour``
+    verbs, adjectives and adverbs replaced by a close word-vector neighbour in
+    the same inflection ("numerous" for "many", "incredibly" for
+    "extraordinarily"), for thesauri that list words of related meaning rather
+    than strict synonyms.
 """
 
 from __future__ import annotations
@@ -28,8 +33,10 @@ from .report import match_case
 from .resources import UPOS, Resources, default_resources
 from .text import Token, is_content_word, tokenize
 
-Style = Literal["word", "wrong_sense", "phrase", "filler", "loose"]
-STYLES: tuple[Style, ...] = ("word", "wrong_sense", "phrase", "filler", "loose")
+Style = Literal["word", "wrong_sense", "phrase", "filler", "loose", "neighbour"]
+STYLES: tuple[Style, ...] = ("word", "wrong_sense", "phrase", "filler", "loose", "neighbour")
+NEIGHBOUR_MIN_SIM = 0.6  # the neighbour style's least similarity
+_VECTOR_POS = {"VERB": "verb", "ADJ": "adj", "ADV": "adv"}
 
 _FILLERS = ("actually", "really", "basically", "truly", "in fact", "certainly")
 
@@ -126,6 +133,8 @@ def spin(
 
 
 def _synonym(tok: Token, res: Resources, rng: random.Random, style: Style) -> str | None:
+    if style == "neighbour":
+        return _neighbour(tok, res, rng)
     options: list[tuple[str, float]] = []
     for upos, lemma, tag in res.inflector.analyses(tok.norm):
         pos = {v: k for k, v in UPOS.items()}.get(upos)
@@ -139,6 +148,33 @@ def _synonym(tok: Token, res: Resources, rng: random.Random, style: Style) -> st
             if form != tok.norm and form.replace(" ", "").replace("-", "").isalpha():
                 weight = 1.0 if style == "wrong_sense" else syn.weight
                 options.append((form, weight))
+    if not options:
+        return None
+    words, weights = zip(*options, strict=True)
+    return rng.choices(words, weights=weights, k=1)[0]
+
+
+def _neighbour(tok: Token, res: Resources, rng: random.Random) -> str | None:
+    from .embeddings import embeddings_for
+    from .text import STOPWORDS
+
+    infl = res.inflector
+    readings = infl.analyses(tok.norm)
+    # as the detector: nouns are swapped by thesaurus styles only
+    tags = {tag for upos, lemma, tag in readings if upos in _VECTOR_POS and _VECTOR_POS[upos] in res.thesaurus.parts_of_speech(lemma)}
+    lemmas = {lemma for _, lemma, _ in readings} | {tok.norm}
+    if not tags:
+        return None
+    options: list[tuple[str, float]] = []
+    for other, sim in embeddings_for(res).neighbours(tok.norm, 20, NEIGHBOUR_MIN_SIM):
+        if len(options) >= 5:
+            break
+        if other in STOPWORDS or not other.isalpha():
+            continue
+        theirs = infl.analyses(other)
+        if not theirs or not tags & {tag for _, _, tag in theirs} or lemmas & {lemma for _, lemma, _ in theirs}:
+            continue
+        options.append((other, sim))
     if not options:
         return None
     words, weights = zip(*options, strict=True)

