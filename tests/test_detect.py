@@ -88,6 +88,7 @@ def test_finding_threshold_filters() -> None:
         ({"spun_threshold": 0.3, "clean_threshold": 0.6}, "clean_threshold"),
         ({"finding_threshold": 2.0}, "between 0 and 1"),
         ({"max_alternatives": 0}, "at least 1"),
+        ({"short_spun_threshold": 0.05}, "short_clean_threshold"),
     ],
 )
 def test_config_is_validated(changes: dict[str, float], needle: str) -> None:

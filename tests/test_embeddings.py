@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from unspin.embeddings import NEIGHBOUR_POOL, Embeddings, embeddings_for
+from unspin.embeddings import NEIGHBOUR_POOL, Embeddings
 from unspin.errors import ResourceError
 from unspin.resources import default_resources
 from unspin.synth import spin
@@ -12,7 +12,7 @@ from unspin.synth import spin
 
 @pytest.fixture(scope="module")
 def emb() -> Embeddings:
-    return embeddings_for(default_resources())
+    return default_resources().embeddings
 
 
 def test_similarity_tells_the_sense_in_use(emb: Embeddings) -> None:

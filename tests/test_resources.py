@@ -84,6 +84,7 @@ def test_all_resources_load_with_the_network_off() -> None:
         assert r.lm.logprob("dog", "the") < 0
         assert r.counts.unigram("dog") > 0
         assert r.inflector.inflect("say", "VBD") == "said"
+        assert r.embeddings.similarity(["dog"], ["puppy"]) > 0.5
         rep = unspin.check("The mayor stated that the work would commence in the spring, inning accordance with the plan.")
         print("ok", len(rep.findings))
         """

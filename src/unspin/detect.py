@@ -24,11 +24,12 @@ from typing import Any
 
 from .candidates import Candidate, CandidateGenerator, lexicon_evidence
 from .config import DEFAULT_CONFIG, Config
-from .embeddings import Embeddings, embeddings_for
+from .embeddings import Embeddings
 from .errors import CheckTimeout
 from .lexicon import Lexicon, builtin_lexicon
 from .report import Alternative, Finding, Report, Verdict, apply_findings, match_case
 from .resources import Resources, Thesaurus, default_resources
+from .spelling import Speller
 from .text import STOPWORDS, Token, check_text, sentence_spans, tokenize
 
 # Decoder constants, chosen with bench/detect.py on synthetic spins of the BBC
@@ -47,6 +48,8 @@ NEIGHBOURS = 30  # nearest word vectors examined per gated word
 MAX_NEIGHBOUR_CANDIDATES = 5  # of which at most this many become candidates
 NEIGHBOUR_MIN_SIM = 0.55  # and only those at least this similar
 NEIGHBOUR_PRIOR = -1.0  # log10 channel prior of a vector neighbour at SIM_CENTRE
+PSEUDO_WORDS = 10  # content words without findings added to every document's rates
+PRIOR_CONFIDENCE = 0.3  # the mean finding confidence a document is assumed to start from
 TOPIC_WEIGHT = 3.0  # log10 bonus per unit of cosine the candidate is closer to the document's topic
 
 
@@ -85,9 +88,10 @@ class Engine:
                 lexicon = lexicon.merge(Lexicon.load(config.lexicon_path))
         self.lexicon = lexicon
         self.candidates = CandidateGenerator(self.res, lexicon)
-        self.embeddings: Embeddings | None = embeddings_for(self.res) if config.use_embeddings else None
+        self.embeddings: Embeddings | None = self.res.embeddings if config.use_embeddings else None
         # candidates per spun span; the thesaurus and vectors make them depend on the span alone
         self._cand_cache: dict[tuple[str, ...], tuple[Candidate, ...]] = {}
+        self.speller = Speller(self.res)
         self.doc_model = _load_model("doc_model.json", "unspin-doc-model 1")
         self.finding_model = _load_model("finding_model.json", "unspin-finding-model 1")
 
@@ -131,10 +135,9 @@ class Engine:
                 stats.topic_scores = self.embeddings.scores(stats.topic)
             infl = self.res.inflector
             stats.neighbours = self.embeddings.neighbours_many(
-                (seg[i].norm for segs, ls in zip(segments, looks, strict=True)
-                 for seg, look in zip(segs, ls, strict=True) for i in range(len(seg))
-                 if look.gated[i] and (seg[i].norm,) not in self._cand_cache
-                 and _non_noun_tags(infl.analyses(seg[i].norm), self.res.thesaurus)),
+                (look.words[i] for ls in looks for look in ls for i in range(len(look.words))
+                 if look.gated[i] and (look.words[i],) not in self._cand_cache
+                 and _non_noun_tags(infl.analyses(look.words[i]), self.res.thesaurus)),
                 NEIGHBOURS, NEIGHBOUR_MIN_SIM,
             )
         for done, (segs, ls) in enumerate(zip(segments, looks, strict=True)):
@@ -154,7 +157,7 @@ class Engine:
         cfg = self.config
         hi, lo = cfg.spun_threshold, cfg.clean_threshold
         if stats.content < cfg.short_text_words:  # little evidence: only clear cases get a verdict
-            hi, lo = max(hi, 0.9), min(lo, 0.1)
+            hi, lo = max(hi, cfg.short_spun_threshold), min(lo, cfg.short_clean_threshold)
         verdict: Verdict = "spun" if prob >= hi else "clean" if prob <= lo else "uncertain"
         reason = "" if verdict != "uncertain" else (
             f"short text ({stats.content} content words): the evidence is not conclusive"
@@ -197,7 +200,8 @@ class Engine:
         counts as a name unless it starts a sentence (not merely a segment: after a
         comma or bracket, "(Canis lupus" is a name)."""
         lm = self.res.lm
-        words = [t.norm for t in seg]
+        # the words as the language model spells them ("organise" is read as "organize")
+        words = [self.speller.american(t.norm) for t in seg]
         n = len(words)
         inside = [self._mutable(seg, j, False) for j in range(n)]
         mutable = [inside[i] or (i == 0 and sentence_start and self._mutable(seg, 0, True)) for i in range(n)]
@@ -207,7 +211,7 @@ class Engine:
             for i in range(n)
         ]
         capitalised = [t.text[:1].isupper() for t in seg]
-        return _Look(inside, mutable, gated, capitalised)
+        return _Look(words, inside, mutable, gated, capitalised)
 
     def _edges(self, seg: Sequence[Token], words: list[str], look: _Look, stats: _Stats) -> list[list[_Edge]]:
         lm = self.res.lm
@@ -284,7 +288,8 @@ class Engine:
         unless it is cached)."""
         hit = self._cand_cache.get((word,))
         if hit is None:
-            single = self.candidates.single(word)
+            same = self.speller.same_word
+            single = tuple(c for c in self.candidates.single(word) if not same(word, c.original[-1]))
             hit = (
                 *self._with_similarity((word,), single),
                 *self._neighbour_candidates(word, neighbours.get(word, ()), single),
@@ -343,8 +348,8 @@ class Engine:
             theirs = infl.analyses(other)
             if not tags & {tag for _, _, tag in theirs}:
                 continue  # another part of speech or inflection
-            if lemmas & {lemma for _, lemma, _ in theirs}:
-                continue  # the same word inflected differently
+            if lemmas & {lemma for _, lemma, _ in theirs} or self.speller.same_word(word, other):
+                continue  # the same word inflected or spelt differently
             prior = min(0.0, NEIGHBOUR_PRIOR + SIM_WEIGHT * (sim - SIM_CENTRE))
             out.append(Candidate(1, (other,), prior, "embedding"))
             if len(out) >= MAX_NEIGHBOUR_CANDIDATES:
@@ -352,7 +357,7 @@ class Engine:
         return out
 
     def _decode(self, text: str, seg: list[Token], look: _Look, stats: _Stats) -> list[Finding]:
-        words = [t.norm for t in seg]
+        words = look.words
         n = len(words)
         edges = self._edges(seg, words, look, stats)
         if not any(edges):
@@ -498,6 +503,7 @@ def _segments(tokens: Sequence[Token]) -> list[list[Token]]:
 
 @dataclass(frozen=True, slots=True)
 class _Look:
+    words: list[str]  # normalised, in American spelling where confirmed
     inside: list[bool]  # could have been swapped (no capitalised word)
     mutable: list[bool]  # could have been swapped, a capitalised sentence-initial word included
     gated: list[bool]  # and reads oddly enough to be examined
@@ -513,8 +519,12 @@ class _Stats:
         self.topic_scores: Any = None  # cosine of every embedded word with the topic
 
     def features(self, findings: Sequence[Finding]) -> dict[str, float]:
-        """Document features from every decoded finding (before the confidence cut)."""
-        n = max(1, self.content)
+        """Document features from every decoded finding (before the confidence cut).
+
+        Rates are shrunk towards "no evidence" by :data:`PSEUDO_WORDS` content words
+        without findings, and the mean confidence towards :data:`PRIOR_CONFIDENCE`
+        by two findings, so one odd word in a short text is not a spun document."""
+        n = self.content + PSEUDO_WORDS
         confs = [f.confidence for f in findings]
         return {
             "content_words": float(self.content),
@@ -522,7 +532,7 @@ class _Stats:
             "finding_rate": sum(1 for c in confs if c >= 0.5) / n,
             "strong_rate": sum(1 for c in confs if c >= 0.8) / n,
             "confidence_mass": sum(confs) / n,
-            "mean_confidence": sum(confs) / len(confs) if confs else 0.0,
+            "mean_confidence": (sum(confs) + 2 * PRIOR_CONFIDENCE) / (len(confs) + 2),
             "gain1_rate": sum(1 for g in self.gains if g > 1.0) / n,
             "gain2_rate": sum(1 for g in self.gains if g > 2.0) / n,
         }

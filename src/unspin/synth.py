@@ -155,7 +155,6 @@ def _synonym(tok: Token, res: Resources, rng: random.Random, style: Style) -> st
 
 
 def _neighbour(tok: Token, res: Resources, rng: random.Random) -> str | None:
-    from .embeddings import embeddings_for
     from .text import STOPWORDS
 
     infl = res.inflector
@@ -166,7 +165,7 @@ def _neighbour(tok: Token, res: Resources, rng: random.Random) -> str | None:
     if not tags:
         return None
     options: list[tuple[str, float]] = []
-    for other, sim in embeddings_for(res).neighbours(tok.norm, 20, NEIGHBOUR_MIN_SIM):
+    for other, sim in res.embeddings.neighbours(tok.norm, 20, NEIGHBOUR_MIN_SIM):
         if len(options) >= 5:
             break
         if other in STOPWORDS or not other.isalpha():
