@@ -70,14 +70,27 @@ class Embeddings:
 
     def vector(self, words: Sequence[str]) -> Any | None:
         """Unit mean vector of the known ``words`` (``None`` if none is known)."""
+        if len(words) == 1:
+            i = self.index.get(words[0])
+            return None if i is None else self.matrix[i]
+        key = tuple(words)
+        memo = self._vector_memo
+        if key in memo:
+            return memo[key]
         ids = [self.index[w] for w in words if w in self.index]
-        if not ids:
-            return None
-        if len(ids) == 1:
-            return self.matrix[ids[0]]
-        v = self.matrix[ids].sum(axis=0)
-        n = float(self._np.linalg.norm(v))
-        return v / n if n > 0 else None
+        v = self.matrix[ids].sum(axis=0) if ids else None
+        if v is not None:
+            n = float(self._np.linalg.norm(v))
+            v = v / n if n > 0 else None
+        if len(key) <= 4:  # phrases recur; a document's word list does not
+            if len(memo) >= 200_000:
+                memo.clear()
+            memo[key] = v
+        return v
+
+    @functools.cached_property
+    def _vector_memo(self) -> dict[tuple[str, ...], Any]:
+        return {}
 
     def similarity(self, a: Sequence[str], b: Sequence[str]) -> float:
         """Cosine similarity of two word sequences (0.0 where either is unknown)."""

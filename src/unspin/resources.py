@@ -391,14 +391,28 @@ class LanguageModel:
         v = self._memo.get(memo_key)
         if v is not None:
             return v
-        if not self.known(word):
+        # known() inlined: this is the engine's hottest function
+        uni = self._unigram
+        u = uni.get(word)
+        if u is None:
+            u = uni[word] = self._raw((word,))
+        if u <= -15.0:
             v = self.oov_logprob
-        elif prev1 is None or not self.known(prev1):
-            v = self._unigram[word]  # filled by known(word)
-        elif prev2 is None or not self.known(prev2):
-            v = self._raw((word, prev1))
+        elif prev1 is None:
+            v = u
         else:
-            v = self._raw((word, prev1, prev2))
+            u1 = uni.get(prev1)
+            if u1 is None:
+                u1 = uni[prev1] = self._raw((prev1,))
+            if u1 <= -15.0:
+                v = u
+            elif prev2 is None:
+                v = self._raw((word, prev1))
+            else:
+                u2 = uni.get(prev2)
+                if u2 is None:
+                    u2 = uni[prev2] = self._raw((prev2,))
+                v = self._raw((word, prev1)) if u2 <= -15.0 else self._raw((word, prev1, prev2))
         if len(self._memo) >= self.memo_size:
             self._memo.clear()
         self._memo[memo_key] = v
