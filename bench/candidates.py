@@ -1,0 +1,75 @@
+"""Candidate coverage on the real spun/original pairs: is the original among the candidates?
+
+    python bench/candidates.py [--style word] [--list]
+
+Restoration can only give back an original that the candidate generator
+proposes.  For every one-to-one word substitution in the real pairs of
+``../shared/data`` (spun span and original span of equal length, content
+words on both sides), this prints whether the original is among the engine's
+candidates for the spun word (the thesaurus, the vector neighbours as the
+engine filters them, or either) and whether ``unspin.check`` restored it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import evalkit as ek  # noqa: E402
+from unspin.detect import NEIGHBOUR_MIN_SIM, NEIGHBOURS, Engine  # noqa: E402
+from unspin.text import STOPWORDS, tokenize  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--style", default="word", help="real pairs of this style (word or fluent; default word)")
+    ap.add_argument("--list", action="store_true", help="print every pair")
+    args = ap.parse_args(argv)
+    if not ek.have_data():
+        print(f"shared data not found at {ek.data_dir()} (set {ek.DATA_ENV})", file=sys.stderr)
+        return 2
+    engine = Engine()
+    emb = engine.embeddings
+    rows = []
+    for spun, _ in ek.real_pairs():
+        if spun.style != args.style:
+            continue
+        report = engine.check(spun.text)
+        for e in spun.edits or ():
+            if e.kind != "substitute":
+                continue
+            sw = [t for t in tokenize(e.spun) if t.kind == "word"]
+            ow = [t.norm for t in tokenize(e.original) if t.kind == "word"]
+            if len(sw) != len(ow):
+                continue
+            for tok, orig in zip(sw, ow, strict=True):
+                word = engine.speller.american(tok.norm)
+                if word == orig or word in STOPWORDS or orig in STOPWORDS:
+                    continue
+                thesaurus = (orig,) in {c.original for c in engine.candidates.single(word)}
+                neigh = emb.neighbours(word, NEIGHBOURS, NEIGHBOUR_MIN_SIM) if emb else ()
+                vectors = (orig,) in {c.original for c in engine._neighbour_candidates(word, neigh, ())}
+                at = e.start + tok.start
+                restored = any(f.start <= at < f.end and orig in f.original.lower().split() for f in report.findings)
+                rows.append((spun.id, tok.norm, orig, thesaurus, vectors, restored))
+    n = len(rows)
+    if not n:
+        print("no one-to-one substitutions found")
+        return 0
+    if args.list:
+        for r in rows:
+            print(f"{r[0]:8} {r[1]:>16} <- {r[2]:<16} thesaurus={int(r[3])} vectors={int(r[4])} restored={int(r[5])}")
+    th, vec = sum(r[3] for r in rows), sum(r[4] for r in rows)
+    either, restored = sum(r[3] or r[4] for r in rows), sum(r[5] for r in rows)
+    print(f"one-to-one word substitutions in real {args.style} pairs: {n}")
+    print(f"{'original among candidates':<36} {'count':>6} {'share':>7}")
+    for label, k in (("thesaurus (WordNet)", th), ("vector neighbours", vec), ("either", either),
+                     ("restored by unspin.check", restored)):
+        print(f"{label:<36} {k:>6} {k / n:>7.1%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
