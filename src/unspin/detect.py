@@ -48,6 +48,7 @@ NEIGHBOURS = 30  # nearest word vectors examined per gated word
 MAX_NEIGHBOUR_CANDIDATES = 5  # of which at most this many become candidates
 NEIGHBOUR_MIN_SIM = 0.55  # and only those at least this similar
 NEIGHBOUR_PRIOR = -1.0  # log10 channel prior of a vector neighbour at SIM_CENTRE
+DOC_WEIGHT_FLOOR = 0.4  # a finding's language evidence counts this much in a surely clean document, fully in a spun one
 PSEUDO_WORDS = 10  # content words without findings added to every document's rates
 PRIOR_CONFIDENCE = 0.3  # the mean finding confidence a document is assumed to start from
 TOPIC_WEIGHT = 3.0  # log10 bonus per unit of cosine the candidate is closer to the document's topic
@@ -152,7 +153,7 @@ class Engine:
         # A swap in a text that otherwise reads naturally needs stronger evidence:
         # the language evidence of each finding is weighed by how spun the
         # document looks (a lexicon's record of the swap is not).
-        findings = [_weigh(f, 0.7 + 0.3 * prob) for f in findings]
+        findings = [_weigh(f, DOC_WEIGHT_FLOOR + (1.0 - DOC_WEIGHT_FLOOR) * prob) for f in findings]
         accepted = tuple(f for f in findings if f.confidence >= self.config.finding_threshold)
         cfg = self.config
         hi, lo = cfg.spun_threshold, cfg.clean_threshold
