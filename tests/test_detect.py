@@ -140,3 +140,14 @@ def test_works_without_word_vectors() -> None:
     report = plain.check(SPUN)
     assert report.verdict in ("spun", "clean", "uncertain") and report.restored
     assert unspin.apply_findings(SPUN, report.findings) == report.restored
+
+
+def test_results_do_not_depend_on_what_the_caches_hold() -> None:
+    fresh = Engine(Config()).check(SPUN)
+    warm = Engine(Config())
+    warm.check(ARTICLE)
+    warm._cand_cache.clear()  # evicted between documents, as a full cache is
+    again = warm.check(SPUN)
+    assert [(f.start, f.end, f.original) for f in again.findings] == [(f.start, f.end, f.original) for f in fresh.findings]
+    assert again.spun_probability == pytest.approx(fresh.spun_probability, abs=1e-9)
+    assert again.restored == fresh.restored

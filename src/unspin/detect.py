@@ -291,9 +291,15 @@ class Engine:
         if hit is None:
             same = self.speller.same_word
             single = tuple(c for c in self.candidates.single(word) if not same(word, c.original[-1]))
+            near = neighbours.get(word)
+            if near is None and self.embeddings is not None:
+                # not batched (the cache held the word when the batch was made): look it up now,
+                # so the candidates never depend on what the cache happened to hold
+                if _non_noun_tags(self.res.inflector.analyses(word), self.res.thesaurus):
+                    near = self.embeddings.neighbours(word, NEIGHBOURS, NEIGHBOUR_MIN_SIM)
             hit = (
                 *self._with_similarity((word,), single),
-                *self._neighbour_candidates(word, neighbours.get(word, ()), single),
+                *self._neighbour_candidates(word, near or (), single),
             )
             self._remember((word,), hit)
         return hit
@@ -306,7 +312,7 @@ class Engine:
         return hit
 
     def _remember(self, span: tuple[str, ...], cands: tuple[Candidate, ...]) -> None:
-        if len(self._cand_cache) >= 200_000:
+        if len(self._cand_cache) >= 50_000:
             self._cand_cache.clear()
         self._cand_cache[span] = cands
 

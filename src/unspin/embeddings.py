@@ -83,7 +83,7 @@ class Embeddings:
             n = float(self._np.linalg.norm(v))
             v = v / n if n > 0 else None
         if len(key) <= 4:  # phrases recur; a document's word list does not
-            if len(memo) >= 200_000:
+            if len(memo) >= 50_000:
                 memo.clear()
             memo[key] = v
         return v
@@ -133,7 +133,7 @@ class Embeddings:
             np = self._np
             ids = np.array([self.index[w] for w in todo])
             sims = self.matrix[ids] @ self.matrix[:NEIGHBOUR_POOL].T  # (len(todo), pool)
-            if len(cache) > 200_000:
+            if len(cache) > 20_000:
                 cache.clear()
             for r, w in enumerate(todo):
                 row = sims[r]
