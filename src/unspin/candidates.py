@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .lexicon import Lexicon
-from .resources import UPOS, Inflector, Resources, memoised
+from .resources import UPOS, Inflector, Resources, Thesaurus, memoised
 from .text import STOPWORDS
 
 _POS_OF_UPOS = {v: k for k, v in UPOS.items()}
 MAX_PER_SPAN = 15  # thesaurus candidates kept per span, by channel prior
 _MEMO_SIZE = 500_000  # memoised answers per table before it is reset
+_VECTOR_POS = {"VERB": "verb", "ADJ": "adj", "ADV": "adv"}  # readings that may take a vector neighbour
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,3 +191,35 @@ def _inflect(inflector: Inflector, lemma: str, tag: str, verb: bool) -> str:
         head, _, tail = lemma.partition(" ")
         return f"{inflector.inflect(head, tag)} {tail}"
     return inflector.inflect(lemma, tag)
+
+
+def non_noun_tags(readings: Sequence[tuple[str, str, str]], thesaurus: Thesaurus) -> set[str]:
+    """Penn tags of the verb, adjective and adverb readings of a word that WordNet
+    confirms (lemminflect also reads attributive nouns, "council", as adjectives)."""
+    return {
+        tag for upos, lemma, tag in readings
+        if upos in _VECTOR_POS and _VECTOR_POS[upos] in thesaurus.parts_of_speech(lemma)
+    }
+
+
+def neighbour_swaps(
+    res: Resources, word: str, neighbours: Iterable[tuple[str, float]]
+) -> Iterator[tuple[str, float]]:
+    """The ``(other, similarity)`` vector neighbours of ``word`` that a loose thesaurus
+    could list for it: alphabetic, no function word, sharing a Penn tag with a verb,
+    adjective or adverb reading of ``word``, and not ``word`` itself inflected otherwise.
+    Nouns get none: a noun's nearest vectors are mostly its co-hyponyms ("asthma" and
+    "diabetes", "girlfriend" and "daughter"), not synonyms.  Used alike by the detector
+    (candidate originals) and by ``unspin.synth`` (its ``neighbour`` style)."""
+    infl = res.inflector
+    readings = infl.analyses(word)
+    tags = non_noun_tags(readings, res.thesaurus)
+    if not tags:
+        return
+    lemmas = {lemma for _, lemma, _ in readings} | {word}
+    for other, sim in neighbours:
+        if other in STOPWORDS or not other.isalpha():
+            continue
+        theirs = infl.analyses(other)
+        if tags & {tag for _, _, tag in theirs} and not lemmas & {lemma for _, lemma, _ in theirs}:
+            yield other, sim

@@ -22,13 +22,19 @@ from dataclasses import dataclass
 from importlib import resources as importlib_resources
 from typing import Any
 
-from .candidates import Candidate, CandidateGenerator, lexicon_evidence
+from .candidates import (
+    Candidate,
+    CandidateGenerator,
+    lexicon_evidence,
+    neighbour_swaps,
+    non_noun_tags,
+)
 from .config import DEFAULT_CONFIG, Config
 from .embeddings import Embeddings
 from .errors import CheckTimeout
 from .lexicon import Lexicon, builtin_lexicon
 from .report import Alternative, Finding, Report, Verdict, apply_findings, match_case
-from .resources import Resources, Thesaurus, default_resources
+from .resources import Resources, default_resources
 from .spelling import Speller
 from .text import STOPWORDS, Token, check_text, sentence_spans, tokenize
 
@@ -138,7 +144,7 @@ class Engine:
             stats.neighbours = self.embeddings.neighbours_many(
                 (look.words[i] for ls in looks for look in ls for i in range(len(look.words))
                  if look.gated[i] and (look.words[i],) not in self._cand_cache
-                 and _non_noun_tags(infl.analyses(look.words[i]), self.res.thesaurus)),
+                 and non_noun_tags(infl.analyses(look.words[i]), self.res.thesaurus)),
                 NEIGHBOURS, NEIGHBOUR_MIN_SIM,
             )
         for done, (segs, ls) in enumerate(zip(segments, looks, strict=True)):
@@ -295,7 +301,7 @@ class Engine:
             if near is None and self.embeddings is not None:
                 # not batched (the cache held the word when the batch was made): look it up now,
                 # so the candidates never depend on what the cache happened to hold
-                if _non_noun_tags(self.res.inflector.analyses(word), self.res.thesaurus):
+                if non_noun_tags(self.res.inflector.analyses(word), self.res.thesaurus):
                     near = self.embeddings.neighbours(word, NEIGHBOURS, NEIGHBOUR_MIN_SIM)
             hit = (
                 *self._with_similarity((word,), single),
@@ -335,28 +341,16 @@ class Engine:
     ) -> list[Candidate]:
         """Nearest word vectors of ``word`` in the same inflection, as candidate originals
         (real spinners' thesauri are looser than WordNet's synonym sets)."""
-        if not neighbours:
+        lm, same = self.res.lm, self.speller.same_word
+        if not word.isalpha():
             return []
-        infl, lm = self.res.inflector, self.res.lm
-        readings = infl.analyses(word)
-        # nouns are left to the thesaurus: a noun's nearest vectors are mostly its
-        # co-hyponyms ("asthma" and "diabetes", "girlfriend" and "daughter"), not synonyms
-        tags = _non_noun_tags(readings, self.res.thesaurus)
-        if not tags or not word.isalpha():
-            return []
-        lemmas = {lemma for _, lemma, _ in readings} | {word}
         seen = {c.original for c in known}
         out: list[Candidate] = []
-        for other, sim in neighbours:
+        for other, sim in neighbour_swaps(self.res, word, neighbours):
             if sim < NEIGHBOUR_MIN_SIM:
                 break
-            if other in STOPWORDS or not other.isalpha() or (other,) in seen or not lm.known(other):
-                continue
-            theirs = infl.analyses(other)
-            if not tags & {tag for _, _, tag in theirs}:
-                continue  # another part of speech or inflection
-            if lemmas & {lemma for _, lemma, _ in theirs} or self.speller.same_word(word, other):
-                continue  # the same word inflected or spelt differently
+            if (other,) in seen or not lm.known(other) or same(word, other):
+                continue  # a thesaurus candidate already, unknown to the model, or a spelling variant
             prior = min(0.0, NEIGHBOUR_PRIOR + SIM_WEIGHT * (sim - SIM_CENTRE))
             out.append(Candidate(1, (other,), prior, "embedding"))
             if len(out) >= MAX_NEIGHBOUR_CANDIDATES:
@@ -460,18 +454,6 @@ class Engine:
             alternatives=tuple(alts),
             signals={**feats, "margin": margin, "source": c.source},
         )
-
-
-def _non_noun_tags(readings: Sequence[tuple[str, str, str]], thesaurus: Thesaurus) -> set[str]:
-    """Penn tags of the verb, adjective and adverb readings of a word that WordNet
-    confirms (lemminflect also reads attributive nouns, "council", as adjectives)."""
-    return {
-        tag for upos, lemma, tag in readings
-        if upos in _WORDNET_POS and _WORDNET_POS[upos] in thesaurus.parts_of_speech(lemma)
-    }
-
-
-_WORDNET_POS = {"VERB": "verb", "ADJ": "adj", "ADV": "adv"}
 
 
 def _combine(language: float, lexicon: float) -> float:

@@ -25,6 +25,7 @@ every change, so ground truth is exact.  Styles:
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 from typing import Literal
@@ -36,7 +37,6 @@ from .text import Token, is_content_word, tokenize
 Style = Literal["word", "wrong_sense", "phrase", "filler", "loose", "neighbour"]
 STYLES: tuple[Style, ...] = ("word", "wrong_sense", "phrase", "filler", "loose", "neighbour")
 NEIGHBOUR_MIN_SIM = 0.6  # the neighbour style's least similarity
-_VECTOR_POS = {"VERB": "verb", "ADJ": "adj", "ADV": "adv"}
 
 _FILLERS = ("actually", "really", "basically", "truly", "in fact", "certainly")
 
@@ -155,25 +155,10 @@ def _synonym(tok: Token, res: Resources, rng: random.Random, style: Style) -> st
 
 
 def _neighbour(tok: Token, res: Resources, rng: random.Random) -> str | None:
-    from .text import STOPWORDS
+    from .candidates import neighbour_swaps
 
-    infl = res.inflector
-    readings = infl.analyses(tok.norm)
-    # as the detector: nouns are swapped by thesaurus styles only
-    tags = {tag for upos, lemma, tag in readings if upos in _VECTOR_POS and _VECTOR_POS[upos] in res.thesaurus.parts_of_speech(lemma)}
-    lemmas = {lemma for _, lemma, _ in readings} | {tok.norm}
-    if not tags:
-        return None
-    options: list[tuple[str, float]] = []
-    for other, sim in res.embeddings.neighbours(tok.norm, 20, NEIGHBOUR_MIN_SIM):
-        if len(options) >= 5:
-            break
-        if other in STOPWORDS or not other.isalpha():
-            continue
-        theirs = infl.analyses(other)
-        if not theirs or not tags & {tag for _, _, tag in theirs} or lemmas & {lemma for _, lemma, _ in theirs}:
-            continue
-        options.append((other, sim))
+    near = res.embeddings.neighbours(tok.norm, 20, NEIGHBOUR_MIN_SIM)
+    options = list(itertools.islice(neighbour_swaps(res, tok.norm, near), 5))
     if not options:
         return None
     words, weights = zip(*options, strict=True)
