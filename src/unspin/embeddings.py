@@ -15,14 +15,13 @@ cached like the thesaurus (``$UNSPIN_CACHE``, ``off`` to disable).
 
 from __future__ import annotations
 
-import functools
 import pickle
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from .errors import ResourceError
-from .resources import _cache_file, _package_dir, _write_cache
+from .resources import _cache_file, _package_dir, _write_cache, memoised
 
 DEFAULT_SIZE = 100_000  # most frequent GloVe words kept
 NEIGHBOUR_POOL = 40_000  # neighbours are searched among this many most frequent words
@@ -57,6 +56,8 @@ class Embeddings:
         self.words: list[str] = words
         self.matrix: Any = matrix  # float32 (len(words), 50), unit rows
         self.index: dict[str, int] = {w: i for i, w in enumerate(words)}
+        self._vector_memo: dict[tuple[str, ...], Any] = {}  # phrase vectors
+        self._neigh_cache: dict[tuple[str, int, float], tuple[tuple[str, float], ...]] = {}
 
     def __contains__(self, word: str) -> bool:
         return word in self.index
@@ -88,10 +89,6 @@ class Embeddings:
             memo[key] = v
         return v
 
-    @functools.cached_property
-    def _vector_memo(self) -> dict[tuple[str, ...], Any]:
-        return {}
-
     def similarity(self, a: Sequence[str], b: Sequence[str]) -> float:
         """Cosine similarity of two word sequences (0.0 where either is unknown)."""
         if len(a) == 1 and len(b) == 1:
@@ -101,7 +98,7 @@ class Embeddings:
             return 0.0
         return float(va @ vb)
 
-    @functools.lru_cache(maxsize=500_000)  # noqa: B019
+    @memoised(500_000)
     def _pair(self, a: str, b: str) -> float:
         i, j = self.index.get(a), self.index.get(b)
         if i is None or j is None:
@@ -147,10 +144,6 @@ class Embeddings:
                 cache[(w, k, min_sim)] = res
                 out[w] = res
         return out
-
-    @functools.cached_property
-    def _neigh_cache(self) -> dict[tuple[str, int, float], tuple[tuple[str, float], ...]]:
-        return {}
 
     def scores(self, direction: Any) -> Any:
         """Cosine of every kept word with the unit vector ``direction`` (an array indexed like :attr:`words`)."""

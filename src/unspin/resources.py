@@ -36,9 +36,6 @@ from .errors import ResourceError
 if TYPE_CHECKING:
     from .embeddings import Embeddings
 
-if TYPE_CHECKING:
-    from .embeddings import Embeddings
-
 _T = TypeVar("_T")
 _MISSING = object()
 

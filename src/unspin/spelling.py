@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .resources import Resources
+from .resources import Resources, memoised
 
 # word-final rules, longest first: (British ending, American ending)
 _ENDINGS: tuple[tuple[str, str], ...] = (
@@ -60,19 +60,10 @@ class Speller:
 
     def __init__(self, resources: Resources) -> None:
         self.res = resources
-        self._memo: dict[str, str] = {}
 
+    @memoised(200_000)
     def american(self, word: str) -> str:
         """``word`` in American spelling where that is confirmed, else ``word`` itself."""
-        hit = self._memo.get(word)
-        if hit is None:
-            hit = self._confirm(word)
-            if len(self._memo) >= 200_000:
-                self._memo.clear()
-            self._memo[word] = hit
-        return hit
-
-    def _confirm(self, word: str) -> str:
         variant = american_variant(word)
         if variant is None or variant == word:
             return word
