@@ -57,11 +57,11 @@ from unspin.text import tokenize
 REPO = Path(__file__).resolve().parents[1]
 DATA_ENV = "UNSPIN_DATA"
 
-SYNTH_STYLES = ("word", "wrong_sense", "phrase", "filler", "loose", "neighbour")
+SYNTH_STYLES = ("word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "function")
 SYNTH_RATES = (0.1, 0.2, 0.3, 0.4)
 
 # Style families used in every table.  Synthetic styles map onto them too.
-FAMILY_OF_SYNTH = {"word": "word", "wrong_sense": "word", "phrase": "tortured", "filler": "filler", "loose": "word", "neighbour": "word"}
+FAMILY_OF_SYNTH = {"word": "word", "wrong_sense": "word", "phrase": "tortured", "filler": "filler", "loose": "word", "neighbour": "word", "function": "word"}
 
 # Real spun pages, by the spinner_style notes in their meta.json (read by hand):
 #   word     word-by-word thesaurus spinners (WordAi, autoblog, "may be / thanks to")

@@ -39,13 +39,13 @@ DATA = Path(__file__).resolve().parents[1] / "src" / "unspin" / "data"
 FINDING_FEATURES = [
     "lm_gain", "channel_prior", "fit", "spun_unigram", "original_unigram",
     "lexicon", "related", "span_words", "candidates", "embedding", "similarity",
-    "topic_gain",
+    "topic_gain", "function",
 ]
 DOC_FEATURES = [
     "finding_rate", "strong_rate", "confidence_mass", "mean_confidence",
     "gain1_rate", "gain2_rate",
 ]
-STYLES = ("word", "wrong_sense", "phrase", "filler", "loose", "neighbour")
+STYLES = ("word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "function")
 RATES = (0.1, 0.2, 0.3, 0.4)
 
 

@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from .function_phrases import FunctionPhrases, builtin_function_phrases
 from .lexicon import Lexicon
 from .resources import UPOS, Inflector, Resources, Thesaurus, memoised
 from .text import STOPWORDS
@@ -30,7 +31,7 @@ class Candidate:
     length: int
     original: tuple[str, ...]
     prior: float  # log10 of the channel prior P(spun | original), <= 0
-    source: str  # "thesaurus" (synonym), "related" (WordNet relation) or "lexicon"
+    source: str  # "thesaurus" (synonym), "related" (WordNet relation), "lexicon", "function" or "embedding"
     lexicon_count: float = 0.0  # times a lexicon saw this pair (curated entries: a weight)
 
     @property
@@ -46,9 +47,10 @@ def lexicon_evidence(count: float) -> float:
 class CandidateGenerator:
     """Answers "what could these spun tokens have been?" with scored candidates."""
 
-    def __init__(self, resources: Resources, lexicon: Lexicon) -> None:
+    def __init__(self, resources: Resources, lexicon: Lexicon, functions: FunctionPhrases | None = None) -> None:
         self.res = resources
         self.lexicon = lexicon
+        self.functions = builtin_function_phrases() if functions is None else functions
         self._known_memo: dict[tuple[str, ...], bool] = {}
         self._score_memo: dict[tuple[str, ...], float] = {}
         self._form_memo: dict[tuple[str, str | None, bool], tuple[str, ...]] = {}
@@ -92,6 +94,10 @@ class CandidateGenerator:
             Candidate(len(words), tuple(e.original.split()), math.log10(max(e.count / total, 0.05)), "lexicon", e.count)
             for e in entries
         ]
+
+    def function_hits(self, words: tuple[str, ...]) -> list[Candidate]:
+        """Function words and connectives a spinner may have turned into ``words``."""
+        return [Candidate(len(words), s.original, s.prior, "function") for s in self.functions.originals(words)]
 
     def _thesaurus(self, words: tuple[str, ...]) -> list[Candidate]:
         th, infl = self.res.thesaurus, self.res.inflector

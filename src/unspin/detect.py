@@ -218,13 +218,13 @@ class Engine:
             for i in range(n)
         ]
         capitalised = [t.text[:1].isupper() for t in seg]
-        return _Look(words, inside, mutable, gated, capitalised)
+        return _Look(words, inside, mutable, gated, capitalised, sentence_start)
 
     def _edges(self, seg: Sequence[Token], words: list[str], look: _Look, stats: _Stats) -> list[list[_Edge]]:
         lm = self.res.lm
         n = len(words)
         edges: list[list[_Edge]] = [[] for _ in range(n)]
-        lex_max = self.lexicon.max_len
+        lex_max, fn_max = self.lexicon.max_len, self.candidates.functions.max_len
         inside, mutable, gated = look.inside, look.mutable, look.gated
         neigh = stats.neighbours
         for i in range(n):
@@ -238,7 +238,10 @@ class Engine:
                 else:
                     stats.gains.append(0.0)
                 cands.extend(self.candidates.lexicon_hits((words[i],)))
-            longest = 1 if look.capitalised[i] and not mutable[i] else min(max(3, lex_max), n - i)
+            name = look.capitalised[i] and not mutable[i] and not (i == 0 and look.sentence_start)
+            if not name:
+                _add_new(cands, self.candidates.function_hits((words[i],)))
+            longest = 1 if name else min(max(3, lex_max, fn_max), n - i)
             for length in range(2, longest + 1):
                 if look.capitalised[i + length - 1]:
                     break  # a span never takes in a name
@@ -247,6 +250,7 @@ class Engine:
                     if length <= 3:
                         cands.extend(self._phrase_candidates(span))
                 cands.extend(self.candidates.lexicon_hits(span))
+                _add_new(cands, self.candidates.function_hits(span))
             if not cands:
                 continue
             if len(cands) > PRESELECT:
@@ -423,6 +427,7 @@ class Engine:
             "lexicon": 1.0 if c.source == "lexicon" else 0.0,
             "related": 1.0 if c.source == "related" else 0.0,
             "embedding": 1.0 if c.source == "embedding" else 0.0,
+            "function": 1.0 if c.source == "function" else 0.0,
             "similarity": self._similarity(spun_words, c.original),
             "topic_gain": e.topic_gain,
             "span_words": float(c.length),
@@ -468,6 +473,13 @@ def _weigh(f: Finding, document_weight: float) -> Finding:
     return dataclasses.replace(f, confidence=_combine(language, lexicon))
 
 
+def _add_new(cands: list[Candidate], more: Sequence[Candidate]) -> None:
+    """Append the candidates of ``more`` whose reading is not among ``cands`` yet."""
+    if more:
+        have = {(c.length, c.original) for c in cands}
+        cands.extend(c for c in more if (c.length, c.original) not in have)
+
+
 def _push(beam: dict[Any, tuple[float, tuple[_Edge, ...]]], key: Any, score: float, path: tuple[_Edge, ...]) -> None:
     old = beam.get(key)
     if old is None or score > old[0]:
@@ -497,6 +509,7 @@ class _Look:
     mutable: list[bool]  # could have been swapped, a capitalised sentence-initial word included
     gated: list[bool]  # and reads oddly enough to be examined
     capitalised: list[bool]
+    sentence_start: bool  # the segment starts a sentence
 
 
 class _Stats:

@@ -20,7 +20,11 @@ every change, so ground truth is exact.  Styles:
     verbs, adjectives and adverbs replaced by a close word-vector neighbour in
     the same inflection ("numerous" for "many", "incredibly" for
     "extraordinarily"), for thesauri that list words of related meaning rather
-    than strict synonyms.
+    than strict synonyms;
+``function``
+    ``word`` plus function words and connectives swapped as in
+    ``data/function_phrases.tsv`` ("on the grounds that" for "because", "may
+    be" for "is"), each occurrence with probability ``rate``.
 """
 
 from __future__ import annotations
@@ -30,12 +34,13 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
+from .function_phrases import builtin_function_phrases
 from .report import match_case
 from .resources import UPOS, Resources, default_resources
 from .text import Token, is_content_word, tokenize
 
-Style = Literal["word", "wrong_sense", "phrase", "filler", "loose", "neighbour"]
-STYLES: tuple[Style, ...] = ("word", "wrong_sense", "phrase", "filler", "loose", "neighbour")
+Style = Literal["word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "function"]
+STYLES: tuple[Style, ...] = ("word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "function")
 NEIGHBOUR_MIN_SIM = 0.6  # the neighbour style's least similarity
 
 _FILLERS = ("actually", "really", "basically", "truly", "in fact", "certainly")
@@ -95,7 +100,9 @@ def spin(
         tok = toks[i]
         replacement: str | None = None
         span_end_tok = i
-        if is_content_word(tok) and len(tok.norm) > 2 and rng.random() < p:
+        if style == "function" and tok.kind == "word":
+            span_end_tok, replacement = _function_swap(text, toks, i, rng, rate)
+        if replacement is None and is_content_word(tok) and len(tok.norm) > 2 and rng.random() < p:
             if style == "phrase" and i + 1 < len(toks) and toks[i + 1].kind == "word":
                 nxt = toks[i + 1]
                 pair = f"{tok.norm} {nxt.norm}"
@@ -130,6 +137,25 @@ def spin(
         i += 1
     out.append(text[pos:])
     return SpunText(text, "".join(out), tuple(changes), style, rate)
+
+
+def _function_swap(text: str, toks: list[Token], i: int, rng: random.Random, rate: float) -> tuple[int, str | None]:
+    """A spinner's form for the function phrase starting at token ``i`` (with probability
+    ``rate``): the index of the phrase's last token and the replacement, or ``(i, None)``."""
+    table = builtin_function_phrases()
+    for length in range(min(table.max_original_len, len(toks) - i), 0, -1):
+        span = toks[i : i + length]
+        if any(t.kind != "word" for t in span) or any(
+            text[a.end : b.start] != " " for a, b in zip(span, span[1:], strict=False)
+        ):
+            continue
+        forms = table.spun_forms(tuple(t.norm for t in span))
+        if forms:
+            if rng.random() >= rate:
+                return i, None
+            pick = rng.choices(forms, weights=[f.weight for f in forms], k=1)[0]
+            return i + length - 1, " ".join(pick.spun)
+    return i, None
 
 
 def _synonym(tok: Token, res: Resources, rng: random.Random, style: Style) -> str | None:

@@ -51,6 +51,8 @@ class Token:
 
 def normalize_token(surface: str) -> str:
     """Lowercase, NFKC and straight apostrophes: the form resources are keyed by."""
+    if surface.isascii():
+        return surface.lower()  # NFKC and the apostrophe table leave ASCII as it is
     return unicodedata.normalize("NFKC", surface).translate(_APOSTROPHES).lower()
 
 
