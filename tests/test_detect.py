@@ -134,6 +134,22 @@ def test_vector_neighbours_propose_originals_beyond_the_thesaurus(engine: Engine
     assert report.findings and all({"similarity", "topic_gain", "embedding"} <= set(f.signals) for f in report.findings)
 
 
+def test_opposites_vulgarities_and_abbreviations_are_never_proposed(engine: Engine) -> None:
+    emb = engine.embeddings
+    assert emb is not None
+    near = emb.neighbours("unlucky", 30, 0.55)
+    assert "lucky" in {w for w, _ in near}  # opposites sit close in vector space ...
+    cands = {c.original[0] for c in engine._neighbour_candidates("unlucky", near, ())}
+    assert "lucky" not in cands and "fortunate" not in cands  # ... but are no restoration
+    strict = Engine(Config(finding_threshold=0.0))
+    text = "The striker fluffed his lines and the club paid £5m for him. He fluffed a simple chance in front of goal."
+    report = strict.check(text)
+    assert not any(f.text == "m" for f in report.findings)
+    for f in report.findings:
+        assert not {"fuck", "shit"} & set(f.original.lower().split()), f
+        assert not any({"fuck", "shit"} & set(a.text.lower().split()) for a in f.alternatives), f
+
+
 def test_works_without_word_vectors() -> None:
     plain = Engine(Config(use_embeddings=False))
     assert plain.embeddings is None

@@ -31,6 +31,13 @@ def test_thesaurus_synonyms_by_part_of_speech(res: Resources) -> None:
     assert all(0 < w <= 1 for w in weights) and weights == sorted(weights, reverse=True)
 
 
+def test_thesaurus_antonyms_are_known_but_never_related(res: Resources) -> None:
+    th = res.thesaurus
+    assert {"lucky"} <= th.antonyms("unlucky") and "descend" in th.antonyms("ascend")
+    assert "unlucky" not in th.antonyms("unlucky")
+    assert "bad" not in {s.word for s in th.related("good")}
+
+
 def test_language_model_prefers_natural_wording(res: Resources) -> None:
     lm = res.lm
     assert lm.logprob("to", "according") > lm.logprob("with", "accordance") - 5

@@ -22,6 +22,9 @@ _POS_OF_UPOS = {v: k for k, v in UPOS.items()}
 MAX_PER_SPAN = 15  # thesaurus candidates kept per span, by channel prior
 _MEMO_SIZE = 500_000  # memoised answers per table before it is reset
 _VECTOR_POS = {"VERB": "verb", "ADJ": "adj", "ADV": "adv"}  # readings that may take a vector neighbour
+# Never proposed as an original: WordNet lists these as synonyms of ordinary words ("fluff" and
+# "fuck up" share a sense), but no article a spinner copies is likely to have used them.
+VULGAR = frozenset("fuck fucked fucking fucks shit shits shitting crap piss pissed bullshit cunt".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +122,7 @@ class CandidateGenerator:
         # keep the likeliest originals: common words with a plausible channel prior
         known, score = self._known, self._score
         ranked = sorted(
-            ((o, ps) for o, ps in best.items() if known(o)),
+            ((o, ps) for o, ps in best.items() if known(o) and VULGAR.isdisjoint(o)),
             key=lambda kv: -(kv[1][0] + score(kv[0])),
         )
         return [Candidate(len(words), o, p, src) for o, (p, src) in ranked[:MAX_PER_SPAN]]
@@ -213,7 +216,8 @@ def neighbour_swaps(
 ) -> Iterator[tuple[str, float]]:
     """The ``(other, similarity)`` vector neighbours of ``word`` that a loose thesaurus
     could list for it: alphabetic, no function word, sharing a Penn tag with a verb,
-    adjective or adverb reading of ``word``, and not ``word`` itself inflected otherwise.
+    adjective or adverb reading of ``word``, not ``word`` itself inflected otherwise and
+    not its WordNet antonym (opposites sit close in vector space: "lucky", "unlucky").
     Nouns get none: a noun's nearest vectors are mostly its co-hyponyms ("asthma" and
     "diabetes", "girlfriend" and "daughter"), not synonyms.  Used alike by the detector
     (candidate originals) and by ``unspin.synth`` (its ``neighbour`` style)."""
@@ -223,9 +227,10 @@ def neighbour_swaps(
     if not tags:
         return
     lemmas = {lemma for _, lemma, _ in readings} | {word}
+    opposites = frozenset().union(*(res.thesaurus.antonyms(lemma) for lemma in lemmas))
     for other, sim in neighbours:
         if other in STOPWORDS or not other.isalpha():
             continue
-        theirs = infl.analyses(other)
-        if tags & {tag for _, _, tag in theirs} and not lemmas & {lemma for _, lemma, _ in theirs}:
+        theirs = {lemma for _, lemma, _ in infl.analyses(other)} | {other}
+        if tags & {tag for _, _, tag in infl.analyses(other)} and not lemmas & theirs and not opposites & theirs:
             yield other, sim

@@ -23,6 +23,7 @@ from importlib import resources as importlib_resources
 from typing import Any
 
 from .candidates import (
+    VULGAR,
     Candidate,
     CandidateGenerator,
     lexicon_evidence,
@@ -197,6 +198,8 @@ class Engine:
         tok = seg[i]
         if tok.kind != "word" or tok.norm in STOPWORDS or not tok.norm.replace("-", "").isalpha():
             return False
+        if len(tok.norm) < 3:
+            return False  # "m" in "£5m", "ft", "uk": abbreviations, which spinners leave
         if tok.text[:1].isupper() and not sentence_start:
             return False  # a name: spinners leave those
         return not (tok.text.isupper() and len(tok.text) > 1)
@@ -353,7 +356,7 @@ class Engine:
         for other, sim in neighbour_swaps(self.res, word, neighbours):
             if sim < NEIGHBOUR_MIN_SIM:
                 break
-            if (other,) in seen or not lm.known(other) or same(word, other):
+            if (other,) in seen or not lm.known(other) or same(word, other) or other in VULGAR:
                 continue  # a thesaurus candidate already, unknown to the model, or a spelling variant
             prior = min(0.0, NEIGHBOUR_PRIOR + SIM_WEIGHT * (sim - SIM_CENTRE))
             out.append(Candidate(1, (other,), prior, "embedding"))

@@ -119,10 +119,11 @@ def _write_cache(path: Path, value: Any) -> None:
 
 # WordNet pointer symbols followed by Thesaurus.related(), and how much a
 # relation counts against plain synonymy (1.0).
-RELATIONS = {"@": "hypernym", "@i": "hypernym", "~": "hyponym", "~i": "hyponym", "&": "similar", "^": "also", "\\": "pertainym"}
+RELATIONS = {"@": "hypernym", "@i": "hypernym", "~": "hyponym", "~i": "hyponym", "&": "similar", "^": "also", "\\": "pertainym", "!": "antonym"}
+# Antonyms are read too but never followed: they only keep opposites out of the candidates.
 RELATION_WEIGHTS = {"hypernym": 0.3, "hyponym": 0.3, "similar": 0.5, "also": 0.3, "pertainym": 0.4}
 _POS_FILE = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
-_CACHE_FORMAT = "t2"  # in the cache file's name: bump when the pickled layout changes
+_CACHE_FORMAT = "t3"  # in the cache file's name: bump when the pickled layout changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +261,20 @@ class Thesaurus:
 
         return self._weighted(lemma, pos, neighbours)
 
+    @memoised(100_000)
+    def antonyms(self, lemma: str) -> frozenset[str]:
+        """Lemmas WordNet gives as opposites of some sense of ``lemma`` (an adjective
+        satellite's through its head: "unlucky" and "lucky", "lower" and "higher")."""
+        out: set[str] = set()
+        for sid, _ in self._senses.get(lemma, ()):
+            heads = [sid, *(t for rel, t in self._pointers[sid] if rel == "similar")]
+            for h in heads:
+                for rel, target in self._pointers[h]:
+                    if rel == "antonym":
+                        out.update(self._synsets[target][1])
+        out.discard(lemma)
+        return frozenset(out)
+
     def _neighbours(self, sid: int, max_fanout: int) -> tuple[tuple[int, float], ...]:
         """``(target synset, relation weight)`` one followed relation away from ``sid``,
         grouped by relation in order of first appearance; relations with more than
@@ -269,7 +284,8 @@ class Thesaurus:
         if found is None:
             by_rel: dict[str, list[int]] = defaultdict(list)
             for rel, target in self._pointers[sid]:
-                by_rel[rel].append(target)
+                if rel != "antonym":
+                    by_rel[rel].append(target)
             found = tuple(
                 (target, RELATION_WEIGHTS[rel])
                 for rel, targets in by_rel.items()
