@@ -99,3 +99,27 @@ def test_all_resources_load_with_the_network_off() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("ok")
+
+
+def test_stale_caches_are_pruned_and_the_used_ones_kept(tmp_path: Path) -> None:
+    import os
+    import pickle
+
+    from unspin.resources import CACHE_KEEP, _used_cache, _write_cache
+
+    old = []
+    for k in range(5):  # caches of earlier installs, oldest first
+        p = tmp_path / f"wordnet-t3-0.1.0-{k}.pickle"
+        p.write_bytes(pickle.dumps(k))
+        os.utime(p, (1_000_000 + k, 1_000_000 + k))
+        old.append(p)
+    other = tmp_path / "glove50c-100-0.1.0-1.pickle"  # another resource: never touched
+    other.write_bytes(b"x")
+    os.utime(other, (1, 1))
+    _used_cache(old[0])  # the oldest is still in use by some install: it counts as recent
+    new = tmp_path / "wordnet-t3-0.1.0-9.pickle"
+    _write_cache(new, {"a": 1}, "wordnet")
+    left = sorted(p.name for p in tmp_path.glob("wordnet*.pickle"))
+    assert len(left) == CACHE_KEEP
+    assert new.name in left and old[0].name in left and old[4].name in left
+    assert other.exists() and pickle.loads(new.read_bytes()) == {"a": 1}

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ResourceError
-from .resources import _cache_file, _package_dir, _write_cache, memoised
+from .resources import _cache_file, _package_dir, _used_cache, _write_cache, memoised
 
 DEFAULT_SIZE = 100_000  # most frequent GloVe words kept
 NEIGHBOUR_POOL = 40_000  # neighbours are searched among this many most frequent words
@@ -46,12 +46,13 @@ class Embeddings:
             try:
                 with cache.open("rb") as fh:
                     loaded = pickle.load(fh)
+                _used_cache(cache)
             except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
                 loaded = None
         if loaded is None:
             loaded = _read(vectors_path, index_path, size)
             if cache is not None:
-                _write_cache(cache, loaded)
+                _write_cache(cache, loaded, "glove50")
         words, matrix = loaded
         self.words: list[str] = words
         self.matrix: Any = matrix  # float32 (len(words), 50), unit rows

@@ -103,14 +103,42 @@ def _cache_file(source: Path, name: str) -> Path | None:
     return Path(root) / f"{name}-{__version__}-{st.st_size}-{int(st.st_mtime)}.pickle"
 
 
-def _write_cache(path: Path, value: Any) -> None:
-    """Best effort, atomic: a cache that cannot be written is simply not used."""
+CACHE_KEEP = 3  # cache files kept per resource: the one just written and the most recently used others
+
+
+def _write_cache(path: Path, value: Any, family: str) -> None:
+    """Best effort, atomic: a cache that cannot be written is simply not used.
+
+    Older caches of the same resource (``family*.pickle``: other unspin
+    versions, reinstalled packages) are removed but for the
+    :data:`CACHE_KEEP` most recently used, so reinstalls do not fill the disk.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+    except OSError:
+        return
+    others = []
+    for p in path.parent.glob(f"{family}*.pickle"):
+        if p != path:
+            try:
+                others.append((p.stat().st_mtime, p))
+            except OSError:
+                continue
+    for _, p in sorted(others, reverse=True)[CACHE_KEEP - 1 :]:
+        try:
+            p.unlink()
+        except OSError:
+            pass
+
+
+def _used_cache(path: Path) -> None:
+    """Mark a cache file as just used (its mtime orders the pruning in :func:`_write_cache`)."""
+    try:
+        os.utime(path)
     except OSError:
         pass
 
@@ -167,12 +195,13 @@ class Thesaurus:
                 if not isinstance(next(iter(senses.values())), tuple):
                     raise TypeError("cache of an older format")
                 self._synsets, self._pointers, self._senses = synsets, pointers, senses
+                _used_cache(cache)
                 return
             except Exception:  # a stale or damaged cache is rebuilt
                 pass
         self._load()
         if cache is not None:
-            _write_cache(cache, (self._synsets, self._pointers, self._senses))
+            _write_cache(cache, (self._synsets, self._pointers, self._senses), "wordnet")
 
     def _load(self) -> None:
         offset_index: dict[tuple[str, int], int] = {}
