@@ -6,6 +6,7 @@ import pytest
 
 from unspin import Config
 from unspin.detect import Engine
+from unspin.errors import ResourceError
 from unspin.function_phrases import FORMAT, FunctionPhrases, builtin_function_phrases
 from unspin.synth import STYLES, spin
 
@@ -28,13 +29,14 @@ def test_builtin_table_loads_both_ways() -> None:
     "text, message",
     [
         ("because\ton the grounds that\t0.5\n", "first line"),
-        (f"{FORMAT}\non the grounds that\tbecause\n", "expected spun<TAB>original<TAB>weight"),
+        (f"{FORMAT}\non the grounds that\tbecause\n", "expected 3 tab-separated fields"),
+        (f"{FORMAT}\non the grounds that\tbecause\tmuch\n", "not a number"),
         (f"{FORMAT}\non the grounds that\tbecause\t0\n", "weight outside"),
         (f"{FORMAT}\n\tbecause\t0.5\n", "empty phrase"),
     ],
 )
 def test_malformed_tables_are_refused_with_the_line(text: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ResourceError, match=message):
         FunctionPhrases.parse(text)
 
 
@@ -74,7 +76,7 @@ def test_the_decoder_proposes_originals_of_function_phrases() -> None:
     found = {f.text: f for f in engine.check(text).findings}
     assert found["At the point when"].original == "When"
     assert found["on the grounds that"].original == "because"
-    assert found["At the point when"].signals["source"] == "function"
+    assert found["on the grounds that"].signals["source"] == "function"  # the table, not the lexicon
 
 
 def test_a_function_phrase_at_a_sentence_start_is_not_taken_for_a_name() -> None:

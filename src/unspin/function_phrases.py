@@ -15,6 +15,9 @@ import math
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
 
+from .errors import ResourceError
+from .lexicon import tsv_rows
+
 FORMAT = "# unspin-function-phrases 1"
 
 
@@ -53,20 +56,15 @@ class FunctionPhrases:
 
     @classmethod
     def parse(cls, text: str, name: str = "function phrase table") -> FunctionPhrases:
-        lines = text.splitlines()
-        if not lines or lines[0].strip() != FORMAT:
-            raise ValueError(f"{name}: first line must be {FORMAT!r}")
         swaps = []
-        for n, line in enumerate(lines[1:], start=2):
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = line.split("\t")
-            if len(parts) != 3:
-                raise ValueError(f"{name}, line {n}: expected spun<TAB>original<TAB>weight, got {line!r}")
-            spun, original, weight = parts[0].split(), parts[1].split(), float(parts[2])
-            if not spun or not original or not 0.0 < weight <= 1.0:
-                raise ValueError(f"{name}, line {n}: empty phrase or weight outside (0, 1]: {line!r}")
-            swaps.append(FunctionSwap(tuple(spun), tuple(original), weight))
+        for n, (spun, original, weight_text) in tsv_rows(text, FORMAT, 3, name, "a function phrase table"):
+            try:
+                weight = float(weight_text)
+            except ValueError:
+                raise ResourceError(f"{name}:{n}: weight {weight_text!r} is not a number") from None
+            if not spun.split() or not original.split() or not 0.0 < weight <= 1.0:
+                raise ResourceError(f"{name}:{n}: empty phrase or weight outside (0, 1]")
+            swaps.append(FunctionSwap(tuple(spun.split()), tuple(original.split()), weight))
         return cls(swaps)
 
 

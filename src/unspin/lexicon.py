@@ -27,6 +27,21 @@ from .errors import ResourceError
 HEADER = "# unspin-lexicon 1"
 
 
+def tsv_rows(text: str, header: str, fields: int, name: str, what: str) -> Iterator[tuple[int, list[str]]]:
+    """``(line number, fields)`` of each row of a versioned tab-separated data file whose
+    first line is ``header``; blank lines and ``#`` comments are skipped."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != header:
+        raise ResourceError(f"{name} is not {what}: its first line must be {header!r}")
+    for n, line in enumerate(lines[1:], start=2):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != fields:
+            raise ResourceError(f"{name}:{n}: expected {fields} tab-separated fields, found {len(parts)}")
+        yield n, parts
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     spun: str
@@ -91,16 +106,8 @@ class Lexicon:
 
     @classmethod
     def parse(cls, text: str, name: str = "<lexicon>") -> Lexicon:
-        lines = text.splitlines()
-        if not lines or lines[0].strip() != HEADER:
-            raise ResourceError(f"{name} is not an unspin lexicon: its first line must be {HEADER!r}")
         lex = cls()
-        for n, line in enumerate(lines[1:], start=2):
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = line.split("\t")
-            if len(parts) != 4:
-                raise ResourceError(f"{name}:{n}: expected 4 tab-separated fields, found {len(parts)}")
+        for n, parts in tsv_rows(text, HEADER, 4, name, "an unspin lexicon"):
             try:
                 count = float(parts[2])
             except ValueError:
