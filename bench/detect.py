@@ -487,8 +487,10 @@ def gate(write: bool, command: str) -> int:
         # floors only go up: a metric now below its old floor keeps the old floor (and
         # fails the gate) until a commit lowers it by hand and says why
         old: dict[str, Any] = {}
+        old_doc: dict[str, Any] = {}
         if FLOORS.exists():
-            old = json.loads(FLOORS.read_text(encoding="utf-8")).get("metrics", {})
+            old_doc = json.loads(FLOORS.read_text(encoding="utf-8"))
+            old = old_doc.get("metrics", {})
         metrics = ek.floors_from(measured)
         raised, kept = [], []
         for k, m in metrics.items():
@@ -518,6 +520,8 @@ def gate(write: bool, command: str) -> int:
             "metrics": metrics,
             "raised": f"{dt.date.today().isoformat()}: " + (", ".join(raised) or "none"),
         }
+        if "lowered" in old_doc:  # a floor lowered by hand keeps its reason on record
+            doc["lowered"] = old_doc["lowered"]
         FLOORS.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
         print(f"floors written to {FLOORS}")
     return 0

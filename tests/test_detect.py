@@ -167,3 +167,32 @@ def test_results_do_not_depend_on_what_the_caches_hold() -> None:
     assert [(f.start, f.end, f.original) for f in again.findings] == [(f.start, f.end, f.original) for f in fresh.findings]
     assert again.spun_probability == pytest.approx(fresh.spun_probability, abs=1e-9)
     assert again.restored == fresh.restored
+
+
+FORMAL = (  # written for this test
+    "We propose a method for estimating soil moisture from satellite images. Previous "
+    "approaches rely on ground sensors, which are expensive and cover only small areas. "
+    "Furthermore, they require regular calibration. In contrast, our method uses freely "
+    "available radar data and therefore scales to entire regions.\n\n"
+    "The model is trained on approximately 12,000 labelled images collected within three river "
+    "basins. Each image is first normalised and then divided into tiles of equal size. "
+    "Moreover, we remove tiles in which clouds cover more than half of the area. Thus, the "
+    "training set contains only images with a clear view of the ground.\n\n"
+    "Our results show that the proposed method reduces the mean error by 18 percent compared "
+    "with the baseline. However, the improvement is smaller in mountainous areas, where the "
+    "radar signal is weaker. Hence, we recommend combining the model with local measurements in"
+    " such regions. Additionally, the method runs in less than a second per image on a standard"
+    " laptop, which makes it suitable for large surveys.\n\n"
+    "Regarding future work, we plan to extend the approach to other crops and to study how the "
+    "accuracy changes over the growing season. Consequently, farmers could use the estimates to"
+    " plan irrigation more precisely."
+)
+
+
+def test_formal_human_prose_is_not_called_spun(engine: Engine) -> None:
+    """Scientific prose leans on "furthermore", "moreover", "thus", "hence", "approximately",
+    "regarding": a writer's choices, which the plainer words beat in a language model."""
+    report = engine.check(FORMAL)
+    assert report.verdict != "spun", report.spun_probability
+    connectives = {"furthermore", "moreover", "thus", "hence", "consequently", "regarding"}
+    assert not [f for f in report.findings if f.text.lower() in connectives]

@@ -24,9 +24,9 @@ class Config:
             ``"uncertain"``. Default 0.6.
         min_words: texts with fewer word tokens get ``"uncertain"``. Default 8.
         spun_threshold: ``spun_probability`` at or above which the verdict is
-            ``"spun"``. Default 0.6: the lowest that flags under 0.75% of 715
-            clean news articles the models never saw (0.70%; 1.40% at 0.5), to
-            keep false accusations under 1% (``bench/verdict_threshold.py``).
+            ``"spun"``. Default 0.6, which flags 0.84% of 715 clean news
+            articles the models never saw (1.40% at 0.5), to keep false
+            accusations under 1% (``bench/verdict_threshold.py``).
         clean_threshold: ``spun_probability`` at or below which the verdict is
             ``"clean"``; between the two it is ``"uncertain"``. Default 0.2: real
             spinners that leave few detectable swaps score between the two, and

@@ -286,7 +286,13 @@
       return ["Swap plausibility", `${pct(Math.pow(10, value))}: how readily a spinner turns the original into this word (log\u2081\u2080 prior ${value.toFixed(2)})`];
     }
     if (key === "source") {
-      const names = { thesaurus: "a thesaurus synonym (WordNet)", lexicon: "a known spinner substitution (lexicon)" };
+      const names = {
+        thesaurus: "a thesaurus synonym (WordNet)",
+        related: "a near-synonym one WordNet relation away",
+        embedding: "a close word vector (GloVe)",
+        function: "a spinner's stand-in for a function word or connective",
+        lexicon: "a known spinner substitution (lexicon)",
+      };
       return ["Candidate from", String(value).split(/[+,\s]+/).map((s) => names[s] || s).join(" and ")];
     }
     if (key === "margin" && typeof value === "number") {
