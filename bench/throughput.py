@@ -1,0 +1,57 @@
+"""Detection throughput of one process as its caches warm up, as in a long crawl.
+
+    python bench/throughput.py [--docs 20] [--warmup 200]
+
+``bench/detect.py`` measures speed on the first documents a fresh process
+sees, where per-word candidates are mostly computed anew.  A crawl checks
+many documents per process, and the candidate, neighbour and language-model
+caches fill with the common words.  This script checks ``--docs`` 5 KB
+articles (BBC test text) right after loading, then ``--warmup`` more, then
+``--docs`` further ones, and prints CPU time per document for both batches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import evalkit as ek  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=20, help="documents timed per batch (default 20)")
+    ap.add_argument("--warmup", type=int, default=200, help="documents checked between the batches (default 200)")
+    args = ap.parse_args(argv)
+    if not ek.have_data():
+        print(f"shared data not found at {ek.data_dir()} (set {ek.DATA_ENV})", file=sys.stderr)
+        return 2
+    import unspin
+
+    texts = ek.five_kb_articles(ek.bbc_split().test, 1 + 2 * args.docs + args.warmup)
+    if len(texts) < 1 + 2 * args.docs + args.warmup:
+        print(f"only {len(texts)} articles of 5 KB available; ask for fewer", file=sys.stderr)
+        return 2
+    unspin.check(texts[0])  # loads the resources; not timed
+
+    def timed(batch: list[str]) -> float:
+        cpu = time.process_time()
+        for t in batch:
+            unspin.check(t)
+        return (time.process_time() - cpu) / len(batch)
+
+    first = timed(texts[1 : 1 + args.docs])
+    timed(texts[1 + args.docs : 1 + args.docs + args.warmup])
+    later = timed(texts[1 + args.docs + args.warmup :])
+    print(f"{'batch':<40} {'docs/s/core':>11} {'ms/doc':>7}")
+    print(f"{f'first {args.docs} after loading':<40} {1 / first:>11.2f} {1000 * first:>7.0f}")
+    print(f"{f'{args.docs} after {args.docs + args.warmup} documents':<40} {1 / later:>11.2f} {1000 * later:>7.0f}")
+    print("CPU seconds of one process; 5 KB articles made of BBC test text")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
