@@ -27,8 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--style", default="word", help="real pairs of this style (word or fluent; default word)")
     ap.add_argument("--list", action="store_true", help="print every pair")
     args = ap.parse_args(argv)
-    if not ek.have_data():
-        print(f"shared data not found at {ek.data_dir()} (set {ek.DATA_ENV})", file=sys.stderr)
+    if ek.data_missing():
         return 2
     engine = Engine()
     emb = engine.embeddings

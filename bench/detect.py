@@ -164,8 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.speed_probe:
         print(json.dumps(speed_probe(args.speed_probe)))
         return 0
-    if not ek.have_data():
-        print(f"shared data not found at {ek.data_dir()} (set {ek.DATA_ENV})", file=sys.stderr)
+    if ek.data_missing():
         return 2
     command = "python " + " ".join(shlex.quote(a) for a in (sys.argv if argv is None else ["bench/detect.py", *argv]))
     if args.gate or args.write_floors:

@@ -45,6 +45,7 @@ import math
 import os
 import random
 import re
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -107,6 +108,14 @@ def data_dir() -> Path:
     """The shared evaluation data folder (``$UNSPIN_DATA`` or ``../shared/data``)."""
     env = os.environ.get(DATA_ENV)
     return Path(env) if env else REPO.parent / "shared" / "data"
+
+
+def data_missing() -> bool:
+    """Whether the shared data is absent; if so, says where it was looked for (on stderr)."""
+    if have_data():
+        return False
+    print(f"shared data not found at {data_dir()} (set {DATA_ENV})", file=sys.stderr)
+    return True
 
 
 def have_data() -> bool:

@@ -49,8 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=0.2, help="share of words spun (default 0.2)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     args = ap.parse_args(argv)
-    if not ek.have_data():
-        print(f"shared data not found at {ek.data_dir()} (set {ek.DATA_ENV})", file=sys.stderr)
+    if ek.data_missing():
         return 2
     from unspin.config import DEFAULT_CONFIG
     from unspin.detect import DOC_WEIGHT_FLOOR

@@ -26,8 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--docs", type=int, default=20, help="documents timed per batch (default 20)")
     ap.add_argument("--warmup", type=int, default=200, help="documents checked between the batches (default 200)")
     args = ap.parse_args(argv)
-    if not ek.have_data():
-        print(f"shared data not found at {ek.data_dir()} (set {ek.DATA_ENV})", file=sys.stderr)
+    if ek.data_missing():
         return 2
     import unspin
 

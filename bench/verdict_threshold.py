@@ -66,8 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-fpr", type=float, default=0.01,
                     help="false-positive rate to stay under (default 1%%, issue 3's goal)")
     args = ap.parse_args(argv)
-    if not ek.have_data():
-        print(f"shared data not found at {ek.data_dir()} (set {ek.DATA_ENV})", file=sys.stderr)
+    if ek.data_missing():
         return 2
     from unspin.config import DEFAULT_CONFIG as cfg
 
