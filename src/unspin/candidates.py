@@ -54,9 +54,6 @@ class CandidateGenerator:
         self.res = resources
         self.lexicon = lexicon
         self.functions = builtin_function_phrases() if functions is None else functions
-        self._known_memo: dict[tuple[str, ...], bool] = {}
-        self._score_memo: dict[tuple[str, ...], float] = {}
-        self._form_memo: dict[tuple[str, str | None, bool], tuple[str, ...]] = {}
 
     @functools.lru_cache(maxsize=100_000)  # noqa: B019
     def single(self, word: str) -> tuple[Candidate, ...]:
@@ -132,18 +129,10 @@ class CandidateGenerator:
         """``(original words, log10 prior, source)`` for each thesaurus original of lemma
         ``key`` read as ``upos``, inflected as ``tag``: the best prior per form, in
         the order each form first appears."""
-        infl = self.res.inflector
         best: dict[tuple[str, ...], tuple[float, str]] = {}
         verb = upos == "VERB"
-        form_memo = self._form_memo
         for word, prior, src in self._originals(key, _POS_OF_UPOS.get(upos) if upos else None):
-            memo_key = (word, tag, verb)
-            out = form_memo.get(memo_key)
-            if out is None:
-                out = tuple((_inflect(infl, word, tag, verb) if tag is not None else word).split())
-                if len(form_memo) >= _MEMO_SIZE:
-                    form_memo.clear()
-                form_memo[memo_key] = out
+            out = self._form(word, tag, verb)
             if prior > best.get(out, (-99.0, ""))[0]:
                 best[out] = (prior, src)
         return tuple((out, prior, src) for out, (prior, src) in best.items())
@@ -165,28 +154,21 @@ class CandidateGenerator:
             out.append((word, math.log10(max(w, 1e-3)), "thesaurus" if is_synonym else "related"))
         return tuple(out)
 
+    @memoised(_MEMO_SIZE)
+    def _form(self, word: str, tag: str | None, verb: bool) -> tuple[str, ...]:
+        """The words of lemma ``word`` inflected as ``tag`` (as it is without a tag)."""
+        return tuple((_inflect(self.res.inflector, word, tag, verb) if tag is not None else word).split())
+
+    @memoised(_MEMO_SIZE)
     def _known(self, words: tuple[str, ...]) -> bool:
         """Whether the language model knows every word."""
-        memo = self._known_memo
-        found = memo.get(words)
-        if found is None:
-            lm = self.res.lm
-            found = all(lm.known(w) for w in words)
-            if len(memo) >= _MEMO_SIZE:
-                memo.clear()
-            memo[words] = found
-        return found
+        lm = self.res.lm
+        return all(lm.known(w) for w in words)
 
+    @memoised(_MEMO_SIZE)
     def _score(self, words: tuple[str, ...]) -> float:
-        """``lm.score(words)`` without context, memoised."""
-        memo = self._score_memo
-        found = memo.get(words)
-        if found is None:
-            found = self.res.lm.score(words)
-            if len(memo) >= _MEMO_SIZE:
-                memo.clear()
-            memo[words] = found
-        return found
+        """``lm.score(words)`` without context."""
+        return self.res.lm.score(words)
 
     @memoised(200_000)
     def _reverse_weight(self, original_lemma: str, spun_lemma: str, pos: str) -> float:
@@ -231,6 +213,7 @@ def neighbour_swaps(
     for other, sim in neighbours:
         if other in STOPWORDS or not other.isalpha():
             continue
-        theirs = {lemma for _, lemma, _ in infl.analyses(other)} | {other}
-        if tags & {tag for _, _, tag in infl.analyses(other)} and not lemmas & theirs and not opposites & theirs:
+        analyses = infl.analyses(other)
+        theirs = {lemma for _, lemma, _ in analyses} | {other}
+        if tags & {tag for _, _, tag in analyses} and not lemmas & theirs and not opposites & theirs:
             yield other, sim

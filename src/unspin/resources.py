@@ -180,7 +180,6 @@ class Thesaurus:
                 "(later wn versions do not ship the database)"
             )
         self.dir = wordnet_dir
-        self._neighbour_memo: dict[tuple[int, int], tuple[tuple[int, float], ...]] = {}
         self._synsets: list[tuple[str, tuple[str, ...]]] = []  # (pos, lemmas)
         self._pointers: list[tuple[tuple[str, int], ...]] = []  # per synset: (relation, synset)
         # lemma -> ((synset, count), ...): tuples, not lists, so that the garbage
@@ -304,25 +303,21 @@ class Thesaurus:
         out.discard(lemma)
         return frozenset(out)
 
+    @memoised(200_000)
     def _neighbours(self, sid: int, max_fanout: int) -> tuple[tuple[int, float], ...]:
         """``(target synset, relation weight)`` one followed relation away from ``sid``,
         grouped by relation in order of first appearance; relations with more than
         ``max_fanout`` targets are left out."""
-        key = (sid, max_fanout)
-        found = self._neighbour_memo.get(key)
-        if found is None:
-            by_rel: dict[str, list[int]] = defaultdict(list)
-            for rel, target in self._pointers[sid]:
-                if rel != "antonym":
-                    by_rel[rel].append(target)
-            found = tuple(
-                (target, RELATION_WEIGHTS[rel])
-                for rel, targets in by_rel.items()
-                if len(targets) <= max_fanout
-                for target in targets
-            )
-            self._neighbour_memo[key] = found
-        return found
+        by_rel: dict[str, list[int]] = defaultdict(list)
+        for rel, target in self._pointers[sid]:
+            if rel != "antonym":
+                by_rel[rel].append(target)
+        return tuple(
+            (target, RELATION_WEIGHTS[rel])
+            for rel, targets in by_rel.items()
+            if len(targets) <= max_fanout
+            for target in targets
+        )
 
     def _weighted(
         self, lemma: str, pos: str | None, synsets_of: Callable[[int, float], Iterable[tuple[int, float]]]
@@ -370,15 +365,6 @@ class Thesaurus:
         """Every word sequence that follows the first word of some multiword lemma."""
         return frozenset(lemma.partition(" ")[2] for lemma in self._senses if " " in lemma)
 
-    @functools.cached_property
-    def multiword_starts(self) -> dict[str, frozenset[str]]:
-        """First word of each multiword lemma -> the rest of the lemmas it starts."""
-        out: dict[str, set[str]] = defaultdict(set)
-        for lemma in self._senses:
-            first, sep, rest = lemma.partition(" ")
-            if sep:
-                out[first].add(rest)
-        return {k: frozenset(v) for k, v in out.items()}
 
 
 # --- language model -------------------------------------------------------------
