@@ -197,7 +197,7 @@ def neighbour_swaps(
     res: Resources, word: str, neighbours: Iterable[tuple[str, float]]
 ) -> Iterator[tuple[str, float]]:
     """The ``(other, similarity)`` vector neighbours of ``word`` that a loose thesaurus
-    could list for it: alphabetic, no function word, sharing a Penn tag with a verb,
+    could list for it: alphabetic, no function word or vulgarity, sharing a Penn tag with a verb,
     adjective or adverb reading of ``word``, not ``word`` itself inflected otherwise and
     not its WordNet antonym (opposites sit close in vector space: "lucky", "unlucky").
     Nouns get none: a noun's nearest vectors are mostly its co-hyponyms ("asthma" and
@@ -211,7 +211,7 @@ def neighbour_swaps(
     lemmas = {lemma for _, lemma, _ in readings} | {word}
     opposites = frozenset().union(*(res.thesaurus.antonyms(lemma) for lemma in lemmas))
     for other, sim in neighbours:
-        if other in STOPWORDS or not other.isalpha():
+        if other in STOPWORDS or other in VULGAR or not other.isalpha():
             continue
         analyses = infl.analyses(other)
         theirs = {lemma for _, lemma, _ in analyses} | {other}

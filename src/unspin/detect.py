@@ -23,7 +23,6 @@ from importlib import resources as importlib_resources
 from typing import Any
 
 from .candidates import (
-    VULGAR,
     Candidate,
     CandidateGenerator,
     lexicon_evidence,
@@ -356,7 +355,7 @@ class Engine:
         for other, sim in neighbour_swaps(self.res, word, neighbours):
             if sim < NEIGHBOUR_MIN_SIM:
                 break
-            if (other,) in seen or not lm.known(other) or same(word, other) or other in VULGAR:
+            if (other,) in seen or not lm.known(other) or same(word, other):
                 continue  # a thesaurus candidate already, unknown to the model, or a spelling variant
             prior = min(0.0, NEIGHBOUR_PRIOR + SIM_WEIGHT * (sim - SIM_CENTRE))
             out.append(Candidate(1, (other,), prior, "embedding"))
