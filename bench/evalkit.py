@@ -53,12 +53,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from unspin.synth import STYLES as SYNTH_STYLES
 from unspin.text import tokenize
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_ENV = "UNSPIN_DATA"
 
-SYNTH_STYLES = ("word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "function")
 SYNTH_RATES = (0.1, 0.2, 0.3, 0.4)
 
 # Style families used in every table.  Synthetic styles map onto them too.

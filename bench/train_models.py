@@ -45,7 +45,6 @@ DOC_FEATURES = [
     "finding_rate", "strong_rate", "confidence_mass", "mean_confidence",
     "gain1_rate", "gain2_rate",
 ]
-STYLES = ("word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "function")
 RATES = (0.1, 0.2, 0.3, 0.4)
 
 
@@ -55,7 +54,7 @@ def corpus(n: int) -> list[evalkit.Doc]:
     spun = []
     rng = random.Random(7)
     for k, d in enumerate(to_spin):
-        style, rate = STYLES[k % len(STYLES)], rng.choice(RATES)
+        style, rate = evalkit.SYNTH_STYLES[k % len(evalkit.SYNTH_STYLES)], rng.choice(RATES)
         spun.extend(evalkit.synthetic([d], rate, style, seed=k))
     docs = clean + spun
     random.Random(11).shuffle(docs)
