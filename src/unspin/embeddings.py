@@ -55,7 +55,9 @@ class Embeddings:
                 _write_cache(cache, loaded, "glove50")
         words, matrix = loaded
         self.words: list[str] = words
-        self.matrix: Any = matrix  # float32 (len(words), 50), unit rows
+        # float32 (len(words), 50), unit rows, row-major: the file is column-major, and
+        # picking rows out of it cost ten times as much
+        self.matrix: Any = np.ascontiguousarray(matrix)
         self.index: dict[str, int] = {w: i for i, w in enumerate(words)}
         self._vector_memo: dict[tuple[str, ...], Any] = {}  # phrase vectors
         self._neigh_cache: dict[tuple[str, int, float], tuple[tuple[str, float], ...]] = {}
