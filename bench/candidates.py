@@ -6,8 +6,10 @@ Restoration can only give back an original that the candidate generator
 proposes.  For every one-to-one word substitution in the real pairs of
 ``../shared/data`` (spun span and original span of equal length, content
 words on both sides), this prints whether the original is among the engine's
-candidates for the spun word (the thesaurus, the vector neighbours as the
-engine filters them, or either) and whether ``unspin.check`` restored it.
+candidates for the spun word (the thesaurus, the vector neighbours and the
+Moby thesaurus words as the engine filters them, or any of these; and, for
+comparison, whether the whole Moby lists of the spun word hold it) and whether
+``unspin.check`` restored it, by default and with ``--moby``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import evalkit as ek  # noqa: E402
+from unspin.config import Config  # noqa: E402
 from unspin.detect import NEIGHBOUR_MIN_SIM, NEIGHBOURS, Engine  # noqa: E402
 from unspin.text import STOPWORDS, tokenize  # noqa: E402
 
@@ -30,12 +33,14 @@ def main(argv: list[str] | None = None) -> int:
     if ek.data_missing():
         return 2
     engine = Engine()
+    with_moby = Engine(Config(use_moby=True))  # --moby
     emb = engine.embeddings
     rows = []
     for spun, _ in ek.real_pairs():
         if spun.style != args.style:
             continue
         report = engine.check(spun.text)
+        moby_report = with_moby.check(spun.text)
         for e in spun.edits or ():
             if e.kind != "substitute":
                 continue
@@ -49,23 +54,33 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 thesaurus = (orig,) in {c.original for c in engine.candidates.single(word)}
                 neigh = emb.neighbours(word, NEIGHBOURS, NEIGHBOUR_MIN_SIM) if emb else ()
-                vectors = (orig,) in {c.original for c in engine._neighbour_candidates(word, neigh, ())}
+                near = engine._neighbour_candidates(word, neigh, ())
+                vectors = (orig,) in {c.original for c in near}
+                moby = (orig,) in {c.original for c in with_moby._moby_candidates(word, ())}
+                moby_all = orig in {w for w, _, _ in engine.candidates.loose(word, 100_000, -1.0)}
                 at = e.start + tok.start
-                restored = any(f.start <= at < f.end and orig in f.original.lower().split() for f in report.findings)
-                rows.append((spun.id, tok.norm, orig, thesaurus, vectors, restored))
+                restored, moby_restored = (
+                    any(f.start <= at < f.end and orig in f.original.lower().split() for f in r.findings)
+                    for r in (report, moby_report)
+                )
+                rows.append((spun.id, tok.norm, orig, thesaurus, vectors, moby, restored, moby_all, moby_restored))
     n = len(rows)
     if not n:
         print("no one-to-one substitutions found")
         return 0
     if args.list:
         for r in rows:
-            print(f"{r[0]:8} {r[1]:>16} <- {r[2]:<16} thesaurus={int(r[3])} vectors={int(r[4])} restored={int(r[5])}")
-    th, vec = sum(r[3] for r in rows), sum(r[4] for r in rows)
-    either, restored = sum(r[3] or r[4] for r in rows), sum(r[5] for r in rows)
+            print(f"{r[0]:8} {r[1]:>16} <- {r[2]:<16} thesaurus={int(r[3])} vectors={int(r[4])} "
+                  f"moby={int(r[5])} restored={int(r[6])}")
+    th, vec, moby = sum(r[3] for r in rows), sum(r[4] for r in rows), sum(r[5] for r in rows)
+    either, restored = sum(r[3] or r[4] or r[5] for r in rows), sum(r[6] for r in rows)
     print(f"one-to-one word substitutions in real {args.style} pairs: {n}")
     print(f"{'original among candidates':<36} {'count':>6} {'share':>7}")
-    for label, k in (("thesaurus (WordNet)", th), ("vector neighbours", vec), ("either", either),
-                     ("restored by unspin.check", restored)):
+    for label, k in (("thesaurus (WordNet)", th), ("vector neighbours", vec),
+                     ("Moby thesaurus, whole lists", sum(r[7] for r in rows)),
+                     ("Moby thesaurus, most similar", moby), ("any", either),
+                     ("restored by unspin.check", restored),
+                     ("restored by unspin.check with --moby", sum(r[8] for r in rows))):
         print(f"{label:<36} {k:>6} {k / n:>7.1%}")
     return 0
 

@@ -62,7 +62,7 @@ DATA_ENV = "UNSPIN_DATA"
 SYNTH_RATES = (0.1, 0.2, 0.3, 0.4)
 
 # Style families used in every table.  Synthetic styles map onto them too.
-FAMILY_OF_SYNTH = {"word": "word", "wrong_sense": "word", "phrase": "tortured", "filler": "filler", "loose": "word", "neighbour": "word", "function": "word"}
+FAMILY_OF_SYNTH = {"word": "word", "wrong_sense": "word", "phrase": "tortured", "filler": "filler", "loose": "word", "neighbour": "word", "moby": "word", "function": "word"}
 
 # Real spun pages, by the spinner_style notes in their meta.json (read by hand):
 #   word     word-by-word thesaurus spinners (WordAi, autoblog, "may be / thanks to")

@@ -4,7 +4,7 @@
 
 Data: the BBC *train* part of ``bench/evalkit.bbc_split()`` (never the test
 part, never the real spun pages) and synthetic spins of it by
-``unspin.synth.spin`` at rates 0.1-0.4 in all styles.
+``unspin.synth.spin`` at rates 0.1-0.4 in all styles but ``moby`` (see TRAIN_STYLES).
 
 1. Finding model: every decoded finding (all confidences) on clean and spun
    documents, labelled 1 when it overlaps a true edit; logistic regression on
@@ -39,13 +39,18 @@ DATA = Path(__file__).resolve().parents[1] / "src" / "unspin" / "data"
 FINDING_FEATURES = [
     "lm_gain", "channel_prior", "fit", "spun_unigram", "original_unigram",
     "lexicon", "related", "span_words", "candidates", "embedding", "similarity",
-    "topic_gain", "function",
+    "topic_gain", "function", "moby",
 ]
 DOC_FEATURES = [
     "finding_rate", "strong_rate", "confidence_mass", "mean_confidence",
     "gain1_rate", "gain2_rate",
 ]
 RATES = (0.1, 0.2, 0.3, 0.4)
+# Every synthetic style but "moby", which bench/detect.py keeps as a held-out thesaurus the
+# models were not fitted to.  Fitted on, its spins (little of which the detector can see) made
+# the document model flag clean text more readily: with the Moby candidates on, 73% recall on
+# 10% word spins at a 1% false-positive rate against 79% without them (bench/verdict_threshold.py).
+TRAIN_STYLES = tuple(s for s in evalkit.SYNTH_STYLES if s != "moby")
 
 
 def corpus(n: int) -> list[evalkit.Doc]:
@@ -54,7 +59,7 @@ def corpus(n: int) -> list[evalkit.Doc]:
     spun = []
     rng = random.Random(7)
     for k, d in enumerate(to_spin):
-        style, rate = evalkit.SYNTH_STYLES[k % len(evalkit.SYNTH_STYLES)], rng.choice(RATES)
+        style, rate = TRAIN_STYLES[k % len(TRAIN_STYLES)], rng.choice(RATES)
         spun.extend(evalkit.synthetic([d], rate, style, seed=k))
     docs = clean + spun
     random.Random(11).shuffle(docs)

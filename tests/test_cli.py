@@ -103,6 +103,23 @@ def test_restore_from_stdin_prints_only_text() -> None:
     assert "Inning accordance" not in proc.stdout
 
 
+def test_moby_option_adds_loose_thesaurus_findings() -> None:
+    text = (
+        "The residential puppy has lived close by people for a great many years. Researchers state that "
+        "canines were the principal creatures to be tamed by people, and their hues run from white to dark brown."
+    )
+    plain = json.loads(run("check", "-", "--format", "json", stdin=text.encode()).stdout)
+    proc = run("check", "-", "--format", "json", "--moby", stdin=text.encode())
+    assert proc.returncode == 0, proc.stderr
+    loose = json.loads(proc.stdout)
+    assert not any(f["signals"]["source"] == "moby" for f in plain["findings"])
+    assert {"text": "hues", "original": "colors"} in [
+        {"text": f["text"], "original": f["original"]} for f in loose["findings"] if f["signals"]["source"] == "moby"
+    ]
+    restored = run("restore", "-", "--moby", stdin=text.encode())
+    assert restored.returncode == 0 and "their colors" in restored.stdout
+
+
 def test_check_readable_report() -> None:
     proc = run("check", "-", stdin=SPUN.encode())
     assert proc.returncode == 0, proc.stderr

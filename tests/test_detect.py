@@ -196,3 +196,41 @@ def test_formal_human_prose_is_not_called_spun(engine: Engine) -> None:
     assert report.verdict != "spun", report.spun_probability
     connectives = {"furthermore", "moreover", "thus", "hence", "consequently", "regarding"}
     assert not [f for f in report.findings if f.text.lower() in connectives]
+
+
+def test_moby_thesaurus_proposes_originals_wordnet_lacks() -> None:
+    from unspin.detect import MOBY_CANDIDATES
+
+    engine = Engine(Config(use_moby=True))
+    hues = engine._moby_candidates("hues", ())
+    assert ("colors",) in {c.original for c in hues}  # not a WordNet synonym of "hues"
+    assert 0 < len(hues) <= MOBY_CANDIDATES
+    assert all(c.source == "moby" and c.length == 1 and c.prior <= 0.0 for c in hues)
+    # never another form of the word itself
+    assert not {("help",), ("helps",), ("helping",)} & {c.original for c in engine._moby_candidates("helping", ())}
+    # nothing twice: a candidate the thesaurus already gave is left out
+    known = engine.candidates.single("hues")
+    assert not {c.original for c in known} & {c.original for c in engine._moby_candidates("hues", known)}
+    assert Engine(Config())._moby_candidates("hues", ()) == []  # off by default
+    text = (
+        "The residential puppy has lived close by people for a great many years. Researchers state that "
+        "canines were the principal creatures to be tamed by people, and their hues run from white to dark brown."
+    )
+    moby = [f for f in engine.check(text).findings if f.signals["source"] == "moby"]
+    assert ("hues", "colors") in {(f.text, f.original) for f in moby}
+
+
+def test_moby_findings_restore_but_are_no_evidence_of_spinning() -> None:
+    from unspin.detect import _Stats
+    from unspin.report import Finding
+
+    stats = _Stats()
+    stats.content = 30
+
+    def finding(source: str) -> Finding:
+        return Finding(0, 4, "hues", "colors", 0.9, signals={"source": source})
+
+    counted = stats.features([finding("thesaurus")] * 3)
+    assert counted["strong_rate"] > 0
+    assert stats.features([finding("moby")] * 3) == stats.features([])
+    assert stats.features([finding("thesaurus")] * 3 + [finding("moby")] * 5) == counted

@@ -92,6 +92,7 @@ def test_all_resources_load_with_the_network_off() -> None:
         assert r.counts.unigram("dog") > 0
         assert r.inflector.inflect("say", "VBD") == "said"
         assert r.embeddings.similarity(["dog"], ["puppy"]) > 0.5
+        assert "assist" in r.moby.entries("help")
         rep = unspin.check("The mayor stated that the work would commence in the spring, inning accordance with the plan.")
         print("ok", len(rep.findings))
         """

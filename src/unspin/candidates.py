@@ -12,6 +12,7 @@ import functools
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .function_phrases import FunctionPhrases, builtin_function_phrases
 from .lexicon import Lexicon
@@ -22,6 +23,8 @@ _POS_OF_UPOS = {v: k for k, v in UPOS.items()}
 MAX_PER_SPAN = 15  # thesaurus candidates kept per span, by channel prior
 _MEMO_SIZE = 500_000  # memoised answers per table before it is reset
 _VECTOR_POS = {"VERB": "verb", "ADJ": "adj", "ADV": "adv"}  # readings that may take a vector neighbour
+LEMMA_SLACK = 0.15  # Moby words whose lemma is this much less similar than asked are not inflected to check
+LEMMA_POOL = 4  # nor are more than this many per candidate asked for, per reading of the spun word
 # Never proposed as an original: WordNet lists these as synonyms of ordinary words ("fluff" and
 # "fuck up" share a sense), but no article a spinner copies is likely to have used them.
 VULGAR = frozenset("fuck fucked fucking fucks shit shits shitting crap piss pissed bullshit cunt".split())
@@ -125,6 +128,73 @@ class CandidateGenerator:
         return [Candidate(len(words), o, p, src) for o, (p, src) in ranked[:MAX_PER_SPAN]]
 
     @memoised(200_000)
+    def loose(self, word: str, limit: int, min_sim: float) -> tuple[tuple[str, bool, float], ...]:
+        """Moby thesaurus words a spinner could have turned into ``word`` (lowercase):
+        ``(original, listed both ways, similarity)`` for the ``limit`` nearest to ``word``
+        by word vector with similarity at least ``min_sim``, best first.
+
+        Each original is inflected as a reading of ``word`` of a part of speech WordNet
+        gives it ("assisting" for "helping", "roles" for "jobs") and read so by the
+        inflector; never another form of ``word`` itself, a WordNet antonym, a function
+        word or a vulgarity.  A list holds a hundred words or more, so they are
+        ranked by the similarity of their lemmas first (one matrix product) and only the
+        nearest (:data:`LEMMA_POOL` per candidate asked for) are inflected and checked."""
+        res = self.res
+        emb, th, lm, infl = res.embeddings, res.thesaurus, res.lm, res.inflector
+        at = emb.index.get(word)
+        if at is None:
+            return ()
+        readings = infl.analyses(word)
+        own = {lemma for _, lemma, _ in readings} | {word}
+        near: list[tuple[float, str, bool, str, str, frozenset[str]]] = []
+        for upos, lemma, tag in readings:
+            pos = _POS_OF_UPOS.get(upos)
+            if pos is None:
+                continue
+            others, both, ids = self._moby_pool(lemma)
+            if not others:
+                continue
+            sims = emb.matrix[ids] @ emb.matrix[at]
+            opposites = th.antonyms(lemma)
+            for k in sims.argsort()[::-1][: LEMMA_POOL * limit].tolist():
+                if sims[k] < min_sim - LEMMA_SLACK:
+                    break
+                near.append((float(sims[k]), others[k], both[k], pos, tag, opposites))
+        near.sort(key=lambda x: -x[0])
+        out: dict[str, tuple[bool, float]] = {}
+        for _, other, both_ways, pos, tag, opposites in near:
+            if len(out) >= limit:
+                break
+            if other in own or other in STOPWORDS or other in VULGAR or other in opposites:
+                continue  # "help" is no spin of "helping"
+            if pos not in th.parts_of_speech(other):
+                continue
+            form = " ".join(self._form(other, tag, pos == "verb"))
+            if form == word or " " in form or not lm.known(form):
+                continue
+            if not swaps_as(infl, form, tag, own):
+                continue  # "helps" for "helping"; "retail" left as it is for the plural "jobs"
+            sim = emb.similarity((word,), (form,))
+            if sim >= min_sim:
+                old = out.get(form)
+                out[form] = (both_ways or (old is not None and old[0]), sim)
+        return tuple(sorted(((f, b, s) for f, (b, s) in out.items()), key=lambda x: -x[2]))
+
+    @memoised(50_000)
+    def _moby_pool(self, lemma: str) -> tuple[tuple[str, ...], tuple[bool, ...], Any]:
+        """The Moby words paired with ``lemma`` that have a word vector, whether each pair is
+        listed both ways, and their rows in the vector matrix."""
+        import numpy as np
+
+        index = self.res.embeddings.index
+        pairs = [(other, both) for other, both in self.res.moby.related(lemma).items() if other in index]
+        return (
+            tuple(o for o, _ in pairs),
+            tuple(b for _, b in pairs),
+            np.array([index[o] for o, _ in pairs], dtype=np.intp),
+        )
+
+    @memoised(200_000)
     def _forms(self, key: str, upos: str | None, tag: str | None) -> tuple[tuple[tuple[str, ...], float, str], ...]:
         """``(original words, log10 prior, source)`` for each thesaurus original of lemma
         ``key`` read as ``upos``, inflected as ``tag``: the best prior per form, in
@@ -182,6 +252,14 @@ def _inflect(inflector: Inflector, lemma: str, tag: str, verb: bool) -> str:
         head, _, tail = lemma.partition(" ")
         return f"{inflector.inflect(head, tag)} {tail}"
     return inflector.inflect(lemma, tag)
+
+
+def swaps_as(inflector: Inflector, form: str, tag: str, own: set[str]) -> bool:
+    """Whether ``form`` can stand where a word with lemmas ``own`` stood as ``tag``: the
+    inflector reads it as ``tag`` (an inflection that failed leaves the lemma as it
+    is) and it is no form of those lemmas."""
+    analyses = inflector.analyses(form)
+    return tag in {t for _, _, t in analyses} and not own & {lemma for _, lemma, _ in analyses}
 
 
 def non_noun_tags(readings: Sequence[tuple[str, str, str]], thesaurus: Thesaurus) -> set[str]:

