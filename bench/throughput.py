@@ -1,6 +1,6 @@
 """Detection throughput of one process as its caches warm up, as in a long crawl.
 
-    python bench/throughput.py [--docs 20] [--warmup 200]
+    python bench/throughput.py [--docs 20] [--warmup 200] [--moby]
 
 ``bench/detect.py`` measures speed on the first documents a fresh process
 sees, where per-word candidates are mostly computed anew.  A crawl checks
@@ -25,21 +25,25 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=20, help="documents timed per batch (default 20)")
     ap.add_argument("--warmup", type=int, default=200, help="documents checked between the batches (default 200)")
+    ap.add_argument("--moby", action="store_true", help="with the Moby thesaurus candidates (Config.use_moby)")
     args = ap.parse_args(argv)
     if ek.data_missing():
         return 2
     import unspin
+    from unspin.config import Config
+
+    config = Config(use_moby=args.moby)
 
     texts = ek.five_kb_articles(ek.bbc_split().test, 1 + 2 * args.docs + args.warmup)
     if len(texts) < 1 + 2 * args.docs + args.warmup:
         print(f"only {len(texts)} articles of 5 KB available; ask for fewer", file=sys.stderr)
         return 2
-    unspin.check(texts[0])  # loads the resources; not timed
+    unspin.check(texts[0], config)  # loads the resources; not timed
 
     def timed(batch: list[str]) -> float:
         cpu = time.process_time()
         for t in batch:
-            unspin.check(t)
+            unspin.check(t, config)
         return (time.process_time() - cpu) / len(batch)
 
     first = timed(texts[1 : 1 + args.docs])
@@ -48,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'batch':<40} {'docs/s/core':>11} {'ms/doc':>7}")
     print(f"{f'first {args.docs} after loading':<40} {1 / first:>11.2f} {1000 * first:>7.0f}")
     print(f"{f'{args.docs} after {args.docs + args.warmup} documents':<40} {1 / later:>11.2f} {1000 * later:>7.0f}")
-    print("CPU seconds of one process; 5 KB articles made of BBC test text")
+    print("CPU seconds of one process; 5 KB articles made of BBC test text" + ("; --moby" if args.moby else ""))
     return 0
 
 
