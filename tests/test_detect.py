@@ -212,6 +212,7 @@ def test_moby_thesaurus_proposes_originals_wordnet_lacks() -> None:
     known = engine.candidates.single("hues")
     assert not {c.original for c in known} & {c.original for c in engine._moby_candidates("hues", known)}
     assert Engine(Config())._moby_candidates("hues", ()) == []  # off by default
+    assert "moby" in engine.finding_model.weights  # its own finding model, fitted with Moby findings
     text = (
         "The residential puppy has lived close by people for a great many years. Researchers state that "
         "canines were the principal creatures to be tamed by people, and their hues run from white to dark brown."

