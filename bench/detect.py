@@ -78,17 +78,19 @@ def progress(label: str) -> Any:
 # --- speed probe (runs in a fresh process so its memory is the engine's alone) ------------
 
 
-def speed_probe(n: int) -> dict[str, float]:
+def speed_probe(n: int, moby: bool = False) -> dict[str, float]:
     texts = ek.five_kb_articles(ek.bbc_split().test, n + 1)
     import unspin
+    from unspin.config import Config
 
+    config = Config(use_moby=moby)
     t0 = time.perf_counter()
-    unspin.check(texts[0])  # loads resources; not timed
+    unspin.check(texts[0], config)  # loads resources; not timed
     load_s = time.perf_counter() - t0
     rss_after_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     wall, cpu = time.perf_counter(), time.process_time()
     for t in texts[1:]:
-        unspin.check(t)
+        unspin.check(t, config)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     m = len(texts) - 1
     return {
@@ -103,8 +105,8 @@ def speed_probe(n: int) -> dict[str, float]:
     }
 
 
-def run_speed_probe(n: int) -> dict[str, float]:
-    cmd = [sys.executable, __file__, "--speed-probe", str(n)]
+def run_speed_probe(n: int, moby: bool = False) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--speed-probe", str(n), *(["--moby"] if moby else [])]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     if p.returncode != 0:
         return {"error": p.stderr.strip()[-500:]}  # type: ignore[dict-item]
@@ -158,17 +160,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--synth", type=int, help="articles per synthetic style/rate other than word@0.3 (default 40; quick 8)")
     ap.add_argument("--gate", action="store_true", help="print the CI gate metrics and exit")
     ap.add_argument("--write-floors", action="store_true", help="measure the gate metrics and rewrite the floors file")
+    ap.add_argument("--moby", action="store_true",
+                    help="unspin with the Moby thesaurus candidates (Config.use_moby; not with --write-floors)")
     ap.add_argument("--speed-probe", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args.speed_probe:
-        print(json.dumps(speed_probe(args.speed_probe)))
+        print(json.dumps(speed_probe(args.speed_probe, args.moby)))
         return 0
+    if args.moby and args.write_floors:
+        ap.error("--write-floors measures the default engine; leave out --moby")
     if ek.data_missing():
         return 2
     command = "python " + " ".join(shlex.quote(a) for a in (sys.argv if argv is None else ["bench/detect.py", *argv]))
     if args.gate or args.write_floors:
-        return gate(args.write_floors, command)
+        return gate(args.write_floors, command, args.moby)
 
     sizes = dict(QUICK if args.quick else FULL)
     if args.bbc_test:
@@ -185,10 +191,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"unspin:    {unspin.__version__}  commit {git_commit()}")
     print(f"data:      {ek.data_dir()}")
     print(f"machine:   {os.cpu_count()} cpus, jobs={args.jobs}")
+    if args.moby:
+        print("engine:    Config(use_moby=True) (--moby)")
 
     sets, info = build_sets(sizes, args.quick)
     dev, held = ek.tortured_split()
-    systems: list[ek.System] = [ek.Unspin(), ek.Identity(), ek.TorturedLookup(dev)]
+    from unspin.config import Config
+
+    systems: list[ek.System] = [ek.Unspin(Config(use_moby=args.moby)), ek.Identity(), ek.TorturedLookup(dev)]
     if not args.no_glove:
         try:
             t = time.time()
@@ -222,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_phrases(sets, systems, results, out)
     print_per_pair(sets, unspin_outcomes)
     tort = print_tortured(systems, dev, held, sizes["tortured"], out)
-    spd = print_speed(systems, sizes["speed_docs"], out)
+    spd = print_speed(systems, sizes["speed_docs"], out, args.moby)
     print_targets(doc, results, tort, spd, out)
     if errors:
         print(f"\n## Engine errors ({len(errors)})")
@@ -420,8 +430,8 @@ def print_tortured(systems: list[ek.System], dev: list[ek.Tortured], held: list[
     return res
 
 
-def print_speed(systems: list[ek.System], n: int, out: dict[str, Any]) -> dict[str, Any]:
-    probe = run_speed_probe(n)
+def print_speed(systems: list[ek.System], n: int, out: dict[str, Any], moby: bool = False) -> dict[str, Any]:
+    probe = run_speed_probe(n, moby)
     texts = ek.five_kb_articles(ek.bbc_split().test, n)
     rows = []
     if "error" in probe:
@@ -475,10 +485,12 @@ def print_targets(doc: dict[str, Any], results: dict[str, dict[str, ek.SetScores
 # --- the gate -----------------------------------------------------------------------------
 
 
-def gate(write: bool, command: str) -> int:
+def gate(write: bool, command: str, moby: bool = False) -> int:
+    from unspin.config import Config
+
     data = ek.gate_data()
     t = time.time()
-    measured = ek.gate_metrics(ek.Unspin(), data)
+    measured = ek.gate_metrics(ek.Unspin(Config(use_moby=moby)), data)
     fp = data.fingerprint()
     rows = [[k, fmt(v)] for k, v in measured.items()]
     table(f"Gate metrics ({time.time() - t:.0f}s; fingerprint {fp[:16]}...)", ["metric", "measured"], rows)
