@@ -46,6 +46,11 @@ def test_a_small_file_and_its_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert list((tmp_path / "cache").glob("moby-*.pickle"))
     again = Moby(path)  # from the cache
     assert again.related("big") == first.related("big") and len(again) == len(first) == 2
+    (cache,) = (tmp_path / "cache").glob("moby-*.pickle")
+    cache.write_bytes(b"damaged")
+    rebuilt = Moby(path)  # a damaged cache is rebuilt and written anew
+    assert rebuilt.related("big") == first.related("big")
+    assert Moby(path).related("big") == first.related("big") and cache.read_bytes() != b"damaged"
 
 
 def test_missing_file_names_the_package(tmp_path: Path) -> None:

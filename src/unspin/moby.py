@@ -46,14 +46,16 @@ class Moby:
         self._lists: dict[int, array] = {}  # head word -> the words its list holds
         self._listed_by: dict[int, array] = {}  # word -> the heads whose lists hold it
         cache = _cache_file(path, f"moby-{_CACHE_FORMAT}")
+        loaded = False
         if cache is not None and cache.exists():
             try:
                 with open(cache, "rb") as fh:
                     self._words, self._lists, self._listed_by = pickle.load(fh)
                 _used_cache(cache)
-            except Exception:  # a stale or damaged cache is rebuilt
-                self._load()
-        else:
+                loaded = True
+            except Exception:  # a stale or damaged cache is rebuilt (and rewritten)
+                pass
+        if not loaded:
             self._load()
             if cache is not None:
                 _write_cache(cache, (self._words, self._lists, self._listed_by), "moby")
