@@ -37,7 +37,7 @@ class Candidate:
     length: int
     original: tuple[str, ...]
     prior: float  # log10 of the channel prior P(spun | original), <= 0
-    source: str  # "thesaurus" (synonym), "related" (WordNet relation), "lexicon", "function" or "embedding"
+    source: str  # "thesaurus" (synonym), "related" (WordNet relation), "lexicon", "function", "embedding" or "moby"
     lexicon_count: float = 0.0  # times a lexicon saw this pair (curated entries: a weight)
 
     @property
@@ -170,10 +170,10 @@ class CandidateGenerator:
             if pos not in th.parts_of_speech(other):
                 continue
             form = " ".join(self._form(other, tag, pos == "verb"))
-            if form == word or " " in form or not lm.known(form):
+            if " " in form or not lm.known(form):
                 continue
             if not swaps_as(infl, form, tag, own):
-                continue  # "helps" for "helping"; "retail" left as it is for the plural "jobs"
+                continue  # "helps" (or "helping") for "helping"; "retail" left as it is for the plural "jobs"
             sim = emb.similarity((word,), (form,))
             if sim >= min_sim:
                 old = out.get(form)

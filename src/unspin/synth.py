@@ -217,7 +217,7 @@ def _moby(tok: Token, res: Resources, rng: random.Random) -> str | None:
             form = infl.inflect(other, tag)
             if not swaps_as(infl, form, tag, own):
                 continue  # another form of the word itself, or not inflected as the word is
-            if form != tok.norm and form.isalpha() and lm.known(form):
+            if form.isalpha() and lm.known(form):
                 sim = emb.similarity((tok.norm,), (form,))
                 if sim >= MOBY_MIN_SIM:
                     options[form] = max(options.get(form, 0.0), sim)
