@@ -43,7 +43,6 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if ek.data_missing():
         return 2
-    import numpy as np
 
     import train_models as tm
     import unspin.detect as detect
@@ -57,18 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     docs = tm.corpus(args.docs)
     engine = detect.Engine(Config(finding_threshold=0.0, use_moby=use_moby))
-    rows, labels = [], []
-    for d in docs:
-        for f in engine.check(d.text).findings:
-            rows.append([float(f.signals.get(n, 0.0)) for n in tm.FINDING_FEATURES])
-            labels.append(1 if d.label and tm.overlaps(f.start, f.end, d.edits) else 0)
-    fm, _ = tm.fit(np.array(rows), np.array(labels), tm.FINDING_FEATURES, "unspin-finding-model 1")
-    engine.finding_model = detect.LogisticModel(fm["weights"], fm["bias"], fm["mean"], fm["scale"])
-    feats = [[float(engine.check(d.text).features.get(n, 0.0)) for n in tm.DOC_FEATURES] for d in docs]
-    dm, _ = tm.fit(np.array(feats), np.array([d.label for d in docs]), tm.DOC_FEATURES, "unspin-doc-model 1", 2.0)
+    x, y, _ = tm.finding_data(engine, docs)
+    fm, _ = tm.fit(x, y, tm.FINDING_FEATURES, "unspin-finding-model 1")
+    engine.finding_model = tm.as_model(fm)
+    xd, yd = tm.doc_data(engine, docs)
+    dm, _ = tm.fit(xd, yd, tm.DOC_FEATURES, "unspin-doc-model 1", 2.0)
     ev = detect.Engine(Config(use_moby=use_moby))
     ev.finding_model = engine.finding_model
-    ev.doc_model = detect.LogisticModel(dm["weights"], dm["bias"], dm["mean"], dm["scale"])
+    ev.doc_model = tm.as_model(dm)
     print(f"models fitted in {time.time() - t0:.0f}s", file=sys.stderr)
 
     train = list(ek.bbc_split().train)

@@ -76,6 +76,29 @@ def overlaps(f_start: int, f_end: int, edits: tuple[evalkit.Edit, ...] | None) -
     return any(f_start < e.end and e.start < f_end for e in edits or () if e.end > e.start)
 
 
+def finding_data(engine: Engine, docs: list[evalkit.Doc]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, labels (1: overlaps a true edit) and document index of every finding
+    ``engine`` decodes in ``docs`` (give it ``finding_threshold=0.0`` to keep them all)."""
+    rows, labels, doc_of = [], [], []
+    for k, d in enumerate(docs):
+        for f in engine.check(d.text).findings:
+            rows.append([float(f.signals[n]) for n in FINDING_FEATURES])
+            labels.append(1 if d.label and overlaps(f.start, f.end, d.edits) else 0)
+            doc_of.append(k)
+    return np.array(rows), np.array(labels), np.array(doc_of)
+
+
+def doc_data(engine: Engine, docs: list[evalkit.Doc]) -> tuple[np.ndarray, np.ndarray]:
+    """Document features and labels of ``docs`` as ``engine`` (and its finding model) sees them."""
+    feats = [[float(engine.check(d.text).features.get(n, 0.0)) for n in DOC_FEATURES] for d in docs]
+    return np.array(feats), np.array([d.label for d in docs])
+
+
+def as_model(model: dict) -> LogisticModel:
+    """The engine's form of a model :func:`fit` returned."""
+    return LogisticModel(model["weights"], model["bias"], model["mean"], model["scale"])
+
+
 def fit(
     x: np.ndarray, y: np.ndarray, names: list[str], fmt: str, clean_weight: float = 1.0
 ) -> tuple[dict, LogisticRegression]:
@@ -120,14 +143,8 @@ def main() -> None:
     # every decoded finding, whatever its confidence
     engine = Engine(Config(finding_threshold=0.0, use_moby=args.moby))
     t = time.time()
-    rows, labels, doc_of = [], [], []
-    for k, d in enumerate(docs):
-        for f in engine.check(d.text).findings:
-            rows.append([float(f.signals[n]) for n in FINDING_FEATURES])
-            labels.append(1 if d.label and overlaps(f.start, f.end, d.edits) else 0)
-            doc_of.append(k)
-    print(f"finding data: {len(rows)} findings from {len(docs)} documents in {time.time() - t:.0f}s")
-    x, y, doc_idx = np.array(rows), np.array(labels), np.array(doc_of)
+    x, y, doc_idx = finding_data(engine, docs)
+    print(f"finding data: {len(y)} findings from {len(docs)} documents in {time.time() - t:.0f}s")
     tr, te = doc_idx < cut, doc_idx >= cut
     finding_model, clf = fit(x[tr], y[tr], FINDING_FEATURES, "unspin-finding-model 1")
     evaluate("finding model", clf, finding_model, x[te], y[te], FINDING_FEATURES)
@@ -139,14 +156,8 @@ def main() -> None:
     if args.moby:
         return  # the document model is the default one: Moby findings are not counted
     # document features come from every decoded finding, scored by the new finding model
-    engine.finding_model = LogisticModel(
-        finding_model["weights"], finding_model["bias"], finding_model["mean"], finding_model["scale"]
-    )
-    feats = []
-    for d in docs:
-        rep = engine.check(d.text)
-        feats.append([float(rep.features.get(n, 0.0)) for n in DOC_FEATURES])
-    xd, yd = np.array(feats), np.array([d.label for d in docs])
+    engine.finding_model = as_model(finding_model)
+    xd, yd = doc_data(engine, docs)
     doc_model, dclf = fit(xd[:cut], yd[:cut], DOC_FEATURES, "unspin-doc-model 1", args.clean_weight)
     evaluate("document model", dclf, doc_model, xd[cut:], yd[cut:], DOC_FEATURES)
     print("document weights:", {k: round(v, 2) for k, v in doc_model["weights"].items()})
