@@ -235,3 +235,27 @@ def test_moby_findings_restore_but_are_no_evidence_of_spinning() -> None:
     assert counted["strong_rate"] > 0
     assert stats.features([finding("moby")] * 3) == stats.features([])
     assert stats.features([finding("thesaurus")] * 3 + [finding("moby")] * 5) == counted
+
+
+def test_the_phrase_precheck_never_hides_a_thesaurus_phrase(engine: Engine) -> None:
+    """``may_be_phrase`` lets the decoder skip spans cheaply; it must say yes wherever
+    ``phrase`` finds candidates: inflected at the first word, at the last, or as written."""
+    gen = engine.candidates
+    spans = [("takes", "place"), ("respiratory", "tracts"), ("hot", "dogs"), ("looked", "into"),
+             ("big", "data"), ("according", "to"), ("took", "care", "of")]
+    words = [w.lower().strip(".,") for w in (ARTICLE + " " + SPUN).split()]
+    spans += [tuple(words[i : i + n]) for n in (2, 3) for i in range(len(words) - n + 1)]
+    found = [span for span in spans if gen.phrase(span)]
+    assert ("takes", "place") in found and ("respiratory", "tracts") in found  # the test sees both readings
+    assert all(gen.may_be_phrase(span) for span in found)
+    assert not gen.may_be_phrase(("authorities", "stated"))  # no multiword lemma starts or goes on so
+
+
+def test_similarity_weighting_keeps_every_field_but_the_prior(engine: Engine) -> None:
+    import dataclasses
+
+    from unspin.candidates import Candidate
+
+    cands = [Candidate(1, ("dog",), -0.7, "lexicon", 2.0), Candidate(2, ("big", "data"), -1.0, "thesaurus")]
+    for before, after in zip(cands, engine._with_similarity(("puppy",), cands), strict=True):
+        assert after == dataclasses.replace(before, prior=after.prior)

@@ -23,6 +23,7 @@ def test_builtin_table_loads_both_ways() -> None:
     assert ("because",) in {s.original for s in table.originals(("on", "the", "grounds", "that"))}
     assert ("at", "the", "point", "when") in {s.spun for s in table.spun_forms(("when",))}
     assert all(s.prior <= 0.0 for v in table.by_spun.values() for s in v)
+    assert table.first_words == {spun[0] for spun in table.by_spun} and "on" in table.first_words
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,10 @@ def test_merge_keeps_both() -> None:
     m = a.merge(b)
     assert m.originals("huge information")[0].count == 3
     assert m.max_len == 2 and "astute city" in m
+    # the detector skips spans whose first word starts no spun phrase
+    assert m.first_words == {"huge", "astute"} and a.first_words == {"huge"}
+    a.add("Stated", "said")
+    assert "stated" in a.first_words
 
 
 @pytest.mark.parametrize(

@@ -72,6 +72,13 @@ class CandidateGenerator:
             return ()  # no thesaurus entry spans these words
         return tuple(self._thesaurus(words))
 
+    def may_be_phrase(self, words: tuple[str, ...]) -> bool:
+        """A cheap test that :meth:`phrase` cannot find anything for ``words`` where it fails:
+        every reading of a span starts with its first word as written or continues with its
+        other words as written."""
+        th = self.res.thesaurus
+        return words[0] in th.multiword_firsts or " ".join(words[1:]) in th.multiword_rests
+
     def _phrase_readings(self, words: tuple[str, ...]) -> list[tuple[str, str | None, str | None]]:
         """``(lemma key, upos, tag)`` readings of a multiword span: inflected at its first
         word ("takes place" as "take place", VBZ) or, for a noun compound, at its last

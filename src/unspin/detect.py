@@ -237,6 +237,8 @@ class Engine:
         n = len(words)
         edges: list[list[_Edge]] = [[] for _ in range(n)]
         lex_max, fn_max = self.lexicon.max_len, self.candidates.functions.max_len
+        lex_firsts, fn_firsts = self.lexicon.first_words, self.candidates.functions.first_words
+        may_be_phrase = self.candidates.may_be_phrase
         inside, mutable, gated = look.inside, look.mutable, look.gated
         neigh = stats.neighbours
         for i in range(n):
@@ -254,15 +256,20 @@ class Engine:
             if not name:
                 _add_new(cands, self.candidates.function_hits((words[i],)))
             longest = 1 if name else min(max(3, lex_max, fn_max), n - i)
+            # which tables have a phrase starting with this word (a thesaurus phrase may
+            # also start with another form of it, so that is tested span by span)
+            in_lexicon = words[i] in lex_firsts
+            in_functions = words[i] in fn_firsts
             for length in range(2, longest + 1):
                 if look.capitalised[i + length - 1]:
                     break  # a span never takes in a name
                 span = tuple(words[i : i + length])
-                if mutable[i] or any(inside[i : i + length]):
-                    if length <= 3:
-                        cands.extend(self._phrase_candidates(span))
-                cands.extend(self.candidates.lexicon_hits(span))
-                _add_new(cands, self.candidates.function_hits(span))
+                if length <= 3 and (mutable[i] or any(inside[i : i + length])) and may_be_phrase(span):
+                    cands.extend(self._phrase_candidates(span))
+                if in_lexicon:
+                    cands.extend(self.candidates.lexicon_hits(span))
+                if in_functions:
+                    _add_new(cands, self.candidates.function_hits(span))
             if not cands:
                 continue
             if len(cands) > PRESELECT:
@@ -354,7 +361,9 @@ class Engine:
         out = []
         for c in cands:
             sim = self._similarity(spun, c.original)
-            out.append(dataclasses.replace(c, prior=min(0.0, c.prior + SIM_WEIGHT * (sim - SIM_CENTRE))))
+            # built directly: dataclasses.replace costs as much as the similarity itself
+            prior = min(0.0, c.prior + SIM_WEIGHT * (sim - SIM_CENTRE))
+            out.append(Candidate(c.length, c.original, prior, c.source, c.lexicon_count))
         return out
 
     def _neighbour_candidates(

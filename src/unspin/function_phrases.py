@@ -43,6 +43,7 @@ class FunctionPhrases:
             self.by_spun[s.spun] = (*self.by_spun.get(s.spun, ()), s)
             self.by_original[s.original] = (*self.by_original.get(s.original, ()), s)
         self.max_len = max((len(s.spun) for s in swaps), default=1)
+        self.first_words = frozenset(spun[0] for spun in self.by_spun)  # the first word of every spun form
         self.max_original_len = max((len(s.original) for s in swaps), default=1)
 
     def __len__(self) -> int:

@@ -56,6 +56,7 @@ class Lexicon:
     def __init__(self, entries: Iterable[Entry] = ()) -> None:
         self._by_spun: dict[str, dict[str, Entry]] = defaultdict(dict)
         self.max_len = 1
+        self.first_words: set[str] = set()  # the first word of every spun phrase
         for e in entries:
             self.add(e.spun, e.original, e.count, e.source)
 
@@ -69,6 +70,7 @@ class Lexicon:
             source = old.source if old.source == source else f"{old.source},{source}"
         self._by_spun[spun][original] = Entry(spun, original, count, source)
         self.max_len = max(self.max_len, spun.count(" ") + 1)
+        self.first_words.add(spun.partition(" ")[0])
 
     def merge(self, other: Lexicon) -> Lexicon:
         out = Lexicon(self)

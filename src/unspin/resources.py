@@ -366,6 +366,11 @@ class Thesaurus:
         """Every word sequence that follows the first word of some multiword lemma."""
         return frozenset(lemma.partition(" ")[2] for lemma in self._senses if " " in lemma)
 
+    @functools.cached_property
+    def multiword_firsts(self) -> frozenset[str]:
+        """The first word of every multiword lemma."""
+        return frozenset(lemma.partition(" ")[0] for lemma in self._senses if " " in lemma)
+
 
 
 # --- language model -------------------------------------------------------------
