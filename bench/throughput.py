@@ -1,6 +1,6 @@
 """Detection throughput of one process as its caches warm up, as in a long crawl.
 
-    python bench/throughput.py [--docs 20] [--warmup 200] [--moby]
+    python bench/throughput.py [--docs 20] [--warmup 200] [--moby] [--store fresh|keep|off]
 
 ``bench/detect.py`` measures speed on the first documents a fresh process
 sees, where per-word candidates are mostly computed anew.  A crawl checks
@@ -8,12 +8,21 @@ many documents per process, and the candidate, neighbour and language-model
 caches fill with the common words.  This script checks ``--docs`` 5 KB
 articles (BBC test text) right after loading, then ``--warmup`` more, then
 ``--docs`` further ones, and prints CPU time per document for both batches.
+
+The candidate store (``unspin.candstore``) keeps each word's candidates on disk
+for later processes.  ``--store fresh`` (the default) gives this run an empty
+one in a temporary cache folder (with copies of the parsed resources), as on a
+machine's first run; ``--store keep``
+uses the cache folder as it is (``$UNSPIN_CACHE``; run twice to time a store
+an earlier run filled); ``--store off`` runs without one.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,13 +35,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--docs", type=int, default=20, help="documents timed per batch (default 20)")
     ap.add_argument("--warmup", type=int, default=200, help="documents checked between the batches (default 200)")
     ap.add_argument("--moby", action="store_true", help="with the Moby thesaurus candidates (Config.use_moby)")
+    ap.add_argument("--store", choices=("fresh", "keep", "off"), default="fresh",
+                    help="candidate store: empty in a temporary folder (default), the cache folder as it is, or none")
     args = ap.parse_args(argv)
     if ek.data_missing():
         return 2
+    with tempfile.TemporaryDirectory(prefix="unspin-store-") as tmp:
+        if args.store == "fresh":
+            os.environ["UNSPIN_CACHE"] = str(ek.empty_store_cache(tmp))
+        return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
     import unspin
     from unspin.config import Config
 
-    config = Config(use_moby=args.moby)
+    config = Config(use_moby=args.moby, cache_candidates=args.store != "off")
 
     texts = ek.five_kb_articles(ek.bbc_split().test, 1 + 2 * args.docs + args.warmup)
     if len(texts) < 1 + 2 * args.docs + args.warmup:
@@ -52,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'batch':<40} {'docs/s/core':>11} {'ms/doc':>7}")
     print(f"{f'first {args.docs} after loading':<40} {1 / first:>11.2f} {1000 * first:>7.0f}")
     print(f"{f'{args.docs} after {args.docs + args.warmup} documents':<40} {1 / later:>11.2f} {1000 * later:>7.0f}")
-    print("CPU seconds of one process; 5 KB articles made of BBC test text" + ("; --moby" if args.moby else ""))
+    print("CPU seconds of one process; 5 KB articles made of BBC test text" + ("; --moby" if args.moby else "")
+          + f"; candidate store: {args.store}")
     return 0
 
 

@@ -60,6 +60,11 @@ class Config:
             more of the originals real spinners replaced, but restores only a few
             more of them, at about a quarter more time per document (README,
             "Benchmarks").
+        cache_candidates: keep the candidate originals worked out for each word in
+            a file in unspin's cache folder (``$UNSPIN_CACHE``, ``~/.cache/unspin``;
+            ``UNSPIN_CACHE=off`` also turns it off), so later processes read them
+            instead of working them out again (:mod:`unspin.candstore`). Reports
+            are the same either way. Default on.
         max_request_bytes: the web server (``unspin serve``) answers 413 to
             request bodies larger than this. Default 2 MB.
         request_timeout_s: the web server answers 503 when a request needs
@@ -94,6 +99,7 @@ class Config:
     use_builtin_lexicon: bool = True
     use_embeddings: bool = True
     use_moby: bool = False
+    cache_candidates: bool = True
     max_request_bytes: int = 2_000_000
     request_timeout_s: float = 30.0
     trace_ngram: int = 5

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from importlib import resources as importlib_resources
 from typing import Any
 
+from . import candidates as _candidates_module
+from . import embeddings as _embeddings_module
+from . import resources as _resources_module
 from .candidates import (
     Candidate,
     CandidateGenerator,
@@ -29,6 +32,7 @@ from .candidates import (
     neighbour_swaps,
     non_noun_tags,
 )
+from .candstore import CandidateStore
 from .config import DEFAULT_CONFIG, Config
 from .embeddings import Embeddings
 from .errors import CheckTimeout
@@ -96,6 +100,10 @@ class Engine:
         lexicon: Lexicon | None = None,
     ) -> None:
         self.config = config
+        # the on-disk candidate store holds what the default resources give (test resources differ)
+        self._store = (
+            CandidateStore.open(_store_settings(config)) if config.cache_candidates and resources is None else None
+        )
         self.res = resources or default_resources()
         if lexicon is None:
             lexicon = builtin_lexicon() if config.use_builtin_lexicon else Lexicon()
@@ -139,12 +147,35 @@ class Engine:
                 f"does not look like English: {share:.0%} of words are known English words "
                 f"(need {self.config.min_english_share:.0%})",
             )
-        findings: list[Finding] = []
-        stats = _Stats()
         spans = sentence_spans(text, tokens)
         segments = [_segments(tokens[a:b]) for a, b in spans]
         # the words worth a look, found first so their vector neighbours come in one batch
         looks = [[self._look(seg, k == 0) for k, seg in enumerate(segs)] for segs in segments]
+        if self._store is not None:
+            try:
+                return self._check(text, words, spans, segments, looks, deadline, progress)
+            finally:
+                self._store.flush()
+        return self._check(text, words, spans, segments, looks, deadline, progress)
+
+    def _check(
+        self,
+        text: str,
+        words: list[Token],
+        spans: list[tuple[int, int]],
+        segments: list[list[list[Token]]],
+        looks: list[list[_Look]],
+        deadline: float | None,
+        progress: Callable[[int, int], None] | None,
+    ) -> Report:
+        findings: list[Finding] = []
+        stats = _Stats()
+        if self._store is not None:
+            # the stored candidates of the words worth a look that this process has not met yet
+            unseen = (look.words[i] for ls in looks for look in ls for i in range(len(look.words))
+                      if look.gated[i] and (look.words[i],) not in self._cand_cache)
+            for word, cands in self._store.get_many(unseen).items():
+                self._remember((word,), cands)
         if self.embeddings is not None:
             # the document's topic: the mean vector of its content words
             stats.topic = self.embeddings.vector([t.norm for t in words if t.norm not in STOPWORDS])
@@ -336,6 +367,8 @@ class Engine:
                 *self._moby_candidates(word, (*single, *near_cands)),
             )
             self._remember((word,), hit)
+            if self._store is not None:
+                self._store.add(word, hit)
         return hit
 
     def _phrase_candidates(self, span: tuple[str, ...]) -> tuple[Candidate, ...]:
@@ -504,6 +537,18 @@ class Engine:
             alternatives=tuple(alts),
             signals={**feats, "margin": margin, "source": c.source},
         )
+
+
+def _store_settings(config: Config) -> tuple[object, ...]:
+    """What the single-word candidates depend on besides the code and the resources: the
+    switches and the constants as they stand now (bench scripts change some at run time)."""
+    c, e, r = _candidates_module, _embeddings_module, _resources_module
+    return (
+        config.use_embeddings, config.use_moby, SIM_WEIGHT, SIM_CENTRE, NEIGHBOURS, MAX_NEIGHBOUR_CANDIDATES,
+        NEIGHBOUR_MIN_SIM, NEIGHBOUR_PRIOR, MOBY_CANDIDATES, MOBY_MIN_SIM, MOBY_PRIOR, MOBY_BOTH_WAYS,
+        c.MAX_PER_SPAN, c.LEMMA_SLACK, c.LEMMA_POOL, tuple(sorted(c.VULGAR)), e.NEIGHBOUR_POOL,
+        tuple(sorted(r.RELATION_WEIGHTS.items())), tuple(sorted(STOPWORDS)),
+    )
 
 
 def _combine(language: float, lexicon: float) -> float:

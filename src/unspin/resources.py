@@ -84,6 +84,15 @@ def _package_dir(module: str, install: str) -> Path:
 # --- cache -------------------------------------------------------------------------
 
 
+def cache_root() -> Path | None:
+    """unspin's cache folder: ``$UNSPIN_CACHE``, else ``$XDG_CACHE_HOME/unspin`` or
+    ``~/.cache/unspin``; ``None`` where ``UNSPIN_CACHE=off`` disables caching."""
+    root = os.environ.get("UNSPIN_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "unspin"
+    )
+    return None if root == "off" else Path(root)
+
+
 def _cache_file(source: Path, name: str) -> Path | None:
     """Where a parsed copy of ``source`` may be kept (``$UNSPIN_CACHE`` or ~/.cache/unspin).
 
@@ -92,16 +101,14 @@ def _cache_file(source: Path, name: str) -> Path | None:
     """
     from ._version import __version__
 
-    root = os.environ.get("UNSPIN_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "unspin"
-    )
-    if root == "off":
+    root = cache_root()
+    if root is None:
         return None
     try:
         st = (source / "data.noun").stat() if source.is_dir() else source.stat()
     except OSError:
         return None
-    return Path(root) / f"{name}-{__version__}-{st.st_size}-{int(st.st_mtime)}.pickle"
+    return root / f"{name}-{__version__}-{st.st_size}-{int(st.st_mtime)}.pickle"
 
 
 CACHE_KEEP = 3  # cache files kept per resource: the one just written and the most recently used others

@@ -1,0 +1,115 @@
+"""The on-disk candidate store: same reports with or without it, and never a failure of its own."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from unspin import Config
+from unspin.candidates import Candidate
+from unspin.candstore import CandidateStore, fingerprint
+from unspin.demo import SPUN
+from unspin.detect import Engine
+from unspin.resources import default_resources
+
+CANDS = (Candidate(1, ("said",), -0.30102999566398114, "thesaurus"), Candidate(2, ("big", "data"), -1.0, "lexicon", 6.0))
+
+
+def _load_resources() -> None:
+    """Load them before the cache folder moves, so that none is parsed again there."""
+    res = default_resources()
+    assert res.thesaurus and res.lm and res.embeddings and res.inflector
+
+
+@pytest.fixture()
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    _load_resources()
+    monkeypatch.setenv("UNSPIN_CACHE", str(tmp_path))
+    return tmp_path
+
+
+def _summary(engine: Engine, text: str) -> tuple[object, ...]:
+    r = engine.check(text)
+    return r.spun_probability, r.restored, tuple((f.start, f.end, f.original, f.confidence) for f in r.findings)
+
+
+def test_a_new_process_reads_the_candidates_and_reports_the_same(cache: Path) -> None:
+    first = Engine(Config())
+    expected = _summary(first, SPUN)
+    assert first._store is not None and first._store.path.parent == cache
+    stored = first._store.get_many(w for (w,) in (k for k in first._cand_cache if len(k) == 1))
+    assert stored and all(stored[w] == first._cand_cache[(w,)] for w in stored)  # what the engine worked out
+
+    second = Engine(Config())  # an engine of a new process: its own memory is empty
+
+    def no_thesaurus(word: str) -> tuple[Candidate, ...]:
+        raise AssertionError(f"candidates of {word!r} worked out again")
+
+    second.candidates.single = no_thesaurus  # type: ignore[method-assign]
+    assert _summary(second, SPUN) == expected
+    assert _summary(Engine(Config(cache_candidates=False)), SPUN) == expected
+
+
+def test_candidates_round_trip_exactly(cache: Path) -> None:
+    store = CandidateStore(cache / "c.sqlite")
+    store.add("stated", CANDS)
+    store.add("nothing", ())
+    assert store.get_many(["stated"]) == {}  # not written before a flush
+    store.flush()
+    assert store.get_many(["stated", "nothing", "unknown"]) == {"stated": CANDS, "nothing": ()}
+
+
+def test_a_damaged_file_is_started_again(cache: Path) -> None:
+    path = cache / "c.sqlite"
+    path.write_bytes(b"this is no database" * 100)
+    store = CandidateStore(path)
+    assert store.get_many(["stated"]) == {}
+    store.add("stated", CANDS)
+    store.flush()
+    assert CandidateStore(path).get_many(["stated"]) == {"stated": CANDS}
+
+
+def test_a_store_that_cannot_be_written_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _load_resources()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("UNSPIN_CACHE", str(blocker))  # the cache folder cannot be made
+    engine = Engine(Config())
+    assert engine._store is not None
+    report = engine.check(SPUN)
+    assert report.findings and engine._store.broken
+    monkeypatch.setenv("UNSPIN_CACHE", "off")
+    assert Engine(Config())._store is None
+
+
+def test_the_file_name_follows_everything_the_candidates_depend_on(cache: Path) -> None:
+    assert fingerprint((1,)) != fingerprint((2,))
+    names = {Engine(c)._store.path.name for c in (Config(), Config(use_moby=True), Config(use_embeddings=False))}  # type: ignore[union-attr]
+    assert len(names) == 3
+    assert Engine(Config(), resources=default_resources())._store is None  # resources given: maybe not the default ones
+
+
+def _child(path: str) -> None:
+    store = CandidateStore(Path(path))
+    store.add("child", CANDS)
+    store.flush()
+
+
+def test_processes_share_one_file_and_a_fork_opens_its_own_connection(cache: Path) -> None:
+    store = CandidateStore(cache / "c.sqlite")
+    store.add("parent", CANDS)
+    store.flush()  # the parent's connection is open when it forks
+    ctx = multiprocessing.get_context("fork")
+    for target, args in ((_child, (str(store.path),)), (_fork_add, (store,))):
+        p = ctx.Process(target=target, args=args)
+        p.start()
+        p.join(30)
+        assert p.exitcode == 0
+    assert set(store.get_many(["parent", "child", "forked"])) == {"parent", "child", "forked"}
+
+
+def _fork_add(store: CandidateStore) -> None:
+    store.add("forked", CANDS)
+    store.flush()
