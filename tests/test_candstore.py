@@ -113,3 +113,17 @@ def test_processes_share_one_file_and_a_fork_opens_its_own_connection(cache: Pat
 def _fork_add(store: CandidateStore) -> None:
     store.add("forked", CANDS)
     store.flush()
+
+
+def test_threads_share_one_store(cache: Path) -> None:
+    """The web server checks texts from several threads with one engine."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from unspin.demo import ARTICLE
+
+    texts = [SPUN, ARTICLE] * 3
+    expected = [_summary(Engine(Config(cache_candidates=False)), t) for t in texts]
+    engine = Engine(Config())
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda t: _summary(engine, t), texts))
+    assert got == expected and engine._store is not None and not engine._store.broken
