@@ -136,3 +136,20 @@ def test_demo_runs() -> None:
     proc = run("demo")
     assert proc.returncode == 0, proc.stderr
     assert "restored text" in proc.stdout and "verdict" in proc.stdout
+
+
+def test_cache_lists_and_clears_only_unspins_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("UNSPIN_CACHE", str(tmp_path))
+    assert main(["cache"]) == 0 and "no unspin cache files" in capsys.readouterr().out
+    (tmp_path / "wordnet-t3-0.1.0-1-2.pickle").write_bytes(b"x" * 2_000_000)
+    (tmp_path / "candidates-abc.sqlite").write_bytes(b"y" * 1_000_000)
+    (tmp_path / "notes.txt").write_text("not unspin's")
+    assert main(["cache"]) == 0
+    out = capsys.readouterr().out
+    assert "WordNet, parsed" in out and "candidate store" in out and "notes.txt" not in out and "3.0 MB" in out
+    assert main(["cache", "--clear"]) == 0 and "removed 2 of 2 files" in capsys.readouterr().out
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    monkeypatch.setenv("UNSPIN_CACHE", "off")
+    assert main(["cache"]) == 0 and "caching is off" in capsys.readouterr().out

@@ -38,7 +38,7 @@ from .candidates import Candidate
 from .resources import CACHE_KEEP, cache_root
 
 STORE_FORMAT = "c1"  # bump when the stored layout changes
-MAX_WORDS = 2_000_000  # words kept in one file; past this the store only reads (a crawl full of junk tokens)
+MAX_WORDS = 500_000  # words kept in one file; past this the store only reads (a crawl full of junk tokens)
 FAMILY = "candidates-"
 # modules whose code decides the candidates of a word
 _SOURCES = ("candidates.py", "detect.py", "resources.py", "embeddings.py", "spelling.py", "moby.py", "text.py",

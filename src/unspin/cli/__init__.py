@@ -27,7 +27,9 @@ EPILOG = "exit codes: 0 success, 1 processing error (bad input, missing resource
 
 # Subcommand modules, each with register(subparsers).  Modules whose optional
 # dependencies are missing still register and fail with a clear message when run.
-COMMAND_MODULES: tuple[str, ...] = ("detect_cmd", "demo_cmd", "serve_cmd", "trace_cmd", "learn_cmd", "scan_cmd")
+COMMAND_MODULES: tuple[str, ...] = (
+    "detect_cmd", "demo_cmd", "serve_cmd", "trace_cmd", "learn_cmd", "scan_cmd", "cache_cmd",
+)
 
 
 class CommandError(Exception):
