@@ -168,6 +168,7 @@ class Engine:
         deadline: float | None,
         progress: Callable[[int, int], None] | None,
     ) -> Report:
+        """Decode every segment and judge the document, once the words worth a look are known."""
         findings: list[Finding] = []
         stats = _Stats()
         if self._store is not None:
