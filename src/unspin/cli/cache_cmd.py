@@ -1,4 +1,4 @@
-"""``unspin cache``: show, or clear, what unspin keeps in its cache folder."""
+"""``unspin cache``: show, fill or clear what unspin keeps in its cache folder."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ PATTERNS = ("*.pickle", "candidates-*.sqlite", "candidates-*.sqlite-wal", "candi
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser(
         "cache",
-        help="show or clear unspin's cache folder",
+        help="show, fill or clear unspin's cache folder",
         description="List what unspin keeps in its cache folder ($UNSPIN_CACHE, else ~/.cache/unspin): the "
         "parsed thesauri and word vectors, and the candidate store. All of it is rebuilt when needed. "
-        "--fill works out the candidates of the common words ahead of time (a few minutes), e.g. when "
+        "--fill works out the candidates of the common words ahead of time (about a minute), e.g. when "
         "preparing a machine or image for a crawl.",
         epilog=EPILOG,
     )
@@ -52,6 +52,8 @@ def _kind(name: str) -> str:
 def run(args: argparse.Namespace) -> int:
     root = cache_root()
     if root is None:
+        if args.fill:
+            raise CommandError("caching is off (UNSPIN_CACHE=off): there is no candidate store to fill")
         print("caching is off (UNSPIN_CACHE=off)")
         return 0
     if args.fill:
