@@ -152,3 +152,21 @@ def test_cache_fill_command(cache: Path, capsys: pytest.CaptureFixture[str]) -> 
     with pytest.raises(SystemExit) as info:
         main(["cache", "--fill", "--clear"])
     assert info.value.code == 1 and "do not go together" in capsys.readouterr().err
+
+
+def test_a_new_store_prunes_old_ones_with_their_journals(cache: Path) -> None:
+    import os
+
+    from unspin.resources import CACHE_KEEP
+
+    for k in range(4):
+        for extra in ("", "-wal", "-shm"):
+            old = cache / f"candidates-old{k}.sqlite{extra}"
+            old.write_bytes(b"")
+            os.utime(old, (1000 + k, 1000 + k))  # old3 the most recently used
+    store = CandidateStore(cache / "candidates-new.sqlite")
+    store.add("stated", CANDS)
+    store.flush()
+    kept = sorted(p.name for p in cache.glob("candidates-*.sqlite"))
+    assert kept == ["candidates-new.sqlite", "candidates-old2.sqlite", "candidates-old3.sqlite"][:CACHE_KEEP]
+    assert not list(cache.glob("candidates-old0.sqlite*")) and not list(cache.glob("candidates-old1.sqlite*"))

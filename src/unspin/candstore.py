@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .candidates import Candidate
-from .resources import CACHE_KEEP, cache_root
+from .resources import cache_root, prune_cache
 
 STORE_FORMAT = "c1"  # bump when the stored layout changes
 MAX_WORDS = 500_000  # words kept in one file; past this the store only reads (a crawl full of junk tokens)
@@ -120,7 +120,7 @@ class CandidateStore:
             return None
         self._conn, self._pid = conn, os.getpid()
         if fresh:
-            _prune(self.path)
+            prune_cache(self.path, f"{FAMILY}*.sqlite", _remove)  # with their journals
         return conn
 
     def _open(self) -> sqlite3.Connection:
@@ -194,17 +194,6 @@ class CandidateStore:
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()
         self._conn = None
-
-
-def _prune(keep: Path) -> None:
-    """Remove all but the :data:`CACHE_KEEP` most recently changed candidate stores."""
-    stores = []
-    for p in keep.parent.glob(f"{FAMILY}*.sqlite"):
-        if p != keep:
-            with contextlib.suppress(OSError):
-                stores.append((p.stat().st_mtime, p))
-    for _, p in sorted(stores, reverse=True)[CACHE_KEEP - 1 :]:
-        _remove(p)
 
 
 def _remove(path: Path) -> None:

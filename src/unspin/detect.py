@@ -171,10 +171,11 @@ class Engine:
         """Decode every segment and judge the document, once the words worth a look are known."""
         findings: list[Finding] = []
         stats = _Stats()
+        # the words worth a look that this process has not met yet: their candidates come
+        # from the store where it has them, their vector neighbours in one batch otherwise
+        unseen = [look.words[i] for ls in looks for look in ls for i in range(len(look.words))
+                  if look.gated[i] and (look.words[i],) not in self._cand_cache]
         if self._store is not None:
-            # the stored candidates of the words worth a look that this process has not met yet
-            unseen = (look.words[i] for ls in looks for look in ls for i in range(len(look.words))
-                      if look.gated[i] and (look.words[i],) not in self._cand_cache)
             for word, cands in self._store.get_many(unseen).items():
                 self._remember((word,), cands)
         if self.embeddings is not None:
@@ -182,10 +183,7 @@ class Engine:
             stats.topic = self.embeddings.vector([t.norm for t in words if t.norm not in STOPWORDS])
             if stats.topic is not None:
                 stats.topic_scores = self.embeddings.scores(stats.topic)
-            stats.neighbours = self._neighbour_batch(
-                look.words[i] for ls in looks for look in ls for i in range(len(look.words))
-                if look.gated[i] and (look.words[i],) not in self._cand_cache
-            )
+            stats.neighbours = self._neighbour_batch(w for w in unseen if (w,) not in self._cand_cache)
         for done, (segs, ls) in enumerate(zip(segments, looks, strict=True)):
             for seg, look in zip(segs, ls, strict=True):
                 if deadline is not None and time.monotonic() > deadline:

@@ -129,16 +129,22 @@ def _write_cache(path: Path, value: Any, family: str) -> None:
         os.replace(tmp, path)
     except OSError:
         return
+    prune_cache(path, f"{family}*.pickle")
+
+
+def prune_cache(keep: Path, pattern: str, remove: Callable[[Path], None] = lambda p: p.unlink()) -> None:
+    """Remove the files matching ``pattern`` beside ``keep`` but for the :data:`CACHE_KEEP` - 1
+    most recently used others (best effort: a file that cannot be removed stays)."""
     others = []
-    for p in path.parent.glob(f"{family}*.pickle"):
-        if p != path:
+    for p in keep.parent.glob(pattern):
+        if p != keep:
             try:
                 others.append((p.stat().st_mtime, p))
             except OSError:
                 continue
     for _, p in sorted(others, reverse=True)[CACHE_KEEP - 1 :]:
         try:
-            p.unlink()
+            remove(p)
         except OSError:
             pass
 

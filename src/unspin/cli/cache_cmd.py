@@ -97,8 +97,7 @@ def _fill(args: argparse.Namespace) -> int:
 
     engine = Engine(Config(use_moby=args.moby))
     store = engine._store
-    if store is None:
-        raise CommandError("no candidate store: caching is off")
+    assert store is not None  # caching is on (run() checked) and so is cache_candidates
     words = vocabulary(engine, args.words)
     start = time.monotonic()
     print(f"working out the candidates of {len(words):,} words into {store.path}", file=sys.stderr)
