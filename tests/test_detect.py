@@ -259,3 +259,23 @@ def test_similarity_weighting_keeps_every_field_but_the_prior(engine: Engine) ->
     cands = [Candidate(1, ("dog",), -0.7, "lexicon", 2.0), Candidate(2, ("big", "data"), -1.0, "thesaurus")]
     for before, after in zip(cands, engine._with_similarity(("puppy",), cands), strict=True):
         assert after == dataclasses.replace(before, prior=after.prior)
+
+
+def _edges_at(engine: Engine, text: str, word: str) -> list[tuple[str, ...]]:
+    """The candidate originals the decoder weighs for ``word`` in the one segment of ``text``."""
+    from unspin.detect import _segments, _Stats
+    from unspin.text import tokenize
+
+    (seg,) = _segments(tokenize(text))
+    look = engine._look(seg, True)
+    stats = _Stats()
+    stats.neighbours = engine._neighbour_batch(look.words)
+    edges = engine._edges(seg, look.words, look, stats)
+    return [e.cand.original for e in edges[look.words.index(word)]]
+
+
+def test_candidates_are_preselected_with_the_next_word_in_view(engine: Engine) -> None:
+    # "intelligent" reads badly after "to" but well before "beings": a look at the left
+    # context alone dropped it among "hurt", "shoot" and "better"
+    originals = _edges_at(engine, "The machines perform chores usually linked to smart beings", "smart")
+    assert ("intelligent",) in originals

@@ -300,13 +300,20 @@ class Engine:
             if not cands:
                 continue
             if len(cands) > PRESELECT:
-                # one cheap look at the left context picks the candidates worth a full score
-                quick = sorted(
-                    (-(lm.logprob(c.original[0], p1, p2) + PRIOR_WEIGHT * c.prior), k)
-                    for k, c in enumerate(cands)
-                    if c.source != "lexicon"
-                )
-                keep = {k for _, k in quick[:PRESELECT]}
+                # one cheap look at the context, the next word included ("related to smart
+                # beings": "intelligent" reads badly after "to" alone), picks those worth a full score
+                quick_base: dict[int, float] = {}
+                ranked: list[tuple[float, int]] = []
+                for k, c in enumerate(cands):
+                    if c.source == "lexicon":
+                        continue
+                    base_q = quick_base.get(c.length)
+                    if base_q is None:
+                        base_q = quick_base[c.length] = lm.score(words[i : i + c.length + 1], (p2, p1))
+                    after = words[i + c.length : i + c.length + 1]
+                    ranked.append((base_q - lm.score([*c.original, *after], (p2, p1)) - PRIOR_WEIGHT * c.prior, k))
+                ranked.sort()
+                keep = {k for _, k in ranked[:PRESELECT]}
                 cands = [c for k, c in enumerate(cands) if c.source == "lexicon" or k in keep]
             scored: list[_Edge] = []
             base: dict[int, float] = {}
