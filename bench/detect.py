@@ -550,7 +550,7 @@ def gate(write: bool, command: str, moby: bool = False) -> int:
             "command": command,
             "unspin_commit": git_commit(),
             "subset": f"first {ek.GATE_BBC_DOCS} BBC test articles, their 30% word spins (seed {ek.GATE_SEED}), "
-                      f"all real pairs, first {ek.GATE_TORTURED} held-out tortured phrases",
+                      f"all real pairs, {len(data.tortured)} held-out tortured phrases",
             "fingerprint": fp,
             "metrics": metrics,
             "raised": f"{dt.date.today().isoformat()}: " + (", ".join(raised) or "none"),

@@ -943,7 +943,7 @@ def score_set(docs: Sequence[Doc], outs: Sequence[Outcome]) -> SetScores:
 # --- the CI quality gate ----------------------------------------------------------------
 
 GATE_BBC_DOCS = 40
-GATE_TORTURED = 100
+GATE_TORTURED = 0  # held-out tortured phrases in the gate; 0: all of them (100 restored none, so its floor could not fail)
 GATE_SEED = 0
 
 
@@ -961,12 +961,12 @@ class GateData:
 
 def gate_data() -> GateData:
     """The fixed gate subset: the first 40 BBC test articles, their 30% word spins,
-    every real pair, and the first 100 held-out tortured phrases (file order)."""
+    every real pair, and the held-out tortured phrases (all, or the first ``GATE_TORTURED``)."""
     bbc = bbc_split().test[:GATE_BBC_DOCS]
     word30 = synthetic(bbc, 0.3, "word", GATE_SEED)
     real = [s for s, _ in real_pairs()]
     _, held = tortured_split()
-    return GateData(tuple(bbc), tuple(word30), tuple(real), tuple(held[:GATE_TORTURED]))
+    return GateData(tuple(bbc), tuple(word30), tuple(real), tuple(held[:GATE_TORTURED] if GATE_TORTURED else held))
 
 
 def gate_metrics(system: System, data: GateData) -> dict[str, float]:
@@ -1005,6 +1005,7 @@ GATE_MARGINS = {
     "real_word_phrase_f1": 0.03,
     "real_word_restored": 0.03,
     "real_word_untouched_kept": 0.01,
+    "tortured_heldout_restored": 0.01,  # 1 point: 6 of the 571 phrases
 }
 GATE_DEFAULT_MARGIN = 0.02
 FLOORS_FORMAT = "unspin-detect-floors 1"

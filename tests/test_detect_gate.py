@@ -1,8 +1,8 @@
 """Quality gate of detection and restoration: pinned floors on a fixed, fingerprinted subset.
 
 The subset (bench/evalkit.py ``gate_data``): the first 40 BBC test articles,
-their 30% word spins, every real spun/original pair and the first 100
-held-out tortured phrases, all read from ../shared/data at run time.  Each
+their 30% word spins, every real spun/original pair and every held-out
+tortured phrase, all read from ../shared/data at run time.  Each
 metric of ``gate_metrics`` must stay at or above its floor in
 tests/gates/detect_floors.json.  Raise floors when the engine improves:
 
