@@ -168,3 +168,18 @@ def test_score_set_with_identity() -> None:
     sc = ek.score_set([doc], [ek.Identity().run(SPUN)])
     assert sc.restore is not None and sc.restore.restored == 0
     assert sc.chrf_restored == pytest.approx(sc.chrf_spun)
+
+
+def test_dev_eval_overrides_engine_constants(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dev_eval
+    import unspin.candidates
+    import unspin.detect
+
+    monkeypatch.setattr(unspin.detect, "PRESELECT", unspin.detect.PRESELECT)
+    monkeypatch.setattr(unspin.candidates, "MAX_PER_SPAN", unspin.candidates.MAX_PER_SPAN)
+    dev_eval.override(["detect.PRESELECT=5", "candidates.MAX_PER_SPAN=7"])
+    assert unspin.detect.PRESELECT == 5 and isinstance(unspin.detect.PRESELECT, int)
+    assert unspin.candidates.MAX_PER_SPAN == 7
+    for bad in ("PRESELECT=5", "detect.NO_SUCH=1", "search.BEAM=2", "detect.PRESELECT"):
+        with pytest.raises(SystemExit):
+            dev_eval.override([bad])
