@@ -9,7 +9,10 @@ words on both sides), this prints whether the original is among the engine's
 candidates for the spun word (the thesaurus, the vector neighbours and the
 Moby thesaurus words as the engine filters them, or any of these; and, for
 comparison, whether the whole Moby lists of the spun word hold it) and whether
-``unspin.check`` restored it, by default and with ``--moby``.
+``unspin.check`` restored it, by default and with ``--moby``.  A second table
+follows the default engine swap by swap: was the word examined at all (any
+finding on it), was the original among its candidates, did the decoder choose it,
+did its confidence pass the threshold.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     engine = Engine()
     with_moby = Engine(Config(use_moby=True))  # --moby
+    uncut = Engine(Config(finding_threshold=0.0))  # every decoded finding, before the confidence cut
     emb = engine.embeddings
     rows = []
     for spun, _ in ek.real_pairs():
@@ -41,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         report = engine.check(spun.text)
         moby_report = with_moby.check(spun.text)
+        uncut_report = uncut.check(spun.text)
         for e in spun.edits or ():
             if e.kind != "substitute":
                 continue
@@ -59,11 +64,13 @@ def main(argv: list[str] | None = None) -> int:
                 moby = (orig,) in {c.original for c in with_moby._moby_candidates(word, ())}
                 moby_all = orig in {w for w, _, _ in engine.candidates.loose(word, 100_000, -1.0)}
                 at = e.start + tok.start
-                restored, moby_restored = (
+                restored, moby_restored, decoded = (
                     any(f.start <= at < f.end and orig in f.original.lower().split() for f in r.findings)
-                    for r in (report, moby_report)
+                    for r in (report, moby_report, uncut_report)
                 )
-                rows.append((spun.id, tok.norm, orig, thesaurus, vectors, moby, restored, moby_all, moby_restored))
+                examined = any(f.start <= at < f.end for f in uncut_report.findings)
+                rows.append((spun.id, tok.norm, orig, thesaurus, vectors, moby, restored, moby_all, moby_restored,
+                             decoded, examined))
     n = len(rows)
     if not n:
         print("no one-to-one substitutions found")
@@ -71,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         for r in rows:
             print(f"{r[0]:8} {r[1]:>16} <- {r[2]:<16} thesaurus={int(r[3])} vectors={int(r[4])} "
-                  f"moby={int(r[5])} restored={int(r[6])}")
+                  f"moby={int(r[5])} decoded={int(r[9])} restored={int(r[6])}")
     th, vec, moby = sum(r[3] for r in rows), sum(r[4] for r in rows), sum(r[5] for r in rows)
     either, restored = sum(r[3] or r[4] or r[5] for r in rows), sum(r[6] for r in rows)
     print(f"one-to-one word substitutions in real {args.style} pairs: {n}")
@@ -82,6 +89,17 @@ def main(argv: list[str] | None = None) -> int:
                      ("restored by unspin.check", restored),
                      ("restored by unspin.check with --moby", sum(r[8] for r in rows))):
         print(f"{label:<36} {k:>6} {k / n:>7.1%}")
+    # where the default engine loses the swaps, step by step
+    covered = [r for r in rows if r[3] or r[4]]
+    print()
+    print(f"{'the default engine, swap by swap':<52} {'count':>6} {'share':>7}")
+    for label, k in (
+        ("a finding on the word (any original, any confidence)", sum(r[10] for r in rows)),
+        ("original among its candidates (thesaurus or vectors)", len(covered)),
+        ("... and the decoder chose it (any confidence)", sum(r[9] for r in covered)),
+        ("... and its confidence passed the threshold", sum(r[9] and r[6] for r in covered)),
+    ):
+        print(f"{label:<52} {k:>6} {k / n:>7.1%}")
     return 0
 
 
