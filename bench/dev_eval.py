@@ -9,8 +9,8 @@ instead, in about a minute:
 
 * ``--docs`` BBC *train* articles from ``--offset`` on (by default after the
   first 500, which ``bench/train_models.py`` fits the models on), clean and
-  spun at ``--rate`` in the ``word``, ``moby``, ``loose`` and ``neighbour``
-  styles (seed 7);
+  spun at ``--rate`` in the ``word``, ``moby``, ``loose``, ``neighbour`` and
+  ``common`` styles (seed 7);
 * the real word-spinner pairs (a development set too: read them, do not tune
   on them alone);
 * the first ``--tortured`` phrases of the *dev* part of the tortured-phrase
@@ -36,7 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import evalkit as ek  # noqa: E402
 
-STYLES = ("word", "moby", "loose", "neighbour")
+STYLES = ("word", "moby", "loose", "neighbour", "common")
 SEED = 7
 
 

@@ -56,15 +56,15 @@ def main(argv: list[str] | None = None) -> int:
 
     train = list(ek.bbc_split().train)
     spun: list[ek.Doc] = []
-    for k, style in enumerate(ek.SYNTH_STYLES):
+    for k, style in enumerate(ek.FIT_STYLES):
         spun += ek.synthetic(train[500 + k * args.docs : 500 + (k + 1) * args.docs], args.rate, style, seed=9)
-    start = 500 + len(ek.SYNTH_STYLES) * args.docs
+    start = 500 + len(ek.FIT_STYLES) * args.docs
     clean = train[start : start + 40]
     with mp.Pool(args.jobs) as pool:
         out = pool.map(_decode, [d.text for d in spun + clean])
     o_spun, o_clean = out[: len(spun)], out[len(spun) :]
     words = sum(len(d.text.split()) for d in clean)
-    print(f"{len(spun)} spun ({args.rate:.0%}, {len(ek.SYNTH_STYLES)} styles) and {len(clean)} clean BBC-train articles")
+    print(f"{len(spun)} spun ({args.rate:.0%}, {len(ek.FIT_STYLES)} styles) and {len(clean)} clean BBC-train articles")
     print(f"{'floor a':>8} {'thresh t':>9} {'P':>6} {'R':>6} {'F1':>6} {'clean findings/1000 words':>26}")
     for a in (0.7, 0.6, 0.5, 0.4, 0.3):
         for t in (0.5, 0.45, 0.4, 0.35):

@@ -84,3 +84,19 @@ def test_a_function_phrase_at_a_sentence_start_is_not_taken_for_a_name() -> None
     engine = Engine(Config(finding_threshold=0.0))
     report = engine.check("In light of the fact that the rain fell all night, the roads were flooded by morning.")
     assert any(f.text == "In light of the fact that" and f.original == "Because" for f in report.findings)
+
+
+def test_common_style_writes_everyday_words() -> None:
+    # the "common" style draws its synonyms by how common they are, the "moby" style by
+    # similarity: on the same text its replacements are the more frequent words
+    from unspin.resources import default_resources
+
+    lm = default_resources().lm
+
+    def mean_unigram(style: str) -> float:
+        words = [w for seed in range(4) for c in spin(TEXT, 0.5, style, seed=seed).changes  # type: ignore[arg-type]
+                 for w in c.spun.lower().split()]
+        assert words, style
+        return sum(lm.logprob(w) for w in words) / len(words)
+
+    assert mean_unigram("common") > mean_unigram("moby") + 0.3

@@ -26,6 +26,12 @@ every change, so ground truth is exact.  Styles:
     loose lists spinners draw on, :mod:`unspin.moby`: "roles" to "jobs",
     "domestic" to "residential"), of the same part of speech and inflection,
     chosen among the most similar by word vector;
+``common``
+    words replaced by a synonym drawn in proportion to how common it is: among
+    the word's WordNet synonyms and Moby entries of the same part of speech and
+    inflection and close by word vector, so mostly an everyday word ("people"
+    for "humans", "jobs" for "roles", "noise" for "sound"), as the real
+    spinners of the development pairs often write;
 ``function``
     ``word`` plus function words and connectives swapped as in
     ``data/function_phrases.tsv`` ("on the grounds that" for "because", "may
@@ -44,8 +50,10 @@ from .report import match_case
 from .resources import UPOS, Resources, default_resources
 from .text import Token, is_content_word, tokenize
 
-Style = Literal["word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "moby", "function"]
-STYLES: tuple[Style, ...] = ("word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "moby", "function")
+Style = Literal["word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "moby", "common", "function"]
+STYLES: tuple[Style, ...] = (
+    "word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "moby", "common", "function",
+)
 NEIGHBOUR_MIN_SIM = 0.6  # the neighbour style's least similarity
 MOBY_MIN_SIM = 0.4  # the moby style's least similarity
 MOBY_CHOICES = 8  # the moby style picks among this many of the most similar entries
@@ -170,6 +178,8 @@ def _synonym(tok: Token, res: Resources, rng: random.Random, style: Style) -> st
         return _neighbour(tok, res, rng)
     if style == "moby":
         return _moby(tok, res, rng)
+    if style == "common":
+        return _common(tok, res, rng)
     options: list[tuple[str, float]] = []
     for upos, lemma, tag in res.inflector.analyses(tok.norm):
         pos = {v: k for k, v in UPOS.items()}.get(upos)
@@ -201,6 +211,28 @@ def _neighbour(tok: Token, res: Resources, rng: random.Random) -> str | None:
 
 
 def _moby(tok: Token, res: Resources, rng: random.Random) -> str | None:
+    options = _loose_options(tok, res, common=False)
+    if not options:
+        return None
+    best = sorted(options.items(), key=lambda kv: -kv[1])[:MOBY_CHOICES]
+    words, weights = zip(*best, strict=True)
+    return rng.choices(words, weights=weights, k=1)[0]
+
+
+def _common(tok: Token, res: Resources, rng: random.Random) -> str | None:
+    options = _loose_options(tok, res, common=True)
+    if not options:
+        return None
+    # weighted by how common each word is (unigram probability): mostly everyday words
+    words = sorted(options)
+    weights = [10.0 ** res.lm.logprob(w) for w in words]
+    return rng.choices(words, weights=weights, k=1)[0]
+
+
+def _loose_options(tok: Token, res: Resources, common: bool) -> dict[str, float]:
+    """Moby entries (and, with ``common``, WordNet synonyms) of ``tok`` of the same part of
+    speech and inflection, known to the language model and at least :data:`MOBY_MIN_SIM`
+    similar by word vector: form -> similarity."""
     from .candidates import swaps_as
 
     lm, th, emb, infl = res.lm, res.thesaurus, res.embeddings, res.inflector
@@ -211,7 +243,10 @@ def _moby(tok: Token, res: Resources, rng: random.Random) -> str | None:
         pos = {v: k for k, v in UPOS.items()}.get(upos)
         if pos is None:
             continue
-        for other in res.moby.entries(lemma):
+        others = list(res.moby.entries(lemma))
+        if common:
+            others += [syn.word for syn in th.synonyms(lemma, pos) if " " not in syn.word]
+        for other in others:
             if other in own or pos not in th.parts_of_speech(other):
                 continue
             form = infl.inflect(other, tag)
@@ -221,8 +256,4 @@ def _moby(tok: Token, res: Resources, rng: random.Random) -> str | None:
                 sim = emb.similarity((tok.norm,), (form,))
                 if sim >= MOBY_MIN_SIM:
                     options[form] = max(options.get(form, 0.0), sim)
-    if not options:
-        return None
-    best = sorted(options.items(), key=lambda kv: -kv[1])[:MOBY_CHOICES]
-    words, weights = zip(*best, strict=True)
-    return rng.choices(words, weights=weights, k=1)[0]
+    return options
