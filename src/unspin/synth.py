@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -193,6 +194,11 @@ def _synonym(tok: Token, res: Resources, rng: random.Random, style: Style) -> st
             if form != tok.norm and form.replace(" ", "").replace("-", "").isalpha():
                 weight = 1.0 if style == "wrong_sense" else syn.weight
                 options.append((form, weight))
+    return _draw(rng, options)
+
+
+def _draw(rng: random.Random, options: Sequence[tuple[str, float]]) -> str | None:
+    """One of the ``(word, weight)`` options, drawn by weight (``None`` if there are none)."""
     if not options:
         return None
     words, weights = zip(*options, strict=True)
@@ -203,30 +209,18 @@ def _neighbour(tok: Token, res: Resources, rng: random.Random) -> str | None:
     from .candidates import neighbour_swaps
 
     near = res.embeddings.neighbours(tok.norm, 20, NEIGHBOUR_MIN_SIM)
-    options = list(itertools.islice(neighbour_swaps(res, tok.norm, near), 5))
-    if not options:
-        return None
-    words, weights = zip(*options, strict=True)
-    return rng.choices(words, weights=weights, k=1)[0]
+    return _draw(rng, list(itertools.islice(neighbour_swaps(res, tok.norm, near), 5)))
 
 
 def _moby(tok: Token, res: Resources, rng: random.Random) -> str | None:
     options = _loose_options(tok, res, common=False)
-    if not options:
-        return None
-    best = sorted(options.items(), key=lambda kv: -kv[1])[:MOBY_CHOICES]
-    words, weights = zip(*best, strict=True)
-    return rng.choices(words, weights=weights, k=1)[0]
+    return _draw(rng, sorted(options.items(), key=lambda kv: -kv[1])[:MOBY_CHOICES])
 
 
 def _common(tok: Token, res: Resources, rng: random.Random) -> str | None:
-    options = _loose_options(tok, res, common=True)
-    if not options:
-        return None
     # weighted by how common each word is (unigram probability): mostly everyday words
-    words = sorted(options)
-    weights = [10.0 ** res.lm.logprob(w) for w in words]
-    return rng.choices(words, weights=weights, k=1)[0]
+    options = _loose_options(tok, res, common=True)
+    return _draw(rng, [(w, 10.0 ** res.lm.logprob(w)) for w in sorted(options)])
 
 
 def _loose_options(tok: Token, res: Resources, common: bool) -> dict[str, float]:
