@@ -302,16 +302,18 @@ class Engine:
             if len(cands) > PRESELECT:
                 # one cheap look at the context, the next word included ("related to smart
                 # beings": "intelligent" reads badly after "to" alone), picks those worth a full score
-                quick_base: dict[int, float] = {}
+                # per span length: the word after the span, and how the span reads before it
+                context: dict[int, tuple[list[str], float]] = {}
                 ranked: list[tuple[float, int]] = []
                 for k, c in enumerate(cands):
                     if c.source == "lexicon":
                         continue
-                    base_q = quick_base.get(c.length)
-                    if base_q is None:
-                        base_q = quick_base[c.length] = lm.score(words[i : i + c.length + 1], (p2, p1))
-                    after = words[i + c.length : i + c.length + 1]
-                    ranked.append((base_q - lm.score([*c.original, *after], (p2, p1)) - PRIOR_WEIGHT * c.prior, k))
+                    ctx = context.get(c.length)
+                    if ctx is None:
+                        after = words[i + c.length : i + c.length + 1]
+                        ctx = context[c.length] = (after, lm.score([*words[i : i + c.length], *after], (p2, p1)))
+                    after, as_written = ctx
+                    ranked.append((as_written - lm.score([*c.original, *after], (p2, p1)) - PRIOR_WEIGHT * c.prior, k))
                 ranked.sort()
                 keep = {k for _, k in ranked[:PRESELECT]}
                 cands = [c for k, c in enumerate(cands) if c.source == "lexicon" or k in keep]
