@@ -40,6 +40,7 @@ from .resources import cache_root, prune_cache
 STORE_FORMAT = "c1"  # bump when the stored layout changes
 MAX_WORDS = 500_000  # words kept in one file; past this the store only reads (a crawl full of junk tokens)
 FAMILY = "candidates-"
+FILE_SUFFIXES = ("", "-wal", "-shm")  # a store's file and SQLite's side files beside it
 # modules whose code decides the candidates of a word
 _SOURCES = ("candidates.py", "detect.py", "resources.py", "embeddings.py", "spelling.py", "moby.py", "text.py",
             "candstore.py")
@@ -197,6 +198,6 @@ class CandidateStore:
 
 
 def _remove(path: Path) -> None:
-    for extra in ("", "-wal", "-shm"):
+    for extra in FILE_SUFFIXES:
         with contextlib.suppress(OSError):
             Path(f"{path}{extra}").unlink()

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from ..candstore import FAMILY, FILE_SUFFIXES
 from ..config import Config
 from ..detect import Engine
 from ..resources import cache_root
@@ -15,7 +16,7 @@ from ..text import STOPWORDS
 from . import EPILOG, CommandError
 
 # what unspin writes there: parsed resources, candidate stores (with SQLite's side files)
-PATTERNS = ("*.pickle", "candidates-*.sqlite", "candidates-*.sqlite-wal", "candidates-*.sqlite-shm")
+PATTERNS = ("*.pickle", *(f"{FAMILY}*.sqlite{side}" for side in FILE_SUFFIXES))
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
