@@ -124,3 +124,64 @@ def test_stale_caches_are_pruned_and_the_used_ones_kept(tmp_path: Path) -> None:
     assert len(left) == CACHE_KEEP
     assert new.name in left and old[0].name in left and old[4].name in left
     assert other.exists() and pickle.loads(new.read_bytes()) == {"a": 1}
+
+
+def _pure_language_model(monkeypatch: pytest.MonkeyPatch) -> LanguageModel:
+    monkeypatch.setenv("UNSPIN_PURE_PYTHON", "1")
+    lm = LanguageModel()
+    monkeypatch.delenv("UNSPIN_PURE_PYTHON")
+    return lm
+
+
+def test_pure_python_switch_uses_the_binding(monkeypatch: pytest.MonkeyPatch) -> None:
+    lm = _pure_language_model(monkeypatch)
+    assert not lm.fast
+    assert lm.logprob("dog", None) < lm.logprob("dog", "the") < 0
+
+
+def test_c_language_model_gives_the_bindings_very_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """unspin._fastlm answers in C what the pocketsphinx binding answers: the same floats, bit for
+    bit, on trigrams of real text, shuffled ones, unknown words and short histories."""
+    pytest.importorskip("unspin._fastlm", reason="the optional C extension is not built here")
+    fast, pure = LanguageModel(), _pure_language_model(monkeypatch)
+    assert fast.fast, "the C extension is built but LanguageModel did not take it"
+    import random
+
+    text = (
+        "The domestic dog is a domesticated descendant of the wolf. According to officials the plan "
+        "was approved on Tuesday and work will commence in the spring, inning accordance with the "
+        "council's residential puppy policy; qqzxv blorft and <s> </s> <UNK> stray tokens too."
+    )
+    words = [w.strip(".,;").lower() for w in text.split()]
+    rng = random.Random(3)
+    queries: list[tuple[str, str | None, str | None]] = [
+        (words[i], words[i - 1] if i else None, words[i - 2] if i > 1 else None) for i in range(len(words))
+    ]
+    for _ in range(3000):
+        p1 = rng.choice([*words, None])
+        queries.append((rng.choice(words), p1, rng.choice(words) if p1 is not None else None))
+    for q in queries:
+        assert fast.logprob(*q) == pure.logprob(*q), q
+    for k in range(0, len(words) - 4, 3):
+        hist = (words[k - 2] if k > 1 else None, words[k - 1] if k else None)
+        assert fast.score(words[k : k + 4], hist) == pure.score(words[k : k + 4], hist)
+    assert fast.score(words) == pure.score(words)
+    assert [fast.known(w) for w in words] == [pure.known(w) for w in words]
+
+
+@pytest.mark.slow
+def test_reports_are_identical_with_and_without_the_c_language_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("unspin._fastlm", reason="the optional C extension is not built here")
+    from unspin.detect import Engine
+
+    pure = Resources()
+    pure._cache["lm"] = _pure_language_model(monkeypatch)
+    fast = Resources()
+    assert fast.lm.fast and not pure.lm.fast
+    text = (
+        "The mayor stated that the work would commence in the spring, inning accordance with the plan. "
+        "Professionals state the residential puppy is a tamed relative of the wolf, and individuals have "
+        "utilized them for hunting, herding and as companions for a considerable length of time."
+    )
+    a, b = Engine(resources=fast).check(text), Engine(resources=pure).check(text)
+    assert a.findings and a == b

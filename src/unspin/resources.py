@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import logging
 import math
 import os
 import pickle
@@ -33,7 +34,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import ResourceError
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
+    from . import _fastlm
     from .embeddings import Embeddings
     from .moby import Moby
 
@@ -417,6 +421,14 @@ class LanguageModel:
         self._prob = self._lm.prob
         self._unigram: dict[str, float] = {}  # word -> raw unigram log10 probability
         self._memo: dict[tuple[str, str | None, str | None], float] = {}
+        # the same model answered in C where unspin._fastlm is built and agrees with the binding
+        self.fast = False
+        fast = None if _free_threaded() or os.environ.get("UNSPIN_PURE_PYTHON") else _fast_model(self)
+        if fast is not None:
+            self.fast = True
+            self.logprob = fast.logprob  # type: ignore[method-assign]
+            self.score = fast.score  # type: ignore[method-assign]
+            self.known = fast.known  # type: ignore[method-assign]
 
     def known(self, word: str) -> bool:
         """Whether ``word`` is in the model's vocabulary."""
@@ -475,6 +487,37 @@ class LanguageModel:
             total += self.logprob(w, p1, p2) if v is None else v
             p2, p1 = p1, w
         return total
+
+
+# Words and histories on which the C model must give the binding's very numbers before it is used:
+# common and rare words, unknown ones and the sentence markers, in every order.
+_CHECK_WORDS = ("the", "of", "dog", "barked", "loudly", "photosynthesis", "qzxvj", "<s>", "</s>", "<UNK>", "")
+
+
+def _fast_model(lm: LanguageModel) -> _fastlm.FastLM | None:
+    """``unspin._fastlm``'s model over the same file, or None where the extension is not
+    built, cannot open the model, or gives any number other than the binding's."""
+    try:
+        import pocketsphinx._pocketsphinx as binding
+
+        from . import _fastlm
+    except ImportError:
+        return None
+    try:
+        with open(os.devnull, "w") as devnull, _quiet_fd(2, devnull):
+            fast = _fastlm.FastLM(binding.__file__, str(lm.path), _LN_BASE, lm.oov_logprob, -15.0)
+    except (ImportError, OSError, RuntimeError) as exc:
+        log.debug("the C language model is unavailable (%s); using the pocketsphinx binding", exc)
+        return None
+    words: tuple[str | None, ...] = (*_CHECK_WORDS, None)
+    for w in _CHECK_WORDS:
+        for p1 in words:
+            for p2 in words if p1 is not None else (None,):
+                if fast.logprob(w, p1, p2) != lm.logprob(w, p1, p2):
+                    log.warning("the C language model disagrees with pocketsphinx on %r; not using it",
+                                (w, p1, p2))
+                    return None
+    return fast
 
 
 def _free_threaded() -> bool:
