@@ -140,9 +140,9 @@ def test_pure_python_switch_uses_the_binding(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_c_language_model_gives_the_bindings_very_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """unspin._fastlm answers in C what the pocketsphinx binding answers: the same floats, bit for
+    """unspin._speedups answers in C what the pocketsphinx binding answers: the same floats, bit for
     bit, on trigrams of real text, shuffled ones, unknown words and short histories."""
-    pytest.importorskip("unspin._fastlm", reason="the optional C extension is not built here")
+    pytest.importorskip("unspin._speedups", reason="the optional C extension is not built here")
     fast, pure = LanguageModel(), _pure_language_model(monkeypatch)
     assert fast.fast, "the C extension is built but LanguageModel did not take it"
     import random
@@ -171,7 +171,7 @@ def test_c_language_model_gives_the_bindings_very_numbers(monkeypatch: pytest.Mo
 
 @pytest.mark.slow
 def test_reports_are_identical_with_and_without_the_c_language_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("unspin._fastlm", reason="the optional C extension is not built here")
+    pytest.importorskip("unspin._speedups", reason="the optional C extension is not built here")
     from unspin.detect import Engine
 
     pure = Resources()

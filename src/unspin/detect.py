@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import candidates as _candidates_module
 from . import embeddings as _embeddings_module
@@ -38,9 +38,12 @@ from .embeddings import Embeddings
 from .errors import CheckTimeout
 from .lexicon import Lexicon, builtin_lexicon
 from .report import Alternative, Finding, Report, Verdict, apply_findings, match_case
-from .resources import Resources, default_resources
+from .resources import LanguageModel, Resources, default_resources
 from .spelling import Speller
 from .text import STOPWORDS, Token, check_text, sentence_spans, tokenize
+
+if TYPE_CHECKING:
+    from ._speedups import FastLM
 
 # Decoder constants, chosen with bench/detect.py on synthetic spins of the BBC
 # training split and the development pairs.  A permissive decoder proposes
@@ -261,6 +264,7 @@ class Engine:
 
     def _edges(self, seg: Sequence[Token], words: list[str], look: _Look, stats: _Stats) -> list[list[_Edge]]:
         lm = self.res.lm
+        fast = lm.fast_decoder
         n = len(words)
         edges: list[list[_Edge]] = [[] for _ in range(n)]
         lex_max, fn_max = self.lexicon.max_len, self.candidates.functions.max_len
@@ -270,8 +274,6 @@ class Engine:
         neigh = stats.neighbours
         for i in range(n):
             cands: list[Candidate] = []
-            p2 = words[i - 2] if i >= 2 else None
-            p1 = words[i - 1] if i >= 1 else None
             if mutable[i]:
                 stats.content += 1
                 if gated[i]:
@@ -299,32 +301,10 @@ class Engine:
                     _add_new(cands, self.candidates.function_hits(span))
             if not cands:
                 continue
-            if len(cands) > PRESELECT:
-                # one cheap look at the context, the next word included ("related to smart
-                # beings": "intelligent" reads badly after "to" alone), picks those worth a full score
-                # per span length: the word after the span, and how the span reads before it
-                context: dict[int, tuple[list[str], float]] = {}
-                ranked: list[tuple[float, int]] = []
-                for k, c in enumerate(cands):
-                    if c.source == "lexicon":
-                        continue
-                    ctx = context.get(c.length)
-                    if ctx is None:
-                        after = words[i + c.length : i + c.length + 1]
-                        ctx = context[c.length] = (after, lm.score([*words[i : i + c.length], *after], (p2, p1)))
-                    after, as_written = ctx
-                    ranked.append((as_written - lm.score([*c.original, *after], (p2, p1)) - PRIOR_WEIGHT * c.prior, k))
-                ranked.sort()
-                keep = {k for _, k in ranked[:PRESELECT]}
-                cands = [c for k, c in enumerate(cands) if c.source == "lexicon" or k in keep]
+            kept = fast.gains(words, i, cands, PRESELECT, PRIOR_WEIGHT) if fast else _gains(lm, words, i, cands)
             scored: list[_Edge] = []
-            base: dict[int, float] = {}
-            for c in cands:
-                right = words[i + c.length : i + c.length + 2]
-                with_s = base.get(c.length)
-                if with_s is None:
-                    with_s = base[c.length] = lm.score([*words[i : i + c.length], *right], (p2, p1))
-                gain = lm.score([*c.original, *right], (p2, p1)) - with_s
+            for k, gain in kept:
+                c = cands[k]
                 scored.append(_Edge(i, c, gain, self._topic_gain(words[i : i + c.length], c.original, stats)))
             scored.sort(key=lambda e: -e.local_score)
             if gated[i]:
@@ -476,34 +456,12 @@ class Engine:
 
     def _decode(self, text: str, seg: list[Token], look: _Look, stats: _Stats) -> list[Finding]:
         words = look.words
-        n = len(words)
         edges = self._edges(seg, words, look, stats)
         if not any(edges):
             return []
         lm = self.res.lm
-        # beams[pos]: (p2, p1) -> (score, path) where path is a tuple of chosen edges
-        beams: list[dict[tuple[str | None, str | None], tuple[float, tuple[_Edge, ...]]]] = [
-            {} for _ in range(n + 1)
-        ]
-        beams[0][(None, None)] = (0.0, ())
-        for pos in range(n):
-            beam = beams[pos]
-            if not beam:
-                continue
-            if len(beam) > BEAM:
-                beam = dict(sorted(beam.items(), key=lambda kv: -kv[1][0])[:BEAM])
-            for (p2, p1), (score, path) in beam.items():
-                # keep the word as written
-                s = score + lm.logprob(words[pos], p1, p2)
-                _push(beams[pos + 1], (p1, words[pos]), s, path)
-                for e in edges[pos]:
-                    out = e.cand.original
-                    cost = SUBSTITUTION_COST * (1.0 - e.cand.lexicon_evidence)
-                    s = score + cost + e.bonus + lm.score(list(out), (p2, p1))
-                    key = (out[-2] if len(out) > 1 else p1, out[-1])
-                    _push(beams[pos + e.cand.length], key, s, (*path, e))
-        final = max(beams[n].values(), key=lambda v: v[0])
-        chosen = final[1]
+        fast = lm.fast_decoder
+        chosen = _fast_beam(fast, words, edges) if fast else _beam(lm, words, edges)
         if not chosen:
             return []
         # output word sequence of the chosen path, to judge each choice in its restored context
@@ -604,6 +562,82 @@ def _add_new(cands: list[Candidate], more: Sequence[Candidate]) -> None:
     if more:
         have = {(c.length, c.original) for c in cands}
         cands.extend(c for c in more if (c.length, c.original) not in have)
+
+
+def _gains(lm: LanguageModel, words: list[str], i: int, cands: list[Candidate]) -> list[tuple[int, float]]:
+    """``(index, gain)`` for the candidates at ``i`` worth a full score: how much likelier
+    (log10) the span and the two words after it read with the candidate than as written.
+
+    Where there are more than :data:`PRESELECT` candidates, one cheap look at the context
+    (the span and the next word: "related to smart beings", where "intelligent" reads badly
+    after "to" alone) picks those worth it; lexicon candidates are always scored.
+    ``unspin._speedups`` computes the same numbers in C (``LanguageModel.fast_decoder``)."""
+    p2 = words[i - 2] if i >= 2 else None
+    p1 = words[i - 1] if i >= 1 else None
+    keep: Iterable[int] = range(len(cands))
+    if len(cands) > PRESELECT:
+        # per span length: the word after the span, and how the span reads before it
+        context: dict[int, tuple[list[str], float]] = {}
+        ranked: list[tuple[float, int]] = []
+        for k, c in enumerate(cands):
+            if c.source == "lexicon":
+                continue
+            ctx = context.get(c.length)
+            if ctx is None:
+                after = words[i + c.length : i + c.length + 1]
+                ctx = context[c.length] = (after, lm.score([*words[i : i + c.length], *after], (p2, p1)))
+            after, as_written = ctx
+            ranked.append((as_written - lm.score([*c.original, *after], (p2, p1)) - PRIOR_WEIGHT * c.prior, k))
+        ranked.sort()
+        best = {k for _, k in ranked[:PRESELECT]}
+        keep = [k for k, c in enumerate(cands) if c.source == "lexicon" or k in best]
+    out: list[tuple[int, float]] = []
+    base: dict[int, float] = {}
+    for k in keep:
+        c = cands[k]
+        right = words[i + c.length : i + c.length + 2]
+        with_s = base.get(c.length)
+        if with_s is None:
+            with_s = base[c.length] = lm.score([*words[i : i + c.length], *right], (p2, p1))
+        out.append((k, lm.score([*c.original, *right], (p2, p1)) - with_s))
+    return out
+
+
+def _beam(lm: LanguageModel, words: list[str], edges: list[list[_Edge]]) -> tuple[_Edge, ...]:
+    """The best path through a segment, token by token: each word as written or one of the
+    edges starting there, scored by the language model over the output plus each edge's
+    cost and bonus; :data:`BEAM` states (the last two words out) kept per position.
+    ``unspin._speedups`` walks the same beam in C (``LanguageModel.fast_decoder``)."""
+    n = len(words)
+    # beams[pos]: (p2, p1) -> (score, path) where path is a tuple of chosen edges
+    beams: list[dict[tuple[str | None, str | None], tuple[float, tuple[_Edge, ...]]]] = [{} for _ in range(n + 1)]
+    beams[0][(None, None)] = (0.0, ())
+    for pos in range(n):
+        beam = beams[pos]
+        if not beam:
+            continue
+        if len(beam) > BEAM:
+            beam = dict(sorted(beam.items(), key=lambda kv: -kv[1][0])[:BEAM])
+        for (p2, p1), (score, path) in beam.items():
+            # keep the word as written
+            s = score + lm.logprob(words[pos], p1, p2)
+            _push(beams[pos + 1], (p1, words[pos]), s, path)
+            for e in edges[pos]:
+                out = e.cand.original
+                cost = SUBSTITUTION_COST * (1.0 - e.cand.lexicon_evidence)
+                s = score + cost + e.bonus + lm.score(list(out), (p2, p1))
+                key = (out[-2] if len(out) > 1 else p1, out[-1])
+                _push(beams[pos + e.cand.length], key, s, (*path, e))
+    return max(beams[n].values(), key=lambda v: v[0])[1]
+
+
+def _fast_beam(fast: FastLM, words: list[str], edges: list[list[_Edge]]) -> tuple[_Edge, ...]:
+    """:func:`_beam` walked in C: each edge handed over as (length, original, cost, bonus)."""
+    plan = [
+        [(e.cand.length, e.cand.original, SUBSTITUTION_COST * (1.0 - e.cand.lexicon_evidence), e.bonus) for e in at]
+        for at in edges
+    ]
+    return tuple(edges[pos][k] for pos, k in fast.beam(words, plan, BEAM))
 
 
 def _push(beam: dict[Any, tuple[float, tuple[_Edge, ...]]], key: Any, score: float, path: tuple[_Edge, ...]) -> None:

@@ -37,7 +37,7 @@ from .errors import ResourceError
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from . import _fastlm
+    from . import _speedups
     from .embeddings import Embeddings
     from .moby import Moby
 
@@ -421,11 +421,12 @@ class LanguageModel:
         self._prob = self._lm.prob
         self._unigram: dict[str, float] = {}  # word -> raw unigram log10 probability
         self._memo: dict[tuple[str, str | None, str | None], float] = {}
-        # the same model answered in C where unspin._fastlm is built and agrees with the binding
-        self.fast = False
+        # the same model answered in C where unspin._speedups is built and agrees with the binding
         fast = None if _free_threaded() or os.environ.get("UNSPIN_PURE_PYTHON") else _fast_model(self)
+        # the decoder's inner loops in C over this model (unspin.detect), where it is built
+        self.fast_decoder = fast
+        self.fast = fast is not None
         if fast is not None:
-            self.fast = True
             self.logprob = fast.logprob  # type: ignore[method-assign]
             self.score = fast.score  # type: ignore[method-assign]
             self.known = fast.known  # type: ignore[method-assign]
@@ -494,18 +495,18 @@ class LanguageModel:
 _CHECK_WORDS = ("the", "of", "dog", "barked", "loudly", "photosynthesis", "qzxvj", "<s>", "</s>", "<UNK>", "")
 
 
-def _fast_model(lm: LanguageModel) -> _fastlm.FastLM | None:
-    """``unspin._fastlm``'s model over the same file, or None where the extension is not
+def _fast_model(lm: LanguageModel) -> _speedups.FastLM | None:
+    """``unspin._speedups``'s model over the same file, or None where the extension is not
     built, cannot open the model, or gives any number other than the binding's."""
     try:
         import pocketsphinx._pocketsphinx as binding
 
-        from . import _fastlm
+        from . import _speedups
     except ImportError:
         return None
     try:
         with open(os.devnull, "w") as devnull, _quiet_fd(2, devnull):
-            fast = _fastlm.FastLM(binding.__file__, str(lm.path), _LN_BASE, lm.oov_logprob, -15.0)
+            fast = _speedups.FastLM(binding.__file__, str(lm.path), _LN_BASE, lm.oov_logprob, -15.0)
     except (ImportError, OSError, RuntimeError) as exc:
         log.debug("the C language model is unavailable (%s); using the pocketsphinx binding", exc)
         return None

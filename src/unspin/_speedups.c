@@ -1,0 +1,739 @@
+/*
+ * unspin._speedups: the trigram language model's probabilities without the Python
+ * round trip per call.
+ *
+ * The pocketsphinx wheel ships the CMU en-us model and a Python binding whose
+ * NGramModel.prob() costs a few microseconds a call (a list of encoded words, a
+ * malloc, the lookup).  The detector asks for some ten thousand probabilities per
+ * article, so that round trip was a fifth of its time.  This module opens the same
+ * model with the same C library -- the functions the binding's own extension
+ * exports (ngram_model_read, ngram_ng_prob, ...), found with dlsym -- and answers
+ * LanguageModel.logprob / score / known in C.  The numbers are the library's own
+ * integers times the same log base, so they equal the binding's bit for bit;
+ * unspin.resources checks that on a sample when it loads this module and falls
+ * back to the binding if they ever differ (or if a pocketsphinx release stops
+ * exporting these names).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <dlfcn.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef int int32;
+typedef void *(*config_init_fn)(void *);
+typedef void (*config_free_fn)(void *);
+typedef void *(*logmath_init_fn)(double, int, int);
+typedef int (*logmath_free_fn)(void *);
+typedef void *(*model_read_fn)(void *, const char *, int, void *);
+typedef int (*model_free_fn)(void *);
+typedef int32 (*wid_fn)(void *, const char *);
+typedef int32 (*ng_prob_fn)(void *, int32, int32 *, int32, int32 *);
+
+/* A trigram's answer, by the ids of its words (NO_WORD where the history is shorter). */
+struct memo_entry {
+    int32 w, p1, p2;
+    double value;
+};
+#define MEMO_BITS 20
+#define MEMO_SIZE (1u << MEMO_BITS)
+#define NO_WORD (-1000)
+#define EMPTY (-2000)
+
+typedef struct {
+    PyObject_HEAD
+    void *lib;
+    void *config;
+    void *lmath;
+    void *model;
+    config_free_fn config_free;
+    logmath_free_fn logmath_free;
+    model_free_fn model_free;
+    wid_fn wid;
+    ng_prob_fn ng_prob;
+    double ln_base;      /* log base 1.0001 -> log10 */
+    double oov_logprob;  /* what an unknown word scores */
+    double known_above;  /* a word is known when its unigram log10 prob is above this */
+    PyObject *words;     /* str -> (wid, unigram log10 prob) as a 2-tuple (int, float) */
+    struct memo_entry *memo;  /* direct-mapped: a newer answer overwrites an older one */
+} FastLM;
+
+typedef struct {
+    int32 wid;
+    double uni;
+} WordInfo;
+
+/* The model's id and unigram log10 probability of ``word`` (a str), cached. */
+static int
+word_info(FastLM *self, PyObject *word, WordInfo *out)
+{
+    PyObject *hit = PyDict_GetItemWithError(self->words, word);
+    if (hit != NULL) {
+        out->wid = (int32)PyLong_AsLong(PyTuple_GET_ITEM(hit, 0));
+        out->uni = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(hit, 1));
+        return 0;
+    }
+    if (PyErr_Occurred())
+        return -1;
+    if (!PyUnicode_Check(word)) {
+        PyErr_SetString(PyExc_TypeError, "words must be str");
+        return -1;
+    }
+    const char *utf8 = PyUnicode_AsUTF8(word);
+    if (utf8 == NULL)
+        return -1;
+    int32 wid = self->wid(self->model, utf8);
+    int32 n_used;
+    double uni = (double)self->ng_prob(self->model, wid, NULL, 0, &n_used) * self->ln_base;
+    PyObject *entry = Py_BuildValue("(id)", (int)wid, uni);
+    if (entry == NULL)
+        return -1;
+    int rc = PyDict_SetItem(self->words, word, entry);
+    Py_DECREF(entry);
+    if (rc < 0)
+        return -1;
+    out->wid = wid;
+    out->uni = uni;
+    return 0;
+}
+
+/* log10 P(word | prev2 prev1) as LanguageModel.logprob computes it (None: no word).
+ * The answer depends on the words' ids only (unknown words share one id and are
+ * treated alike), so it is memoised by them. */
+static int
+logprob(FastLM *self, PyObject *word, PyObject *prev1, PyObject *prev2, double *out)
+{
+    WordInfo w, p1, p2;
+    int32 hist[2], n_used;
+    if (word_info(self, word, &w) < 0)
+        return -1;
+    int32 id1 = NO_WORD, id2 = NO_WORD;
+    if (prev1 != Py_None) {
+        if (word_info(self, prev1, &p1) < 0)
+            return -1;
+        id1 = p1.wid;
+        if (prev2 != Py_None) {
+            if (word_info(self, prev2, &p2) < 0)
+                return -1;
+            id2 = p2.wid;
+        }
+    }
+    uint32_t h = ((uint32_t)w.wid * 2654435761u) ^ ((uint32_t)id1 * 2246822519u) ^ ((uint32_t)id2 * 3266489917u);
+    struct memo_entry *e = &self->memo[(h ^ (h >> MEMO_BITS)) & (MEMO_SIZE - 1)];
+    if (e->w == w.wid && e->p1 == id1 && e->p2 == id2) {
+        *out = e->value;
+        return 0;
+    }
+    e->w = w.wid;
+    e->p1 = id1;
+    e->p2 = id2;
+    if (w.uni <= self->known_above)
+        e->value = self->oov_logprob;
+    else if (prev1 == Py_None || p1.uni <= self->known_above)
+        e->value = w.uni;
+    else {
+        hist[0] = p1.wid;
+        if (prev2 == Py_None || p2.uni <= self->known_above)
+            e->value = (double)self->ng_prob(self->model, w.wid, hist, 1, &n_used) * self->ln_base;
+        else {
+            hist[1] = p2.wid;
+            e->value = (double)self->ng_prob(self->model, w.wid, hist, 2, &n_used) * self->ln_base;
+        }
+    }
+    *out = e->value;
+    return 0;
+}
+
+static void *
+need(void *lib, const char *name)
+{
+    void *f = dlsym(lib, name);
+    if (f == NULL)
+        PyErr_Format(PyExc_ImportError, "the pocketsphinx library does not export %s", name);
+    return f;
+}
+
+static int
+FastLM_init(FastLM *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"library", "model", "ln_base", "oov_logprob", "known_above", NULL};
+    const char *library, *model;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ssddd", kwlist, &library, &model, &self->ln_base,
+                                     &self->oov_logprob, &self->known_above))
+        return -1;
+    if (self->lib != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "FastLM is already initialised");
+        return -1;
+    }
+    self->lib = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+    if (self->lib == NULL) {
+        PyErr_Format(PyExc_ImportError, "cannot open %s: %s", library, dlerror());
+        return -1;
+    }
+    config_init_fn config_init = (config_init_fn)need(self->lib, "ps_config_init");
+    logmath_init_fn logmath_init = (logmath_init_fn)need(self->lib, "logmath_init");
+    model_read_fn model_read = (model_read_fn)need(self->lib, "ngram_model_read");
+    self->config_free = (config_free_fn)need(self->lib, "ps_config_free");
+    self->logmath_free = (logmath_free_fn)need(self->lib, "logmath_free");
+    self->model_free = (model_free_fn)need(self->lib, "ngram_model_free");
+    self->wid = (wid_fn)need(self->lib, "ngram_wid");
+    self->ng_prob = (ng_prob_fn)need(self->lib, "ngram_ng_prob");
+    if (!config_init || !logmath_init || !model_read || !self->config_free || !self->logmath_free
+        || !self->model_free || !self->wid || !self->ng_prob)
+        return -1;
+    self->words = PyDict_New();
+    if (self->words == NULL)
+        return -1;
+    self->memo = PyMem_RawMalloc(MEMO_SIZE * sizeof(struct memo_entry));
+    if (self->memo == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (uint32_t i = 0; i < MEMO_SIZE; i++)
+        self->memo[i].w = EMPTY;
+    /* as pocketsphinx.NGramModel(Config(), LogMath(), path) does: default config, base 1.0001 */
+    self->config = config_init(NULL);
+    self->lmath = logmath_init(1.0001, 0, 0);
+    if (self->config == NULL || self->lmath == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "pocketsphinx could not make a configuration");
+        return -1;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    self->model = model_read(self->config, model, 0 /* NGRAM_AUTO */, self->lmath);
+    Py_END_ALLOW_THREADS
+    if (self->model == NULL) {
+        PyErr_Format(PyExc_OSError, "pocketsphinx could not read the language model %s", model);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+FastLM_dealloc(FastLM *self)
+{
+    if (self->model != NULL)
+        self->model_free(self->model);
+    if (self->lmath != NULL)
+        self->logmath_free(self->lmath);
+    if (self->config != NULL)
+        self->config_free(self->config);
+    /* the library stays open: the pocketsphinx module holds it anyway */
+    Py_XDECREF(self->words);
+    PyMem_RawFree(self->memo);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int
+ready(FastLM *self)
+{
+    if (self->model == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "FastLM is not initialised");
+        return 0;
+    }
+    return 1;
+}
+
+static PyObject *
+FastLM_logprob(FastLM *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (!ready(self))
+        return NULL;
+    if (nargs < 1 || nargs > 3) {
+        PyErr_SetString(PyExc_TypeError, "logprob(word, prev1=None, prev2=None)");
+        return NULL;
+    }
+    double v;
+    if (logprob(self, args[0], nargs > 1 ? args[1] : Py_None, nargs > 2 ? args[2] : Py_None, &v) < 0)
+        return NULL;
+    return PyFloat_FromDouble(v);
+}
+
+static PyObject *
+FastLM_score(FastLM *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (!ready(self))
+        return NULL;
+    if (nargs < 1 || nargs > 2) {
+        PyErr_SetString(PyExc_TypeError, "score(words, history=(None, None))");
+        return NULL;
+    }
+    PyObject *p2 = Py_None, *p1 = Py_None;
+    if (nargs == 2) {
+        if (!PyTuple_Check(args[1]) || PyTuple_GET_SIZE(args[1]) != 2) {
+            PyErr_SetString(PyExc_TypeError, "history must be a (prev2, prev1) tuple");
+            return NULL;
+        }
+        p2 = PyTuple_GET_ITEM(args[1], 0);
+        p1 = PyTuple_GET_ITEM(args[1], 1);
+    }
+    PyObject *seq = PySequence_Fast(args[0], "words must be a sequence");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    double total = 0.0, v;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (logprob(self, items[i], p1, p2, &v) < 0) {
+            Py_DECREF(seq);
+            return NULL;
+        }
+        total += v;
+        p2 = p1;
+        p1 = items[i];
+    }
+    Py_DECREF(seq);
+    return PyFloat_FromDouble(total);
+}
+
+static PyObject *
+FastLM_unigram(FastLM *self, PyObject *word)
+{
+    WordInfo w;
+    if (!ready(self) || word_info(self, word, &w) < 0)
+        return NULL;
+    return PyFloat_FromDouble(w.uni);
+}
+
+static PyObject *
+FastLM_known(FastLM *self, PyObject *word)
+{
+    WordInfo w;
+    if (!ready(self) || word_info(self, word, &w) < 0)
+        return NULL;
+    return PyBool_FromLong(w.uni > self->known_above);
+}
+
+
+/* --- the decoder's inner loops (unspin.detect._gains and _beam in C) --------------------- */
+
+/* Sum of log10 probabilities of a[0..na) then b[0..nb) after history (p2, p1), as
+ * LanguageModel.score computes it over the concatenation. */
+static int
+score2(FastLM *self, PyObject **a, Py_ssize_t na, PyObject **b, Py_ssize_t nb, PyObject *p2, PyObject *p1,
+       double *out)
+{
+    double total = 0.0, v;
+    for (Py_ssize_t j = 0; j < na + nb; j++) {
+        PyObject *w = j < na ? a[j] : b[j - na];
+        if (logprob(self, w, p1, p2, &v) < 0)
+            return -1;
+        total += v;
+        p2 = p1;
+        p1 = w;
+    }
+    *out = total;
+    return 0;
+}
+
+typedef struct {
+    Py_ssize_t length;
+    PyObject *original; /* tuple of str, borrowed from the candidate */
+    double prior;
+    int lexicon;
+} CandInfo;
+
+static PyObject *str_length, *str_original, *str_prior, *str_source, *str_lexicon;
+
+/* Read a Candidate's fields; the references are dropped at once (the candidate keeps them). */
+static int
+cand_info(PyObject *c, CandInfo *out)
+{
+    PyObject *v;
+    if ((v = PyObject_GetAttr(c, str_length)) == NULL)
+        return -1;
+    out->length = PyLong_AsSsize_t(v);
+    Py_DECREF(v);
+    if ((v = PyObject_GetAttr(c, str_original)) == NULL)
+        return -1;
+    out->original = v;
+    Py_DECREF(v);
+    if (!PyTuple_Check(out->original)) {
+        PyErr_SetString(PyExc_TypeError, "a candidate's original must be a tuple");
+        return -1;
+    }
+    if ((v = PyObject_GetAttr(c, str_prior)) == NULL)
+        return -1;
+    out->prior = PyFloat_AsDouble(v);
+    Py_DECREF(v);
+    if ((v = PyObject_GetAttr(c, str_source)) == NULL)
+        return -1;
+    out->lexicon = PyUnicode_Check(v) && PyUnicode_Compare(v, str_lexicon) == 0;
+    Py_DECREF(v);
+    if (PyErr_Occurred())
+        return -1;
+    return 0;
+}
+
+typedef struct {
+    double value;
+    Py_ssize_t k;
+} Ranked;
+
+static int
+ranked_cmp(const void *x, const void *y)
+{
+    const Ranked *a = x, *b = y;
+    if (a->value < b->value)
+        return -1;
+    if (a->value > b->value)
+        return 1;
+    return a->k < b->k ? -1 : a->k > b->k;
+}
+
+/* gains(words, i, cands, preselect, prior_weight) -> [(k, gain)]: see unspin.detect._gains. */
+static PyObject *
+FastLM_gains(FastLM *self, PyObject *args)
+{
+    PyObject *words_obj, *cands_obj;
+    Py_ssize_t i, preselect;
+    double prior_weight;
+    if (!ready(self) || !PyArg_ParseTuple(args, "O!nO!nd", &PyList_Type, &words_obj, &i, &PyList_Type, &cands_obj,
+                                          &preselect, &prior_weight))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(words_obj), nc = PyList_GET_SIZE(cands_obj);
+    PyObject **words = PySequence_Fast_ITEMS(words_obj);
+    if (i < 0 || i >= n) {
+        PyErr_SetString(PyExc_IndexError, "position out of range");
+        return NULL;
+    }
+    PyObject *p2 = i >= 2 ? words[i - 2] : Py_None, *p1 = i >= 1 ? words[i - 1] : Py_None;
+    CandInfo *ci = PyMem_Malloc((nc + 1) * sizeof(CandInfo));
+    Ranked *ranked = PyMem_Malloc((nc + 1) * sizeof(Ranked));
+    char *keep = PyMem_Malloc(nc + 1);
+    /* per span length: the text as written over the span and the word(s) after it */
+    Py_ssize_t max_len = 1;
+    double *as_written = NULL, *with_s = NULL;
+    char *have_aw = NULL, *have_ws = NULL;
+    PyObject *result = NULL;
+    if (ci == NULL || ranked == NULL || keep == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < nc; k++) {
+        if (cand_info(PyList_GET_ITEM(cands_obj, k), &ci[k]) < 0)
+            goto done;
+        if (ci[k].length < 1) {
+            PyErr_SetString(PyExc_ValueError, "a candidate spans at least one word");
+            goto done;
+        }
+        if (ci[k].length > max_len)
+            max_len = ci[k].length;
+    }
+    as_written = PyMem_Calloc(max_len + 1, sizeof(double));
+    with_s = PyMem_Calloc(max_len + 1, sizeof(double));
+    have_aw = PyMem_Calloc(max_len + 1, 1);
+    have_ws = PyMem_Calloc(max_len + 1, 1);
+    if (as_written == NULL || with_s == NULL || have_aw == NULL || have_ws == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (nc > preselect) {
+        Py_ssize_t nr = 0;
+        for (Py_ssize_t k = 0; k < nc; k++) {
+            keep[k] = ci[k].lexicon;
+            if (ci[k].lexicon)
+                continue;
+            Py_ssize_t L = ci[k].length;
+            Py_ssize_t end = i + L < n ? i + L : n;          /* words[i : i + L] */
+            Py_ssize_t after = end < n ? 1 : 0;              /* words[i + L : i + L + 1] */
+            if (i + L >= n)
+                after = 0;
+            if (!have_aw[L]) {
+                if (score2(self, words + i, end - i, words + i + L, after, p2, p1, &as_written[L]) < 0)
+                    goto done;
+                have_aw[L] = 1;
+            }
+            double s;
+            if (score2(self, PySequence_Fast_ITEMS(ci[k].original), PyTuple_GET_SIZE(ci[k].original),
+                       words + i + L, after, p2, p1, &s) < 0)
+                goto done;
+            ranked[nr].value = as_written[L] - s - prior_weight * ci[k].prior;
+            ranked[nr].k = k;
+            nr++;
+        }
+        qsort(ranked, nr, sizeof(Ranked), ranked_cmp);
+        for (Py_ssize_t r = 0; r < nr && r < preselect; r++)
+            keep[ranked[r].k] = 1;
+    } else {
+        memset(keep, 1, nc);
+    }
+    result = PyList_New(0);
+    if (result == NULL)
+        goto done;
+    for (Py_ssize_t k = 0; k < nc; k++) {
+        if (!keep[k])
+            continue;
+        Py_ssize_t L = ci[k].length;
+        Py_ssize_t end = i + L < n ? i + L : n;
+        Py_ssize_t right = i + L >= n ? 0 : (n - (i + L) < 2 ? n - (i + L) : 2); /* words[i + L : i + L + 2] */
+        if (!have_ws[L]) {
+            if (score2(self, words + i, end - i, words + i + L, right, p2, p1, &with_s[L]) < 0)
+                goto fail;
+            have_ws[L] = 1;
+        }
+        double s;
+        if (score2(self, PySequence_Fast_ITEMS(ci[k].original), PyTuple_GET_SIZE(ci[k].original), words + i + L,
+                   right, p2, p1, &s) < 0)
+            goto fail;
+        PyObject *item = Py_BuildValue("(nd)", k, s - with_s[L]);
+        if (item == NULL || PyList_Append(result, item) < 0) {
+            Py_XDECREF(item);
+            goto fail;
+        }
+        Py_DECREF(item);
+    }
+    goto done;
+fail:
+    Py_CLEAR(result);
+done:
+    PyMem_Free(ci);
+    PyMem_Free(ranked);
+    PyMem_Free(keep);
+    PyMem_Free(as_written);
+    PyMem_Free(with_s);
+    PyMem_Free(have_aw);
+    PyMem_Free(have_ws);
+    return result;
+}
+
+/* One beam state: the last two words out (None at the start), the score, and how it was reached. */
+typedef struct {
+    PyObject *p2, *p1; /* borrowed: words of the segment or of a candidate's original */
+    double score;
+    Py_ssize_t from;   /* index of the previous state in beams[from_pos] (-1 at the start) */
+    Py_ssize_t from_pos;
+    Py_ssize_t edge;   /* index into the edges at from_pos, or -1: the word kept as written */
+} State;
+
+typedef struct {
+    State *s;
+    Py_ssize_t n, cap;
+} Beam;
+
+static int
+same_word(PyObject *a, PyObject *b)
+{
+    if (a == b)
+        return 1;
+    if (a == Py_None || b == Py_None)
+        return 0;
+    return PyUnicode_Compare(a, b) == 0;
+}
+
+/* _push: a new key goes last; a known key takes a strictly better score in place. */
+static int
+push(Beam *beam, PyObject *p2, PyObject *p1, double score, Py_ssize_t from, Py_ssize_t from_pos, Py_ssize_t edge)
+{
+    for (Py_ssize_t j = 0; j < beam->n; j++) {
+        State *st = &beam->s[j];
+        if (same_word(st->p2, p2) && same_word(st->p1, p1)) {
+            if (score > st->score) {
+                st->score = score;
+                st->from = from;
+                st->from_pos = from_pos;
+                st->edge = edge;
+            }
+            return 0;
+        }
+    }
+    if (beam->n == beam->cap) {
+        Py_ssize_t cap = beam->cap ? 2 * beam->cap : 8;
+        State *grown = PyMem_Realloc(beam->s, cap * sizeof(State));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        beam->s = grown;
+        beam->cap = cap;
+    }
+    State *st = &beam->s[beam->n++];
+    st->p2 = p2;
+    st->p1 = p1;
+    st->score = score;
+    st->from = from;
+    st->from_pos = from_pos;
+    st->edge = edge;
+    return 0;
+}
+
+/* beam(words, edges, width) -> [(position, index)] of the best path's substitutions: see
+ * unspin.detect._beam.  edges[pos] is a list of (length, original, cost, bonus). */
+static PyObject *
+FastLM_beam(FastLM *self, PyObject *args)
+{
+    PyObject *words_obj, *edges_obj;
+    Py_ssize_t width;
+    if (!ready(self) || !PyArg_ParseTuple(args, "O!O!n", &PyList_Type, &words_obj, &PyList_Type, &edges_obj, &width))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(words_obj);
+    if (PyList_GET_SIZE(edges_obj) != n) {
+        PyErr_SetString(PyExc_ValueError, "one list of edges per word");
+        return NULL;
+    }
+    if (width < 1) {
+        PyErr_SetString(PyExc_ValueError, "the beam holds at least one state");
+        return NULL;
+    }
+    PyObject **words = PySequence_Fast_ITEMS(words_obj);
+    Beam *beams = PyMem_Calloc(n + 1, sizeof(Beam));
+    Py_ssize_t *order = NULL;
+    Py_ssize_t order_cap = 0;
+    PyObject *result = NULL;
+    if (beams == NULL)
+        return PyErr_NoMemory();
+    if (push(&beams[0], Py_None, Py_None, 0.0, -1, -1, -1) < 0)
+        goto done;
+    for (Py_ssize_t pos = 0; pos < n; pos++) {
+        Beam *beam = &beams[pos];
+        if (beam->n == 0)
+            continue;
+        PyObject *edges = PyList_GET_ITEM(edges_obj, pos);
+        if (!PyList_Check(edges)) {
+            PyErr_SetString(PyExc_TypeError, "edges must be lists");
+            goto done;
+        }
+        /* the states in the order Python visits them: insertion order, or the `width` best
+         * by a stable sort on the score (descending) */
+        if (order_cap < beam->n) {
+            PyMem_Free(order);
+            order_cap = beam->n;
+            order = PyMem_Malloc(order_cap * sizeof(Py_ssize_t));
+            if (order == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+        }
+        Py_ssize_t m = beam->n;
+        for (Py_ssize_t j = 0; j < m; j++)
+            order[j] = j;
+        if (m > width) {
+            for (Py_ssize_t j = 1; j < m; j++) { /* insertion sort: stable */
+                Py_ssize_t x = order[j], q = j - 1;
+                while (q >= 0 && beam->s[order[q]].score < beam->s[x].score) {
+                    order[q + 1] = order[q];
+                    q--;
+                }
+                order[q + 1] = x;
+            }
+            m = width;
+        }
+        for (Py_ssize_t o = 0; o < m; o++) {
+            Py_ssize_t j = order[o];
+            /* copy: pushing may grow (move) other beams, never this one */
+            State st = beam->s[j];
+            double v;
+            if (logprob(self, words[pos], st.p1, st.p2, &v) < 0)
+                goto done;
+            if (push(&beams[pos + 1], st.p1, words[pos], st.score + v, j, pos, -1) < 0)
+                goto done;
+            Py_ssize_t ne = PyList_GET_SIZE(edges);
+            for (Py_ssize_t k = 0; k < ne; k++) {
+                PyObject *e = PyList_GET_ITEM(edges, k);
+                Py_ssize_t length;
+                PyObject *out;
+                double cost, bonus, lm;
+                if (!PyArg_ParseTuple(e, "nO!dd", &length, &PyTuple_Type, &out, &cost, &bonus))
+                    goto done;
+                Py_ssize_t no = PyTuple_GET_SIZE(out);
+                if (length < 1 || pos + length > n || no < 1) {
+                    PyErr_SetString(PyExc_ValueError, "an edge runs past the segment or has no words");
+                    goto done;
+                }
+                if (score2(self, PySequence_Fast_ITEMS(out), no, NULL, 0, st.p2, st.p1, &lm) < 0)
+                    goto done;
+                double s = st.score + cost + bonus + lm;
+                PyObject *k2 = no > 1 ? PyTuple_GET_ITEM(out, no - 2) : st.p1;
+                if (push(&beams[pos + length], k2, PyTuple_GET_ITEM(out, no - 1), s, j, pos, k) < 0)
+                    goto done;
+            }
+        }
+    }
+    {
+        /* max() keeps the first of equal scores */
+        Beam *last = &beams[n];
+        Py_ssize_t best = 0;
+        for (Py_ssize_t j = 1; j < last->n; j++)
+            if (last->s[j].score > last->s[best].score)
+                best = j;
+        result = PyList_New(0);
+        if (result == NULL)
+            goto done;
+        Py_ssize_t pos = n, j = best;
+        while (pos > 0) {
+            State *st = &beams[pos].s[j];
+            if (st->edge >= 0) {
+                PyObject *item = Py_BuildValue("(nn)", st->from_pos, st->edge);
+                if (item == NULL || PyList_Append(result, item) < 0) {
+                    Py_XDECREF(item);
+                    Py_CLEAR(result);
+                    goto done;
+                }
+                Py_DECREF(item);
+            }
+            j = st->from;
+            pos = st->from_pos;
+        }
+        if (PyList_Reverse(result) < 0)
+            Py_CLEAR(result);
+    }
+done:
+    for (Py_ssize_t pos = 0; pos <= n; pos++)
+        PyMem_Free(beams[pos].s);
+    PyMem_Free(beams);
+    PyMem_Free(order);
+    return result;
+}
+
+static PyMethodDef FastLM_methods[] = {
+    {"logprob", (PyCFunction)(void (*)(void))FastLM_logprob, METH_FASTCALL,
+     "logprob(word, prev1=None, prev2=None) -> log10 P(word | prev2 prev1)"},
+    {"score", (PyCFunction)(void (*)(void))FastLM_score, METH_FASTCALL,
+     "score(words, history=(None, None)) -> sum of log10 probabilities of words after history"},
+    {"unigram", (PyCFunction)FastLM_unigram, METH_O, "unigram(word) -> raw unigram log10 probability"},
+    {"known", (PyCFunction)FastLM_known, METH_O, "known(word) -> whether the model knows word"},
+    {"gains", (PyCFunction)FastLM_gains, METH_VARARGS,
+     "gains(words, i, cands, preselect, prior_weight) -> [(index, gain)] (unspin.detect._gains in C)"},
+    {"beam", (PyCFunction)FastLM_beam, METH_VARARGS,
+     "beam(words, edges, width) -> [(position, index)] of the best path (unspin.detect._beam in C)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject FastLMType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "unspin._speedups.FastLM",
+    .tp_basicsize = sizeof(FastLM),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "FastLM(library, model, ln_base, oov_logprob, known_above): the trigram model in C",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)FastLM_init,
+    .tp_dealloc = (destructor)FastLM_dealloc,
+    .tp_methods = FastLM_methods,
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_speedups", "The trigram language model's probabilities in C.", -1, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    if (PyType_Ready(&FastLMType) < 0)
+        return NULL;
+    str_length = PyUnicode_InternFromString("length");
+    str_original = PyUnicode_InternFromString("original");
+    str_prior = PyUnicode_InternFromString("prior");
+    str_source = PyUnicode_InternFromString("source");
+    str_lexicon = PyUnicode_InternFromString("lexicon");
+    if (!str_length || !str_original || !str_prior || !str_source || !str_lexicon)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    Py_INCREF(&FastLMType);
+    if (PyModule_AddObject(m, "FastLM", (PyObject *)&FastLMType) < 0) {
+        Py_DECREF(&FastLMType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,109 @@
+"""The C inner loops of the decoder (unspin._speedups) against their Python reference.
+
+``unspin.detect._gains`` and ``unspin.detect._beam`` are the specification; the C versions
+must give the very same answers (same floats, same tie-breaks), since a build without the
+extension must report exactly what a build with it reports.  Random segments with many
+candidates, phrase candidates, lexicon candidates and tied costs exercise the preselection,
+the beam's pruning and its tie-breaking.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from unspin import detect
+from unspin.candidates import Candidate
+from unspin.resources import default_resources
+
+pytest.importorskip("unspin._speedups", reason="the optional C extension is not built here")
+
+VOCAB = (
+    "the of and to a in said that for officials domestic dog residential puppy according "
+    "accordance with inning stated plan spring work commence begin start mayor council "
+    "large big huge data information artificial intelligence counterfeit consciousness "
+    "people humans jobs roles noise sound qqzxv blorft"
+).split()
+
+
+def _fast():  # type: ignore[no-untyped-def]
+    fast = default_resources().lm.fast_decoder
+    if fast is None:
+        pytest.skip("the C language model is not in use (UNSPIN_PURE_PYTHON or a failed self-check)")
+    return fast
+
+
+def _candidates(rng: random.Random, n_left: int, count: int) -> list[Candidate]:
+    out = []
+    for _ in range(count):
+        length = rng.choice([1, 1, 1, 2, 3])
+        length = min(length, n_left)
+        original = tuple(rng.choice(VOCAB) for _ in range(rng.choice([1, 1, 2, 3])))
+        source = rng.choice(["thesaurus", "related", "embedding", "lexicon", "function"])
+        prior = rng.choice([-0.5, -1.0, -1.5, -0.25 * rng.randint(0, 12)])
+        count_ = rng.choice([0.0, 1.0, 3.0]) if source == "lexicon" else 0.0
+        out.append(Candidate(length, original, prior, source, count_))
+    return out
+
+
+def test_gains_in_c_equal_the_python_reference() -> None:
+    fast, lm = _fast(), default_resources().lm
+    rng = random.Random(11)
+    for _ in range(400):
+        words = [rng.choice(VOCAB) for _ in range(rng.randint(1, 9))]
+        i = rng.randrange(len(words))
+        cands = _candidates(rng, len(words) - i, rng.randint(1, 3 * detect.PRESELECT))
+        assert fast.gains(words, i, cands, detect.PRESELECT, detect.PRIOR_WEIGHT) == detect._gains(lm, words, i, cands)
+
+
+def test_beam_in_c_equals_the_python_reference() -> None:
+    fast, lm = _fast(), default_resources().lm
+    rng = random.Random(5)
+    for _ in range(300):
+        words = [rng.choice(VOCAB) for _ in range(rng.randint(1, 14))]
+        edges: list[list[detect._Edge]] = []
+        for i in range(len(words)):
+            cands = _candidates(rng, len(words) - i, rng.choice([0, 0, 1, 2, 4, 6]))
+            # few distinct topic gains and priors, so that paths tie now and then
+            edges.append([detect._Edge(i, c, 0.0, rng.choice([0.0, 0.0, 0.1])) for c in cands])
+        assert detect._fast_beam(fast, words, edges) == detect._beam(lm, words, edges)
+
+
+def test_ties_keep_the_first_in_both() -> None:
+    """Candidates that read alike (same words, same costs) tie; both loops keep the first,
+    in the beam and in the preselection."""
+    fast, lm = _fast(), default_resources().lm
+    words = ["the", "residential", "puppy", "barked"]
+    a = Candidate(1, ("domestic",), -1.0, "thesaurus")
+    b = Candidate(1, ("domestic",), -1.0, "related")
+    # a topic bonus large enough that the swap wins
+    edges = [[], [detect._Edge(1, a, 0.0, 1.0), detect._Edge(1, b, 0.0, 1.0)], [], []]
+    chosen = detect._beam(lm, words, edges)
+    assert [e.cand for e in chosen] == [a]
+    assert detect._fast_beam(fast, words, edges) == chosen
+    # more tied states than the beam holds (unknown words all read alike): the pruning's
+    # sort must be stable for the same path to come out
+    odd = [Candidate(1, (f"qq{c}zx",), -1.0, "thesaurus") for c in "abcdefghij"]
+    edges = [[], [detect._Edge(1, c, 0.0, 3.0) for c in odd], [], []]
+    chosen = detect._beam(lm, words, edges)
+    assert [e.cand for e in chosen] == [odd[0]]
+    assert detect._fast_beam(fast, words, edges) == chosen
+    same = [Candidate(1, ("domestic",), -1.0, src) for src in ["thesaurus", "related"] * detect.PRESELECT]
+    kept = detect._gains(lm, words, 1, same)
+    assert [k for k, _ in kept] == list(range(detect.PRESELECT))
+    assert fast.gains(words, 1, same, detect.PRESELECT, detect.PRIOR_WEIGHT) == kept
+
+
+def test_malformed_input_is_an_error_not_a_crash() -> None:
+    fast = _fast()
+    with pytest.raises(ValueError):
+        fast.beam(["a", "b"], [[]], 6)  # one list of edges per word
+    with pytest.raises(ValueError):
+        fast.beam(["a", "b"], [[(3, ("x",), 0.0, 0.0)], []], 6)  # runs past the segment
+    with pytest.raises(TypeError):
+        fast.beam(["a"], [[(1, ["x"], 0.0, 0.0)]], 6)  # an original must be a tuple
+    with pytest.raises(IndexError):
+        fast.gains(["a"], 3, [], 8, 0.5)
+    with pytest.raises(TypeError):
+        fast.logprob(3)
