@@ -9,6 +9,7 @@ the beam's pruning and its tie-breaking.
 
 from __future__ import annotations
 
+import os
 import random
 
 import pytest
@@ -17,7 +18,10 @@ from unspin import detect
 from unspin.candidates import Candidate
 from unspin.resources import default_resources
 
-pytest.importorskip("unspin._speedups", reason="the optional C extension is not built here")
+if os.environ.get("UNSPIN_REQUIRE_SPEEDUPS"):  # CI sets it: there the extension must have been built
+    import unspin._speedups  # noqa: F401
+else:
+    pytest.importorskip("unspin._speedups", reason="the optional C extension is not built here")
 
 VOCAB = (
     "the of and to a in said that for officials domestic dog residential puppy according "
@@ -29,6 +33,8 @@ VOCAB = (
 
 def _fast():  # type: ignore[no-untyped-def]
     fast = default_resources().lm.fast_decoder
+    if fast is None and os.environ.get("UNSPIN_REQUIRE_SPEEDUPS"):
+        pytest.fail("the C extension is built but the language model does not use it")
     if fast is None:
         pytest.skip("the C language model is not in use (UNSPIN_PURE_PYTHON or a failed self-check)")
     return fast
