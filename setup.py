@@ -12,7 +12,7 @@ setup(
         Extension(
             "unspin._speedups",
             ["src/unspin/_speedups.c"],
-            libraries=["dl"],
+            libraries=["dl", "m"],
             extra_compile_args=["-O2"],
             optional=True,
         )

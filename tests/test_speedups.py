@@ -63,6 +63,41 @@ def test_gains_in_c_equal_the_python_reference() -> None:
         assert fast.gains(words, i, cands, detect.PRESELECT, detect.PRIOR_WEIGHT) == detect._gains(lm, words, i, cands)
 
 
+def test_rank_in_c_equals_the_python_reference() -> None:
+    """Scoring, topic gains (one-word swaps from the score table, phrases through the callback),
+    the sort, the margin and the cut, and the best counted one-word gain."""
+    import numpy as np
+
+    fast, lm = _fast(), default_resources().lm
+    rng = random.Random(7)
+    index = {w: r for r, w in enumerate(VOCAB[:-3])}  # the last words have no vector
+    scores = np.array([rng.choice([-0.2, 0.0, 0.1, 0.35]) for _ in index], dtype=np.float32)
+
+    def topic_gain(spun: list[str], original: tuple[str, ...]) -> float:
+        return 0.01 * (len(original) - len(spun)) + 0.001 * len(original[0])
+
+    constants = (detect.PRESELECT, detect.PRIOR_WEIGHT, detect.TOPIC_WEIGHT, detect.SUBSTITUTION_COST,
+                 detect.LOCAL_MARGIN, detect.MAX_CANDIDATES)
+    for trial in range(400):
+        words = [rng.choice(VOCAB) for _ in range(rng.randint(1, 9))]
+        i = rng.randrange(len(words))
+        cands = _candidates(rng, len(words) - i, rng.randint(1, 3 * detect.PRESELECT))
+        if trial % 5 == 0:  # the moby source is not counted in the best gain
+            cands = [Candidate(c.length, c.original, c.prior, "moby", 0.0) for c in cands]
+
+        def topic(spun: list[str], original: tuple[str, ...]) -> float:
+            if len(spun) == 1 and len(original) == 1:
+                a, b = index.get(original[0]), index.get(spun[0])
+                return 0.0 if a is None or b is None else float(scores[a] - scores[b])
+            return topic_gain(spun, original)
+
+        want = detect._rank(lm, words, i, cands, topic)
+        assert fast.rank(words, i, cands, constants, index, scores, topic_gain, detect.UNCOUNTED) == want
+        # no document topic: every topic gain is 0.0 and the callback is never called
+        want = detect._rank(lm, words, i, cands, lambda s, o: 0.0)
+        assert fast.rank(words, i, cands, constants, index, None, None, detect.UNCOUNTED) == want
+
+
 def test_beam_in_c_equals_the_python_reference() -> None:
     fast, lm = _fast(), default_resources().lm
     rng = random.Random(5)

@@ -19,6 +19,7 @@
 #include <dlfcn.h>
 #include <stdint.h>
 #include <string.h>
+#include <math.h>
 
 typedef int int32;
 typedef void *(*config_init_fn)(void *);
@@ -328,11 +329,13 @@ score2(FastLM *self, PyObject **a, Py_ssize_t na, PyObject **b, Py_ssize_t nb, P
 typedef struct {
     Py_ssize_t length;
     PyObject *original; /* tuple of str, borrowed from the candidate */
+    PyObject *source;   /* str, borrowed from the candidate */
     double prior;
+    double lexicon_count;
     int lexicon;
 } CandInfo;
 
-static PyObject *str_length, *str_original, *str_prior, *str_source, *str_lexicon;
+static PyObject *str_length, *str_original, *str_prior, *str_source, *str_lexicon, *str_lexicon_count;
 
 /* Read a Candidate's fields; the references are dropped at once (the candidate keeps them). */
 static int
@@ -355,12 +358,25 @@ cand_info(PyObject *c, CandInfo *out)
         return -1;
     out->prior = PyFloat_AsDouble(v);
     Py_DECREF(v);
+    if ((v = PyObject_GetAttr(c, str_lexicon_count)) == NULL)
+        return -1;
+    out->lexicon_count = PyFloat_AsDouble(v);
+    Py_DECREF(v);
     if ((v = PyObject_GetAttr(c, str_source)) == NULL)
         return -1;
-    out->lexicon = PyUnicode_Check(v) && PyUnicode_Compare(v, str_lexicon) == 0;
+    out->source = v;
     Py_DECREF(v);
+    if (!PyUnicode_Check(out->source)) {
+        PyErr_SetString(PyExc_TypeError, "a candidate's source must be a str");
+        return -1;
+    }
+    out->lexicon = PyUnicode_Compare(out->source, str_lexicon) == 0;
     if (PyErr_Occurred())
         return -1;
+    if (out->length < 1) {
+        PyErr_SetString(PyExc_ValueError, "a candidate spans at least one word");
+        return -1;
+    }
     return 0;
 }
 
@@ -380,64 +396,71 @@ ranked_cmp(const void *x, const void *y)
     return a->k < b->k ? -1 : a->k > b->k;
 }
 
-/* gains(words, i, cands, preselect, prior_weight) -> [(k, gain)]: see unspin.detect._gains. */
-static PyObject *
-FastLM_gains(FastLM *self, PyObject *args)
+/* The candidates' fields, read once per call. */
+typedef struct {
+    CandInfo *ci;
+    char *keep;
+    double *gain;
+    Py_ssize_t nc;
+} Cands;
+
+static void
+cands_free(Cands *c)
 {
-    PyObject *words_obj, *cands_obj;
-    Py_ssize_t i, preselect;
-    double prior_weight;
-    if (!ready(self) || !PyArg_ParseTuple(args, "O!nO!nd", &PyList_Type, &words_obj, &i, &PyList_Type, &cands_obj,
-                                          &preselect, &prior_weight))
-        return NULL;
-    Py_ssize_t n = PyList_GET_SIZE(words_obj), nc = PyList_GET_SIZE(cands_obj);
-    PyObject **words = PySequence_Fast_ITEMS(words_obj);
-    if (i < 0 || i >= n) {
-        PyErr_SetString(PyExc_IndexError, "position out of range");
-        return NULL;
-    }
-    PyObject *p2 = i >= 2 ? words[i - 2] : Py_None, *p1 = i >= 1 ? words[i - 1] : Py_None;
-    CandInfo *ci = PyMem_Malloc((nc + 1) * sizeof(CandInfo));
-    Ranked *ranked = PyMem_Malloc((nc + 1) * sizeof(Ranked));
-    char *keep = PyMem_Malloc(nc + 1);
-    /* per span length: the text as written over the span and the word(s) after it */
-    Py_ssize_t max_len = 1;
-    double *as_written = NULL, *with_s = NULL;
-    char *have_aw = NULL, *have_ws = NULL;
-    PyObject *result = NULL;
-    if (ci == NULL || ranked == NULL || keep == NULL) {
+    PyMem_Free(c->ci);
+    PyMem_Free(c->keep);
+    PyMem_Free(c->gain);
+}
+
+static int
+cands_read(PyObject *cands_obj, Cands *c)
+{
+    Py_ssize_t nc = PyList_GET_SIZE(cands_obj);
+    c->nc = nc;
+    c->ci = PyMem_Malloc((nc + 1) * sizeof(CandInfo));
+    c->keep = PyMem_Malloc(nc + 1);
+    c->gain = PyMem_Malloc((nc + 1) * sizeof(double));
+    if (c->ci == NULL || c->keep == NULL || c->gain == NULL) {
         PyErr_NoMemory();
-        goto done;
+        return -1;
     }
-    for (Py_ssize_t k = 0; k < nc; k++) {
-        if (cand_info(PyList_GET_ITEM(cands_obj, k), &ci[k]) < 0)
-            goto done;
-        if (ci[k].length < 1) {
-            PyErr_SetString(PyExc_ValueError, "a candidate spans at least one word");
-            goto done;
-        }
+    for (Py_ssize_t k = 0; k < nc; k++)
+        if (cand_info(PyList_GET_ITEM(cands_obj, k), &c->ci[k]) < 0)
+            return -1;
+    return 0;
+}
+
+/* unspin.detect._gains: sets keep[k] for the candidates worth a full score and gain[k] for them. */
+static int
+position_gains(FastLM *self, PyObject **words, Py_ssize_t n, Py_ssize_t i, Cands *c, Py_ssize_t preselect,
+               double prior_weight)
+{
+    Py_ssize_t nc = c->nc, max_len = 1;
+    CandInfo *ci = c->ci;
+    PyObject *p2 = i >= 2 ? words[i - 2] : Py_None, *p1 = i >= 1 ? words[i - 1] : Py_None;
+    for (Py_ssize_t k = 0; k < nc; k++)
         if (ci[k].length > max_len)
             max_len = ci[k].length;
-    }
-    as_written = PyMem_Calloc(max_len + 1, sizeof(double));
-    with_s = PyMem_Calloc(max_len + 1, sizeof(double));
-    have_aw = PyMem_Calloc(max_len + 1, 1);
-    have_ws = PyMem_Calloc(max_len + 1, 1);
-    if (as_written == NULL || with_s == NULL || have_aw == NULL || have_ws == NULL) {
+    /* per span length: the text as written over the span and the word(s) after it */
+    double *as_written = PyMem_Calloc(max_len + 1, sizeof(double));
+    double *with_s = PyMem_Calloc(max_len + 1, sizeof(double));
+    char *have_aw = PyMem_Calloc(max_len + 1, 1);
+    char *have_ws = PyMem_Calloc(max_len + 1, 1);
+    Ranked *ranked = PyMem_Malloc((nc + 1) * sizeof(Ranked));
+    int rc = -1;
+    if (as_written == NULL || with_s == NULL || have_aw == NULL || have_ws == NULL || ranked == NULL) {
         PyErr_NoMemory();
         goto done;
     }
     if (nc > preselect) {
         Py_ssize_t nr = 0;
         for (Py_ssize_t k = 0; k < nc; k++) {
-            keep[k] = ci[k].lexicon;
+            c->keep[k] = (char)ci[k].lexicon;
             if (ci[k].lexicon)
                 continue;
             Py_ssize_t L = ci[k].length;
-            Py_ssize_t end = i + L < n ? i + L : n;          /* words[i : i + L] */
-            Py_ssize_t after = end < n ? 1 : 0;              /* words[i + L : i + L + 1] */
-            if (i + L >= n)
-                after = 0;
+            Py_ssize_t end = i + L < n ? i + L : n;  /* words[i : i + L] */
+            Py_ssize_t after = i + L < n ? 1 : 0;    /* words[i + L : i + L + 1] */
             if (!have_aw[L]) {
                 if (score2(self, words + i, end - i, words + i + L, after, p2, p1, &as_written[L]) < 0)
                     goto done;
@@ -453,46 +476,229 @@ FastLM_gains(FastLM *self, PyObject *args)
         }
         qsort(ranked, nr, sizeof(Ranked), ranked_cmp);
         for (Py_ssize_t r = 0; r < nr && r < preselect; r++)
-            keep[ranked[r].k] = 1;
+            c->keep[ranked[r].k] = 1;
     } else {
-        memset(keep, 1, nc);
+        memset(c->keep, 1, nc);
     }
-    result = PyList_New(0);
-    if (result == NULL)
-        goto done;
     for (Py_ssize_t k = 0; k < nc; k++) {
-        if (!keep[k])
+        if (!c->keep[k])
             continue;
         Py_ssize_t L = ci[k].length;
         Py_ssize_t end = i + L < n ? i + L : n;
         Py_ssize_t right = i + L >= n ? 0 : (n - (i + L) < 2 ? n - (i + L) : 2); /* words[i + L : i + L + 2] */
         if (!have_ws[L]) {
             if (score2(self, words + i, end - i, words + i + L, right, p2, p1, &with_s[L]) < 0)
-                goto fail;
+                goto done;
             have_ws[L] = 1;
         }
         double s;
         if (score2(self, PySequence_Fast_ITEMS(ci[k].original), PyTuple_GET_SIZE(ci[k].original), words + i + L,
                    right, p2, p1, &s) < 0)
-            goto fail;
-        PyObject *item = Py_BuildValue("(nd)", k, s - with_s[L]);
-        if (item == NULL || PyList_Append(result, item) < 0) {
-            Py_XDECREF(item);
-            goto fail;
-        }
-        Py_DECREF(item);
+            goto done;
+        c->gain[k] = s - with_s[L];
     }
-    goto done;
-fail:
-    Py_CLEAR(result);
+    rc = 0;
 done:
-    PyMem_Free(ci);
-    PyMem_Free(ranked);
-    PyMem_Free(keep);
     PyMem_Free(as_written);
     PyMem_Free(with_s);
     PyMem_Free(have_aw);
     PyMem_Free(have_ws);
+    PyMem_Free(ranked);
+    return rc;
+}
+
+/* gains(words, i, cands, preselect, prior_weight) -> [(k, gain)]: see unspin.detect._gains. */
+static PyObject *
+FastLM_gains(FastLM *self, PyObject *args)
+{
+    PyObject *words_obj, *cands_obj;
+    Py_ssize_t i, preselect;
+    double prior_weight;
+    if (!ready(self) || !PyArg_ParseTuple(args, "O!nO!nd", &PyList_Type, &words_obj, &i, &PyList_Type, &cands_obj,
+                                          &preselect, &prior_weight))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(words_obj);
+    if (i < 0 || i >= n) {
+        PyErr_SetString(PyExc_IndexError, "position out of range");
+        return NULL;
+    }
+    Cands c = {0};
+    PyObject *result = NULL;
+    if (cands_read(cands_obj, &c) < 0
+        || position_gains(self, PySequence_Fast_ITEMS(words_obj), n, i, &c, preselect, prior_weight) < 0)
+        goto done;
+    result = PyList_New(0);
+    if (result == NULL)
+        goto done;
+    for (Py_ssize_t k = 0; k < c.nc; k++) {
+        if (!c.keep[k])
+            continue;
+        PyObject *item = Py_BuildValue("(nd)", k, c.gain[k]);
+        if (item == NULL || PyList_Append(result, item) < 0) {
+            Py_XDECREF(item);
+            Py_CLEAR(result);
+            goto done;
+        }
+        Py_DECREF(item);
+    }
+done:
+    cands_free(&c);
+    return result;
+}
+
+/* A word's row in the topic scores (-1 where the vectors do not know it, -2 on error). */
+static Py_ssize_t
+topic_row(PyObject *index, PyObject *word)
+{
+    PyObject *row = PyDict_GetItemWithError(index, word);
+    if (row == NULL)
+        return PyErr_Occurred() ? -2 : -1;
+    Py_ssize_t r = PyLong_AsSsize_t(row);
+    return r == -1 && PyErr_Occurred() ? -2 : r;
+}
+
+typedef struct {
+    Py_ssize_t k;
+    double gain, topic, local;
+} Scored;
+
+/* rank(words, i, cands, constants, index, scores, topic_gain, uncounted) -> ([(k, gain, topic)], best)
+ * see unspin.detect._rank.  constants: (preselect, prior_weight, topic_weight, substitution_cost,
+ * local_margin, max_candidates). */
+static PyObject *
+FastLM_rank(FastLM *self, PyObject *args)
+{
+    PyObject *words_obj, *cands_obj, *index, *scores_obj, *topic_fn, *uncounted;
+    Py_ssize_t i, preselect, max_candidates;
+    double prior_weight, topic_weight, substitution_cost, local_margin;
+    if (!ready(self) || !PyArg_ParseTuple(args, "O!nO!(nddddn)OOOO", &PyList_Type, &words_obj, &i, &PyList_Type,
+                                          &cands_obj, &preselect, &prior_weight, &topic_weight, &substitution_cost,
+                                          &local_margin, &max_candidates, &index, &scores_obj, &topic_fn,
+                                          &uncounted))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(words_obj);
+    if (i < 0 || i >= n) {
+        PyErr_SetString(PyExc_IndexError, "position out of range");
+        return NULL;
+    }
+    if (scores_obj != Py_None && !PyDict_Check(index)) {
+        PyErr_SetString(PyExc_TypeError, "index must be a dict");
+        return NULL;
+    }
+    if (!PyAnySet_Check(uncounted)) {
+        PyErr_SetString(PyExc_TypeError, "uncounted must be a set");
+        return NULL;
+    }
+    PyObject **words = PySequence_Fast_ITEMS(words_obj);
+    Cands c = {0};
+    Scored *sc = NULL;
+    Py_buffer view;
+    int have_view = 0;
+    PyObject *result = NULL;
+    if (scores_obj != Py_None) {
+        if (PyObject_GetBuffer(scores_obj, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+            return NULL;
+        have_view = 1;
+        if (view.ndim != 1 || view.itemsize != 4 || view.format == NULL || strcmp(view.format, "f") != 0) {
+            PyErr_SetString(PyExc_TypeError, "topic scores must be a float32 vector");
+            goto done;
+        }
+    }
+    if (cands_read(cands_obj, &c) < 0 || position_gains(self, words, n, i, &c, preselect, prior_weight) < 0)
+        goto done;
+    sc = PyMem_Malloc((c.nc + 1) * sizeof(Scored));
+    if (sc == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t ns = 0;
+    int have_best = 0;
+    double best = 0.0;
+    for (Py_ssize_t k = 0; k < c.nc; k++) {
+        if (!c.keep[k])
+            continue;
+        CandInfo *ci = &c.ci[k];
+        double topic = 0.0;
+        if (have_view) {
+            if (ci->length == 1 && PyTuple_GET_SIZE(ci->original) == 1) {
+                Py_ssize_t ro = topic_row(index, PyTuple_GET_ITEM(ci->original, 0));
+                Py_ssize_t rs = ro == -2 ? -2 : topic_row(index, words[i]);
+                if (ro == -2 || rs == -2)
+                    goto done;
+                if (ro >= 0 && rs >= 0) {
+                    if (ro >= view.shape[0] || rs >= view.shape[0]) {
+                        PyErr_SetString(PyExc_IndexError, "a word's row lies past the topic scores");
+                        goto done;
+                    }
+                    const float *f = view.buf;
+                    float d = f[ro] - f[rs]; /* numpy subtracts float32 in float32 */
+                    topic = (double)d;
+                }
+            } else {
+                Py_ssize_t end = i + ci->length < n ? i + ci->length : n;
+                PyObject *spun = PyList_GetSlice(words_obj, i, end);
+                if (spun == NULL)
+                    goto done;
+                PyObject *v = PyObject_CallFunctionObjArgs(topic_fn, spun, ci->original, NULL);
+                Py_DECREF(spun);
+                if (v == NULL)
+                    goto done;
+                topic = PyFloat_AsDouble(v);
+                Py_DECREF(v);
+                if (topic == -1.0 && PyErr_Occurred())
+                    goto done;
+            }
+        }
+        double lexev = ci->lexicon_count > 0 ? 1.0 - pow(0.5, ci->lexicon_count) : 0.0;
+        double bonus = prior_weight * ci->prior + topic_weight * topic;
+        sc[ns].k = k;
+        sc[ns].gain = c.gain[k];
+        sc[ns].topic = topic;
+        sc[ns].local = c.gain[k] + bonus - substitution_cost * lexev;
+        ns++;
+        if (ci->length == 1) {
+            int skip = PySet_Contains(uncounted, ci->source);
+            if (skip < 0)
+                goto done;
+            if (!skip && (!have_best || c.gain[k] > best)) {
+                best = c.gain[k];
+                have_best = 1;
+            }
+        }
+    }
+    /* stable sort, best local score first */
+    for (Py_ssize_t j = 1; j < ns; j++) {
+        Scored x = sc[j];
+        Py_ssize_t q = j - 1;
+        while (q >= 0 && sc[q].local < x.local) {
+            sc[q + 1] = sc[q];
+            q--;
+        }
+        sc[q + 1] = x;
+    }
+    PyObject *kept = PyList_New(0);
+    if (kept == NULL)
+        goto done;
+    for (Py_ssize_t j = 0; j < ns && PyList_GET_SIZE(kept) < max_candidates; j++) {
+        if (!(sc[j].local > -local_margin))
+            continue;
+        PyObject *item = Py_BuildValue("(ndd)", sc[j].k, sc[j].gain, sc[j].topic);
+        if (item == NULL || PyList_Append(kept, item) < 0) {
+            Py_XDECREF(item);
+            Py_DECREF(kept);
+            goto done;
+        }
+        Py_DECREF(item);
+    }
+    if (have_best)
+        result = Py_BuildValue("(Nd)", kept, best);
+    else
+        result = Py_BuildValue("(NO)", kept, Py_None);
+done:
+    if (have_view)
+        PyBuffer_Release(&view);
+    PyMem_Free(sc);
+    cands_free(&c);
     return result;
 }
 
@@ -693,6 +899,9 @@ static PyMethodDef FastLM_methods[] = {
     {"known", (PyCFunction)FastLM_known, METH_O, "known(word) -> whether the model knows word"},
     {"gains", (PyCFunction)FastLM_gains, METH_VARARGS,
      "gains(words, i, cands, preselect, prior_weight) -> [(index, gain)] (unspin.detect._gains in C)"},
+    {"rank", (PyCFunction)FastLM_rank, METH_VARARGS,
+     "rank(words, i, cands, constants, index, scores, topic_gain, uncounted) -> ([(index, gain, topic)], best) "
+     "(unspin.detect._rank in C)"},
     {"beam", (PyCFunction)FastLM_beam, METH_VARARGS,
      "beam(words, edges, width) -> [(position, index)] of the best path (unspin.detect._beam in C)"},
     {NULL, NULL, 0, NULL},
@@ -724,7 +933,8 @@ PyInit__speedups(void)
     str_prior = PyUnicode_InternFromString("prior");
     str_source = PyUnicode_InternFromString("source");
     str_lexicon = PyUnicode_InternFromString("lexicon");
-    if (!str_length || !str_original || !str_prior || !str_source || !str_lexicon)
+    str_lexicon_count = PyUnicode_InternFromString("lexicon_count");
+    if (!str_length || !str_original || !str_prior || !str_source || !str_lexicon || !str_lexicon_count)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)

@@ -1,5 +1,5 @@
 # Types of the optional C extension built from _speedups.c.
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 class FastLM:
@@ -11,3 +11,9 @@ class FastLM:
     # the decoder's inner loops (unspin.detect._gains and unspin.detect._beam in C)
     def gains(self, words: list[str], i: int, cands: list[Any], preselect: int, prior_weight: float) -> list[tuple[int, float]]: ...
     def beam(self, words: list[str], edges: list[list[tuple[int, tuple[str, ...], float, float]]], width: int) -> list[tuple[int, int]]: ...
+    def rank(
+        self, words: list[str], i: int, cands: list[Any],
+        constants: tuple[int, float, float, float, float, int],
+        index: dict[str, int], scores: Any, topic_gain: Callable[[Sequence[str], Sequence[str]], float],
+        uncounted: frozenset[str],
+    ) -> tuple[list[tuple[int, float, float]], float | None]: ...

@@ -272,6 +272,15 @@ class Engine:
         may_be_phrase = self.candidates.may_be_phrase
         inside, mutable, gated = look.inside, look.mutable, look.gated
         neigh = stats.neighbours
+
+        def topic_gain(spun: Sequence[str], original: Sequence[str]) -> float:
+            return self._topic_gain(spun, original, stats)
+
+        # what the C loop needs to score a position as _rank does (read now: bench scripts change them)
+        constants = (PRESELECT, PRIOR_WEIGHT, TOPIC_WEIGHT, SUBSTITUTION_COST, LOCAL_MARGIN, MAX_CANDIDATES)
+        emb = self.embeddings
+        index = emb.index if emb is not None else {}
+        scores = stats.topic_scores if emb is not None and stats.topic is not None else None
         for i in range(n):
             cands: list[Candidate] = []
             if mutable[i]:
@@ -301,19 +310,13 @@ class Engine:
                     _add_new(cands, self.candidates.function_hits(span))
             if not cands:
                 continue
-            kept = fast.gains(words, i, cands, PRESELECT, PRIOR_WEIGHT) if fast else _gains(lm, words, i, cands)
-            scored: list[_Edge] = []
-            for k, gain in kept:
-                c = cands[k]
-                scored.append(_Edge(i, c, gain, self._topic_gain(words[i : i + c.length], c.original, stats)))
-            scored.sort(key=lambda e: -e.local_score)
+            if fast:
+                kept, best = fast.rank(words, i, cands, constants, index, scores, topic_gain, UNCOUNTED)
+            else:
+                kept, best = _rank(lm, words, i, cands, topic_gain)
             if gated[i]:
-                best_single = max(
-                    (e.local_gain for e in scored if e.cand.length == 1 and e.cand.source not in UNCOUNTED),
-                    default=0.0,
-                )
-                stats.gains.append(best_single)
-            edges[i] = [e for e in scored if e.local_score > -LOCAL_MARGIN][:MAX_CANDIDATES]
+                stats.gains.append(0.0 if best is None else best)
+            edges[i] = [_Edge(i, cands[k], gain, topic) for k, gain, topic in kept]
         return edges
 
     def _topic_gain(self, spun: Sequence[str], original: Sequence[str], stats: _Stats) -> float:
@@ -601,6 +604,29 @@ def _gains(lm: LanguageModel, words: list[str], i: int, cands: list[Candidate]) 
             with_s = base[c.length] = lm.score([*words[i : i + c.length], *right], (p2, p1))
         out.append((k, lm.score([*c.original, *right], (p2, p1)) - with_s))
     return out
+
+
+def _rank(
+    lm: LanguageModel, words: list[str], i: int, cands: list[Candidate],
+    topic_gain: Callable[[Sequence[str], Sequence[str]], float],
+) -> tuple[list[tuple[int, float, float]], float | None]:
+    """The candidates at ``i`` that the beam search weighs, as ``(index, language-model gain,
+    topic gain)``, best local score first (:attr:`_Edge.local_score`; ties in candidate order):
+    at most :data:`MAX_CANDIDATES`, none more than :data:`LOCAL_MARGIN` worse than the word as
+    written.  Also the best gain of a one-word candidate from a counted source (``None`` if
+    there is none), the document's "a synonym reads much better here" evidence.
+    ``unspin._speedups`` computes the same in C (``LanguageModel.fast_decoder``)."""
+    scored = []
+    best: float | None = None
+    for k, gain in _gains(lm, words, i, cands):
+        c = cands[k]
+        e = _Edge(i, c, gain, topic_gain(words[i : i + c.length], c.original))
+        scored.append((e.local_score, k, e))
+        if c.length == 1 and c.source not in UNCOUNTED and (best is None or gain > best):
+            best = gain
+    scored.sort(key=lambda t: -t[0])
+    kept = [(k, e.local_gain, e.topic_gain) for local, k, e in scored if local > -LOCAL_MARGIN]
+    return kept[:MAX_CANDIDATES], best
 
 
 def _beam(lm: LanguageModel, words: list[str], edges: list[list[_Edge]]) -> tuple[_Edge, ...]:
