@@ -279,3 +279,25 @@ def test_candidates_are_preselected_with_the_next_word_in_view(engine: Engine) -
     # context alone dropped it among "hurt", "shoot" and "better"
     originals = _edges_at(engine, "The machines perform chores usually linked to smart beings", "smart")
     assert ("intelligent",) in originals
+
+
+def test_a_check_keeps_numpys_blas_on_one_thread_and_restores_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenBLAS's idle helper threads spin on other cores; a check's small products do not need them."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from unspin import detect
+
+    def blas_threads() -> list[int]:
+        return [lib["num_threads"] for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]
+
+    seen: list[list[int]] = []
+    original = detect.Engine._check
+
+    def spy(self: Engine, *args: object, **kwargs: object) -> object:
+        seen.append(blas_threads())
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(detect.Engine, "_check", spy)
+    before = blas_threads()
+    unspin.check(ARTICLE)
+    assert seen and seen[0] and all(n == 1 for n in seen[0])
+    assert blas_threads() == before

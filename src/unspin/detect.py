@@ -12,10 +12,12 @@ synonym reads much more naturally) feed a small logistic model for
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
 import math
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -150,6 +152,18 @@ class Engine:
                 f"does not look like English: {share:.0%} of words are known English words "
                 f"(need {self.config.min_english_share:.0%})",
             )
+        with _one_blas_thread():
+            return self._check_words(text, tokens, words, deadline, progress)
+
+    def _check_words(
+        self,
+        text: str,
+        tokens: list[Token],
+        words: list[Token],
+        deadline: float | None,
+        progress: Callable[[int, int], None] | None,
+    ) -> Report:
+        """:meth:`check` once the text is known to be judgeable."""
         spans = sentence_spans(text, tokens)
         segments = [_segments(tokens[a:b]) for a, b in spans]
         # the words worth a look, found first so their vector neighbours come in one batch
@@ -558,6 +572,38 @@ def _weigh(f: Finding, document_weight: float) -> Finding:
     language = float(f.signals["language_confidence"]) * document_weight
     lexicon = lexicon_evidence(float(f.signals["lexicon_count"]))
     return dataclasses.replace(f, confidence=_combine(language, lexicon))
+
+
+_BLAS: list[Any] = []  # threadpoolctl's controller, once numpy is loaded (None without threadpoolctl)
+
+
+def _blas_controller() -> Any:
+    """threadpoolctl's handle on numpy's BLAS (None before numpy is imported or without threadpoolctl)."""
+    if not _BLAS:
+        if "numpy" not in sys.modules:
+            return None  # nothing to limit yet; asked again next time
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _BLAS.append(None)
+        else:
+            _BLAS.append(ThreadpoolController())
+    return _BLAS[0]
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """numpy's BLAS on the calling thread only, for the length of a check.
+
+    A check's matrix products are small (the topic against 100,000 word vectors, a few
+    hundred neighbour rows), and OpenBLAS's helper threads spin while they wait for the next:
+    measured on 5 KB articles with a filled candidate store, a check took the same wall-clock
+    time on one BLAS thread and twice the CPU time on two.  A crawl runs one process per
+    core, so those threads only take cores from the other processes.  The previous setting
+    is restored afterwards."""
+    controller = _blas_controller()
+    if controller is None:
+        return contextlib.nullcontext()
+    return controller.limit(limits=1, user_api="blas")
 
 
 def _add_new(cands: list[Candidate], more: Sequence[Candidate]) -> None:
