@@ -117,8 +117,10 @@ class Engine:
         self.lexicon = lexicon
         self.candidates = CandidateGenerator(self.res, lexicon)
         self.embeddings: Embeddings | None = self.res.embeddings if config.use_embeddings else None
-        # candidates per spun span; the thesaurus and vectors make them depend on the span alone
+        # candidates per spun word and per spun phrase; they depend on the span alone.  Apart, so
+        # that the many phrases a text offers (mostly without candidates) never push out the words
         self._cand_cache: dict[tuple[str, ...], tuple[Candidate, ...]] = {}
+        self._phrase_cache: dict[tuple[str, ...], tuple[Candidate, ...]] = {}
         self.speller = Speller(self.res)
         self.doc_model = _load_model("doc_model.json", "unspin-doc-model 1")
         # with the Moby candidates, a finding model fitted on their findings (bench/train_models.py --moby)
@@ -405,10 +407,13 @@ class Engine:
         return hit
 
     def _phrase_candidates(self, span: tuple[str, ...]) -> tuple[Candidate, ...]:
-        hit = self._cand_cache.get(span)
+        cache = self._phrase_cache
+        hit = cache.get(span)
         if hit is None:
             hit = tuple(self._with_similarity(span, self.candidates.phrase(span)))
-            self._remember(span, hit)
+            if len(cache) >= 50_000:
+                cache.clear()
+            cache[span] = hit
         return hit
 
     def _remember(self, span: tuple[str, ...], cands: tuple[Candidate, ...]) -> None:
