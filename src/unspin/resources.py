@@ -430,6 +430,9 @@ class LanguageModel:
             self.logprob = fast.logprob  # type: ignore[method-assign]
             self.score = fast.score  # type: ignore[method-assign]
             self.known = fast.known  # type: ignore[method-assign]
+            # the binding's copy of the model is no longer asked anything (its memory is not small)
+            self._lm = self._prob = None
+            self._memo.clear()
 
     def known(self, word: str) -> bool:
         """Whether ``word`` is in the model's vocabulary."""
