@@ -36,7 +36,7 @@ struct memo_entry {
     int32 w, p1, p2;
     double value;
 };
-#define MEMO_BITS 20
+#define MEMO_BITS 17
 #define MEMO_SIZE (1u << MEMO_BITS)
 #define NO_WORD (-1000)
 #define EMPTY (-2000)
