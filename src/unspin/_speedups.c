@@ -234,15 +234,24 @@ ready(FastLM *self)
     return 1;
 }
 
+/* A fast-call method's model is loaded and it got between lo and hi arguments. */
+static int
+called_right(FastLM *self, Py_ssize_t nargs, Py_ssize_t lo, Py_ssize_t hi, const char *usage)
+{
+    if (!ready(self))
+        return 0;
+    if (nargs < lo || nargs > hi) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return 0;
+    }
+    return 1;
+}
+
 static PyObject *
 FastLM_logprob(FastLM *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!ready(self))
+    if (!called_right(self, nargs, 1, 3, "logprob(word, prev1=None, prev2=None)"))
         return NULL;
-    if (nargs < 1 || nargs > 3) {
-        PyErr_SetString(PyExc_TypeError, "logprob(word, prev1=None, prev2=None)");
-        return NULL;
-    }
     double v;
     if (logprob(self, args[0], nargs > 1 ? args[1] : Py_None, nargs > 2 ? args[2] : Py_None, &v) < 0)
         return NULL;
@@ -252,12 +261,8 @@ FastLM_logprob(FastLM *self, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 FastLM_score(FastLM *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!ready(self))
+    if (!called_right(self, nargs, 1, 2, "score(words, history=(None, None))"))
         return NULL;
-    if (nargs < 1 || nargs > 2) {
-        PyErr_SetString(PyExc_TypeError, "score(words, history=(None, None))");
-        return NULL;
-    }
     PyObject *p2 = Py_None, *p1 = Py_None;
     if (nargs == 2) {
         if (!PyTuple_Check(args[1]) || PyTuple_GET_SIZE(args[1]) != 2) {
@@ -337,39 +342,31 @@ typedef struct {
 
 static PyObject *str_length, *str_original, *str_prior, *str_source, *str_lexicon, *str_lexicon_count;
 
-/* Read a Candidate's fields; the references are dropped at once (the candidate keeps them). */
+/* A candidate's attribute, borrowed: the reference is dropped at once (the candidate keeps it). */
+static PyObject *
+field(PyObject *c, PyObject *name)
+{
+    PyObject *v = PyObject_GetAttr(c, name);
+    Py_XDECREF(v);
+    return v;
+}
+
+/* Read a Candidate's fields. */
 static int
 cand_info(PyObject *c, CandInfo *out)
 {
-    PyObject *v;
-    if ((v = PyObject_GetAttr(c, str_length)) == NULL)
+    PyObject *length, *prior, *count;
+    if ((length = field(c, str_length)) == NULL || (prior = field(c, str_prior)) == NULL
+        || (count = field(c, str_lexicon_count)) == NULL || (out->original = field(c, str_original)) == NULL
+        || (out->source = field(c, str_source)) == NULL)
         return -1;
-    out->length = PyLong_AsSsize_t(v);
-    Py_DECREF(v);
-    if ((v = PyObject_GetAttr(c, str_original)) == NULL)
-        return -1;
-    out->original = v;
-    Py_DECREF(v);
-    if (!PyTuple_Check(out->original)) {
-        PyErr_SetString(PyExc_TypeError, "a candidate's original must be a tuple");
+    if (!PyTuple_Check(out->original) || !PyUnicode_Check(out->source)) {
+        PyErr_SetString(PyExc_TypeError, "a candidate's original must be a tuple and its source a str");
         return -1;
     }
-    if ((v = PyObject_GetAttr(c, str_prior)) == NULL)
-        return -1;
-    out->prior = PyFloat_AsDouble(v);
-    Py_DECREF(v);
-    if ((v = PyObject_GetAttr(c, str_lexicon_count)) == NULL)
-        return -1;
-    out->lexicon_count = PyFloat_AsDouble(v);
-    Py_DECREF(v);
-    if ((v = PyObject_GetAttr(c, str_source)) == NULL)
-        return -1;
-    out->source = v;
-    Py_DECREF(v);
-    if (!PyUnicode_Check(out->source)) {
-        PyErr_SetString(PyExc_TypeError, "a candidate's source must be a str");
-        return -1;
-    }
+    out->length = PyLong_AsSsize_t(length);
+    out->prior = PyFloat_AsDouble(prior);
+    out->lexicon_count = PyFloat_AsDouble(count);
     out->lexicon = PyUnicode_Compare(out->source, str_lexicon) == 0;
     if (PyErr_Occurred())
         return -1;
