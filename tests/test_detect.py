@@ -301,3 +301,24 @@ def test_a_check_keeps_numpys_blas_on_one_thread_and_restores_it(monkeypatch: py
     unspin.check(ARTICLE)
     assert seen and seen[0] and all(n == 1 for n in seen[0])
     assert blas_threads() == before
+
+
+def test_overlapping_checks_restore_blas_threads_only_when_the_last_ends() -> None:
+    """Checks in several threads overlap: the first limits BLAS, the last restores it (not to the 1
+    a later check saw on its way in)."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import numpy  # noqa: F401  (the limit applies to the BLAS numpy loads)
+
+    from unspin import detect
+
+    def blas_threads() -> list[int]:
+        return [lib["num_threads"] for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]
+
+    before = blas_threads()
+    limiter = detect._one_blas_thread
+    limiter.__enter__()  # check A starts
+    limiter.__enter__()  # check B starts
+    limiter.__exit__(None, None, None)  # A ends first
+    assert all(n == 1 for n in blas_threads())
+    limiter.__exit__(None, None, None)  # B ends
+    assert blas_threads() == before

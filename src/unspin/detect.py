@@ -12,12 +12,12 @@ synonym reads much more naturally) feed a small logistic model for
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import json
 import math
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -154,7 +154,7 @@ class Engine:
                 f"does not look like English: {share:.0%} of words are known English words "
                 f"(need {self.config.min_english_share:.0%})",
             )
-        with _one_blas_thread():
+        with _one_blas_thread:
             return self._check_words(text, tokens, words, deadline, progress)
 
     def _check_words(
@@ -579,36 +579,50 @@ def _weigh(f: Finding, document_weight: float) -> Finding:
     return dataclasses.replace(f, confidence=_combine(language, lexicon))
 
 
-_BLAS: list[Any] = []  # threadpoolctl's controller, once numpy is loaded (None without threadpoolctl)
-
-
-def _blas_controller() -> Any:
-    """threadpoolctl's handle on numpy's BLAS (None before numpy is imported or without threadpoolctl)."""
-    if not _BLAS:
-        if "numpy" not in sys.modules:
-            return None  # nothing to limit yet; asked again next time
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:
-            _BLAS.append(None)
-        else:
-            _BLAS.append(ThreadpoolController())
-    return _BLAS[0]
-
-
-def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+class _OneBlasThread:
     """numpy's BLAS on the calling thread only, for the length of a check.
 
     A check's matrix products are small (the topic against 100,000 word vectors, a few
     hundred neighbour rows), and OpenBLAS's helper threads spin while they wait for the next:
     measured on 5 KB articles with a filled candidate store, a check took the same wall-clock
     time on one BLAS thread and twice the CPU time on two.  A crawl runs one process per
-    core, so those threads only take cores from the other processes.  The previous setting
-    is restored afterwards."""
-    controller = _blas_controller()
-    if controller is None:
-        return contextlib.nullcontext()
-    return controller.limit(limits=1, user_api="blas")
+    core, so those threads only take cores from the other processes.  The setting is
+    process-wide: the first of overlapping checks (several threads) limits it and the last
+    restores what was there before."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._active = 0
+        self._controller: Any = None  # threadpoolctl's, made once numpy is loaded (False without threadpoolctl)
+        self._limit: Any = None  # the limit in force, restored by the last check out
+
+    def _get_controller(self) -> Any:
+        if self._controller is None and "numpy" in sys.modules:  # before numpy, nothing to limit
+            try:
+                from threadpoolctl import ThreadpoolController
+            except ImportError:
+                self._controller = False
+            else:
+                self._controller = ThreadpoolController()
+        return self._controller
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self._active += 1
+            if self._active == 1:
+                controller = self._get_controller()
+                if controller:
+                    self._limit = controller.limit(limits=1, user_api="blas")
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._active -= 1
+            if self._active == 0 and self._limit is not None:
+                self._limit.restore_original_limits()
+                self._limit = None
+
+
+_one_blas_thread = _OneBlasThread()
 
 
 def _add_new(cands: list[Candidate], more: Sequence[Candidate]) -> None:
