@@ -64,3 +64,26 @@ def test_scan_command_with_two_jobs(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "checked" in proc.stdout and "skipped" in proc.stdout
     assert _lines(out)["spun.txt"]["verdict"] == "spun"
+
+
+def test_scan_tunes_the_garbage_collector_only_when_asked(tmp_path: Path) -> None:
+    """The command line's scan owns its process and sets its collector for a long run of checks
+    after the first document; a library caller's scan leaves the collector alone."""
+    import gc
+
+    from unspin.scan import GC_THRESHOLDS
+
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        scan([_corpus(tmp_path)], tmp_path / "plain.jsonl")
+        assert gc.get_threshold() == (700, 10, 10)
+        frozen = gc.get_freeze_count()
+        scan([_corpus(tmp_path / "again")], tmp_path / "tuned.jsonl", tune_gc=True)
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert gc.get_freeze_count() > frozen
+        # and the reports are the same
+        assert _lines(tmp_path / "plain.jsonl") == _lines(tmp_path / "tuned.jsonl")
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*saved)

@@ -11,6 +11,7 @@ that many processes; past one machine, run the same per-document function
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections import Counter
@@ -25,6 +26,7 @@ from .detect import Engine
 from .inputs import Record, Skip, read_inputs, reason_kind
 
 _worker_engine: Engine | None = None
+_worker_tuned = False
 
 
 @dataclass
@@ -81,8 +83,13 @@ def scan(
     *,
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
+    tune_gc: bool = False,
 ) -> ScanSummary:
-    """Check every document under ``paths``, appending one JSON line each to ``output``."""
+    """Check every document under ``paths``, appending one JSON line each to ``output``.
+
+    Worker processes (``jobs > 1``) tune their garbage collector for a long run of checks
+    (:func:`tune_gc_for_checks`); with ``tune_gc`` this process does too, after its first
+    document (the command line's ``unspin scan`` asks for it: its process is its own)."""
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     config = config or Config()
@@ -104,7 +111,7 @@ def scan(
         if jobs == 1:
             engine = Engine(config)
             results: Iterator[dict[str, Any]] = (check_record(engine, r) for r in todo())
-            _write(results, fh, summary, progress)
+            _write(results, fh, summary, progress, tune_gc)
         else:
             with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(config,)) as pool:
                 # in batches, so a large crawl is never read into memory at once
@@ -113,10 +120,14 @@ def scan(
     return summary
 
 
-def _write(results: Any, fh: Any, summary: ScanSummary, progress: Callable[[int], None] | None) -> None:
+def _write(
+    results: Any, fh: Any, summary: ScanSummary, progress: Callable[[int], None] | None, tune_gc: bool = False
+) -> None:
     for line in results:
         fh.write(json.dumps(line, ensure_ascii=False) + "\n")
         fh.flush()
+        if tune_gc and summary.checked == 0:
+            tune_gc_for_checks()  # the first check has loaded every resource
         summary.checked += 1
         summary.verdicts[line["verdict"]] += 1
         if progress is not None:
@@ -140,5 +151,27 @@ def _init_worker(config: Config) -> None:
 
 
 def _check_in_worker(record: Record) -> dict[str, Any]:
+    global _worker_tuned
     assert _worker_engine is not None
-    return check_record(_worker_engine, record)
+    line = check_record(_worker_engine, record)
+    if not _worker_tuned:  # the first check has loaded every resource
+        tune_gc_for_checks()
+        _worker_tuned = True
+    return line
+
+
+GC_THRESHOLDS = (20_000, 20, 20)
+
+
+def tune_gc_for_checks() -> None:
+    """Set this process's garbage collector for a long run of checks: what is loaded now (the
+    resources, some hundreds of MB of Python objects) moves out of its sight (``gc.freeze``),
+    and it runs less often (:data:`GC_THRESHOLDS`, against 700, 10, 10).  A full collection
+    walked the resources in about 0.25 s, several times a minute.  Process-wide, so only for
+    processes that do nothing else: ``unspin scan``'s own and its workers.
+
+    Measured on 5 KB BBC articles with a filled candidate store, two runs each, in documents
+    per CPU-second over docs 1-40, 41-220 and 221-260: 8.8, 10.2, 9.6 without; 10.8, 11.9,
+    11.0 with."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)

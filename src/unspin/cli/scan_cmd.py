@@ -40,8 +40,8 @@ def run(args: argparse.Namespace) -> int:
         with Progress(transient=True) as bar:
             task = bar.add_task("checking documents", total=None)
             summary = scan(args.paths, args.output, config, jobs=args.jobs,
-                           progress=lambda n: bar.update(task, completed=n))
+                           progress=lambda n: bar.update(task, completed=n), tune_gc=True)
     else:
-        summary = scan(args.paths, args.output, config, jobs=args.jobs)
+        summary = scan(args.paths, args.output, config, jobs=args.jobs, tune_gc=True)
     print(f"{args.output}: {summary.line()}")
     return 0
