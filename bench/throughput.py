@@ -1,6 +1,6 @@
 """Detection throughput of one process as its caches warm up, as in a long crawl.
 
-    python bench/throughput.py [--docs 20] [--warmup 200] [--moby] [--store fresh|keep|off]
+    python bench/throughput.py [--docs 20] [--warmup 200] [--moby] [--store fresh|filled|keep|off]
 
 ``bench/detect.py`` measures speed on the first documents a fresh process
 sees, where per-word candidates are mostly computed anew.  A crawl checks
@@ -12,15 +12,18 @@ articles (BBC test text) right after loading, then ``--warmup`` more, then
 The candidate store (``unspin.candstore``) keeps each word's candidates on disk
 for later processes.  ``--store fresh`` (the default) gives this run an empty
 one in a temporary cache folder (with copies of the parsed resources), as on a
-machine's first run; ``--store keep``
-uses the cache folder as it is (``$UNSPIN_CACHE``; run twice to time a store
-an earlier run filled); ``--store off`` runs without one.
+machine's first run; ``--store filled`` does the same and first runs
+``unspin cache --fill --jobs 2`` into it (untimed), as on a machine prepared for
+a crawl; ``--store keep`` uses the cache folder as it is (``$UNSPIN_CACHE``; run
+twice to time a store an earlier run filled); ``--store off`` runs without one.
+Set ``UNSPIN_PURE_PYTHON=1`` to time the engine without its C extension.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,14 +38,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--docs", type=int, default=20, help="documents timed per batch (default 20)")
     ap.add_argument("--warmup", type=int, default=200, help="documents checked between the batches (default 200)")
     ap.add_argument("--moby", action="store_true", help="with the Moby thesaurus candidates (Config.use_moby)")
-    ap.add_argument("--store", choices=("fresh", "keep", "off"), default="fresh",
-                    help="candidate store: empty in a temporary folder (default), the cache folder as it is, or none")
+    ap.add_argument("--store", choices=("fresh", "filled", "keep", "off"), default="fresh",
+                    help="candidate store: empty in a temporary folder (default), filled there by "
+                         "`unspin cache --fill` first, the cache folder as it is, or none")
     args = ap.parse_args(argv)
     if ek.data_missing():
         return 2
     with tempfile.TemporaryDirectory(prefix="unspin-store-") as tmp:
-        if args.store == "fresh":
+        if args.store in ("fresh", "filled"):
             os.environ["UNSPIN_CACHE"] = str(ek.empty_store_cache(tmp))
+        if args.store == "filled":
+            fill = [sys.executable, "-m", "unspin", "cache", "--fill", "--jobs", "2", *(["--moby"] if args.moby else [])]
+            t0 = time.perf_counter()
+            done = subprocess.run(fill, capture_output=True, text=True, env=os.environ.copy())
+            if done.returncode != 0:
+                print(f"unspin cache --fill failed: {done.stderr.strip()[-500:]}", file=sys.stderr)
+                return 1
+            print(f"store filled by `unspin cache --fill --jobs 2` in {time.perf_counter() - t0:.0f} s (untimed)")
         return run(args)
 
 
@@ -70,8 +82,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'batch':<40} {'docs/s/core':>11} {'ms/doc':>7}")
     print(f"{f'first {args.docs} after loading':<40} {1 / first:>11.2f} {1000 * first:>7.0f}")
     print(f"{f'{args.docs} after {args.docs + args.warmup} documents':<40} {1 / later:>11.2f} {1000 * later:>7.0f}")
+    from unspin.resources import default_resources
+
+    c_ext = "on" if default_resources().lm.fast else "off (UNSPIN_PURE_PYTHON or not built)"
     print("CPU seconds of one process; 5 KB articles made of BBC test text" + ("; --moby" if args.moby else "")
-          + f"; candidate store: {args.store}")
+          + f"; candidate store: {args.store}; C extension: {c_ext}")
     return 0
 
 
