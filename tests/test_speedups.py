@@ -138,12 +138,15 @@ def test_ties_keep_the_first_in_both() -> None:
 
 def test_malformed_input_is_an_error_not_a_crash() -> None:
     fast = _fast()
+    consts = (detect.SUBSTITUTION_COST, detect.PRIOR_WEIGHT, detect.TOPIC_WEIGHT)
     with pytest.raises(ValueError):
-        fast.beam(["a", "b"], [[]], 6)  # one list of edges per word
-    with pytest.raises(ValueError):
-        fast.beam(["a", "b"], [[(3, ("x",), 0.0, 0.0)], []], 6)  # runs past the segment
-    with pytest.raises(TypeError):
-        fast.beam(["a"], [[(1, ["x"], 0.0, 0.0)]], 6)  # an original must be a tuple
+        fast.beam(["a", "b"], [[]], 6, consts)  # one list of edges per word
+    with pytest.raises(ValueError):  # runs past the segment
+        fast.beam(["a", "b"], [[detect._Edge(0, Candidate(3, ("x",), 0.0, "thesaurus"), 0.0)], []], 6, consts)
+    with pytest.raises(TypeError):  # an original must be a tuple
+        fast.beam(["a"], [[detect._Edge(0, Candidate(1, ["x"], 0.0, "thesaurus"), 0.0)]], 6, consts)  # type: ignore[arg-type]
+    with pytest.raises(AttributeError):  # edges are _Edge objects
+        fast.beam(["a"], [[(1, ("x",), 0.0, 0.0)]], 6, consts)
     with pytest.raises(IndexError):
         fast.gains(["a"], 3, [], 8, 0.5)
     with pytest.raises(TypeError):

@@ -759,14 +759,73 @@ push(Beam *beam, PyObject *p2, PyObject *p1, double score, Py_ssize_t from, Py_s
     return 0;
 }
 
-/* beam(words, edges, width) -> [(position, index)] of the best path's substitutions: see
- * unspin.detect._beam.  edges[pos] is a list of (length, original, cost, bonus). */
+/* An edge of the beam: its candidate's span and words, and what the path pays or gains for it. */
+typedef struct {
+    Py_ssize_t length;
+    PyObject *original; /* borrowed from the candidate */
+    double cost, bonus;
+} EdgeInfo;
+
+static PyObject *str_cand, *str_topic_gain;
+
+/* Read the _Edge objects of every position once: cost = substitution_cost * (1 - lexicon evidence)
+ * and bonus = prior_weight * prior + topic_weight * topic gain, as _beam computes them. */
+static int
+read_edges(PyObject *edges_obj, Py_ssize_t n, double substitution_cost, double prior_weight, double topic_weight,
+           EdgeInfo **out, Py_ssize_t *first)
+{
+    Py_ssize_t total = 0;
+    for (Py_ssize_t pos = 0; pos < n; pos++) {
+        PyObject *at = PyList_GET_ITEM(edges_obj, pos);
+        if (!PyList_Check(at)) {
+            PyErr_SetString(PyExc_TypeError, "edges must be lists");
+            return -1;
+        }
+        first[pos] = total;
+        total += PyList_GET_SIZE(at);
+    }
+    first[n] = total;
+    EdgeInfo *ei = *out = PyMem_Malloc((total + 1) * sizeof(EdgeInfo));
+    if (ei == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t pos = 0; pos < n; pos++) {
+        PyObject *at = PyList_GET_ITEM(edges_obj, pos);
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(at); k++) {
+            PyObject *edge = PyList_GET_ITEM(at, k), *cand, *topic;
+            CandInfo ci;
+            if ((cand = field(edge, str_cand)) == NULL || (topic = field(edge, str_topic_gain)) == NULL
+                || cand_info(cand, &ci) < 0)
+                return -1;
+            double topic_gain = PyFloat_AsDouble(topic);
+            if (topic_gain == -1.0 && PyErr_Occurred())
+                return -1;
+            if (pos + ci.length > n || PyTuple_GET_SIZE(ci.original) < 1) {
+                PyErr_SetString(PyExc_ValueError, "an edge runs past the segment or has no words");
+                return -1;
+            }
+            double lexev = ci.lexicon_count > 0 ? 1.0 - pow(0.5, ci.lexicon_count) : 0.0;
+            EdgeInfo *e = &ei[first[pos] + k];
+            e->length = ci.length;
+            e->original = ci.original;
+            e->cost = substitution_cost * (1.0 - lexev);
+            e->bonus = prior_weight * ci.prior + topic_weight * topic_gain;
+        }
+    }
+    return 0;
+}
+
+/* beam(words, edges, width, (substitution_cost, prior_weight, topic_weight)) -> [(position, index)] of the best path's substitutions: see
+ * unspin.detect._beam.  edges[pos] is the list of _Edge objects starting at pos. */
 static PyObject *
 FastLM_beam(FastLM *self, PyObject *args)
 {
     PyObject *words_obj, *edges_obj;
     Py_ssize_t width;
-    if (!ready(self) || !PyArg_ParseTuple(args, "O!O!n", &PyList_Type, &words_obj, &PyList_Type, &edges_obj, &width))
+    double substitution_cost, prior_weight, topic_weight;
+    if (!ready(self) || !PyArg_ParseTuple(args, "O!O!n(ddd)", &PyList_Type, &words_obj, &PyList_Type, &edges_obj,
+                                          &width, &substitution_cost, &prior_weight, &topic_weight))
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(words_obj);
     if (PyList_GET_SIZE(edges_obj) != n) {
@@ -784,17 +843,20 @@ FastLM_beam(FastLM *self, PyObject *args)
     PyObject *result = NULL;
     if (beams == NULL)
         return PyErr_NoMemory();
+    EdgeInfo *ei = NULL;
+    Py_ssize_t *first = PyMem_Calloc(n + 1, sizeof(Py_ssize_t)); /* edges of pos: ei[first[pos]:first[pos + 1]] */
+    if (first == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (read_edges(edges_obj, n, substitution_cost, prior_weight, topic_weight, &ei, first) < 0)
+        goto done;
     if (push(&beams[0], Py_None, Py_None, 0.0, -1, -1, -1) < 0)
         goto done;
     for (Py_ssize_t pos = 0; pos < n; pos++) {
         Beam *beam = &beams[pos];
         if (beam->n == 0)
             continue;
-        PyObject *edges = PyList_GET_ITEM(edges_obj, pos);
-        if (!PyList_Check(edges)) {
-            PyErr_SetString(PyExc_TypeError, "edges must be lists");
-            goto done;
-        }
         /* the states in the order Python visits them: insertion order, or the `width` best
          * by a stable sort on the score (descending) */
         if (order_cap < beam->n) {
@@ -829,24 +891,16 @@ FastLM_beam(FastLM *self, PyObject *args)
                 goto done;
             if (push(&beams[pos + 1], st.p1, words[pos], st.score + v, j, pos, -1) < 0)
                 goto done;
-            Py_ssize_t ne = PyList_GET_SIZE(edges);
-            for (Py_ssize_t k = 0; k < ne; k++) {
-                PyObject *e = PyList_GET_ITEM(edges, k);
-                Py_ssize_t length;
-                PyObject *out;
-                double cost, bonus, lm;
-                if (!PyArg_ParseTuple(e, "nO!dd", &length, &PyTuple_Type, &out, &cost, &bonus))
+            for (Py_ssize_t k = first[pos]; k < first[pos + 1]; k++) {
+                EdgeInfo *e = &ei[k];
+                Py_ssize_t no = PyTuple_GET_SIZE(e->original);
+                double lm;
+                if (score2(self, PySequence_Fast_ITEMS(e->original), no, NULL, 0, st.p2, st.p1, &lm) < 0)
                     goto done;
-                Py_ssize_t no = PyTuple_GET_SIZE(out);
-                if (length < 1 || pos + length > n || no < 1) {
-                    PyErr_SetString(PyExc_ValueError, "an edge runs past the segment or has no words");
-                    goto done;
-                }
-                if (score2(self, PySequence_Fast_ITEMS(out), no, NULL, 0, st.p2, st.p1, &lm) < 0)
-                    goto done;
-                double s = st.score + cost + bonus + lm;
-                PyObject *k2 = no > 1 ? PyTuple_GET_ITEM(out, no - 2) : st.p1;
-                if (push(&beams[pos + length], k2, PyTuple_GET_ITEM(out, no - 1), s, j, pos, k) < 0)
+                double s = st.score + e->cost + e->bonus + lm;
+                PyObject *k2 = no > 1 ? PyTuple_GET_ITEM(e->original, no - 2) : st.p1;
+                if (push(&beams[pos + e->length], k2, PyTuple_GET_ITEM(e->original, no - 1), s, j, pos,
+                         k - first[pos]) < 0)
                     goto done;
             }
         }
@@ -884,6 +938,8 @@ done:
         PyMem_Free(beams[pos].s);
     PyMem_Free(beams);
     PyMem_Free(order);
+    PyMem_Free(ei);
+    PyMem_Free(first);
     return result;
 }
 
@@ -900,7 +956,7 @@ static PyMethodDef FastLM_methods[] = {
      "rank(words, i, cands, constants, index, scores, topic_gain, uncounted) -> ([(index, gain, topic)], best) "
      "(unspin.detect._rank in C)"},
     {"beam", (PyCFunction)FastLM_beam, METH_VARARGS,
-     "beam(words, edges, width) -> [(position, index)] of the best path (unspin.detect._beam in C)"},
+     "beam(words, edges, width, constants) -> [(position, index)] of the best path (unspin.detect._beam in C)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -931,6 +987,10 @@ PyInit__speedups(void)
     str_source = PyUnicode_InternFromString("source");
     str_lexicon = PyUnicode_InternFromString("lexicon");
     str_lexicon_count = PyUnicode_InternFromString("lexicon_count");
+    str_cand = PyUnicode_InternFromString("cand");
+    str_topic_gain = PyUnicode_InternFromString("topic_gain");
+    if (!str_cand || !str_topic_gain)
+        return NULL;
     if (!str_length || !str_original || !str_prior || !str_source || !str_lexicon || !str_lexicon_count)
         return NULL;
     PyObject *m = PyModule_Create(&module);

@@ -723,12 +723,9 @@ def _beam(lm: LanguageModel, words: list[str], edges: list[list[_Edge]]) -> tupl
 
 
 def _fast_beam(fast: FastLM, words: list[str], edges: list[list[_Edge]]) -> tuple[_Edge, ...]:
-    """:func:`_beam` walked in C: each edge handed over as (length, original, cost, bonus)."""
-    plan = [
-        [(e.cand.length, e.cand.original, SUBSTITUTION_COST * (1.0 - e.cand.lexicon_evidence), e.bonus) for e in at]
-        for at in edges
-    ]
-    return tuple(edges[pos][k] for pos, k in fast.beam(words, plan, BEAM))
+    """:func:`_beam` walked in C (which reads the edges' candidates and topic gains itself)."""
+    constants = (SUBSTITUTION_COST, PRIOR_WEIGHT, TOPIC_WEIGHT)
+    return tuple(edges[pos][k] for pos, k in fast.beam(words, edges, BEAM, constants))
 
 
 def _push(beam: dict[Any, tuple[float, tuple[_Edge, ...]]], key: Any, score: float, path: tuple[_Edge, ...]) -> None:
