@@ -297,6 +297,8 @@ class Engine:
         emb = self.embeddings
         index = emb.index if emb is not None else {}
         scores = stats.topic_scores if emb is not None and stats.topic is not None else None
+        if fast and scores is not None and str(getattr(scores, "dtype", "")) != "float32":
+            fast = None  # the C loop reads float32 topic scores (what the word vectors give) only
         for i in range(n):
             cands: list[Candidate] = []
             if mutable[i]:
