@@ -1,6 +1,8 @@
 /*
  * unspin._speedups: the trigram language model's probabilities without the Python
- * round trip per call.
+ * round trip per call, and the decoder's two inner loops over them (scoring the
+ * candidates at a position, the beam search; unspin.detect._rank and _beam are
+ * their Python reference).
  *
  * The pocketsphinx wheel ships the CMU en-us model and a Python binding whose
  * NGramModel.prob() costs a few microseconds a call (a list of encoded words, a
@@ -258,60 +260,6 @@ FastLM_logprob(FastLM *self, PyObject *const *args, Py_ssize_t nargs)
     return PyFloat_FromDouble(v);
 }
 
-static PyObject *
-FastLM_score(FastLM *self, PyObject *const *args, Py_ssize_t nargs)
-{
-    if (!called_right(self, nargs, 1, 2, "score(words, history=(None, None))"))
-        return NULL;
-    PyObject *p2 = Py_None, *p1 = Py_None;
-    if (nargs == 2) {
-        if (!PyTuple_Check(args[1]) || PyTuple_GET_SIZE(args[1]) != 2) {
-            PyErr_SetString(PyExc_TypeError, "history must be a (prev2, prev1) tuple");
-            return NULL;
-        }
-        p2 = PyTuple_GET_ITEM(args[1], 0);
-        p1 = PyTuple_GET_ITEM(args[1], 1);
-    }
-    PyObject *seq = PySequence_Fast(args[0], "words must be a sequence");
-    if (seq == NULL)
-        return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    PyObject **items = PySequence_Fast_ITEMS(seq);
-    double total = 0.0, v;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (logprob(self, items[i], p1, p2, &v) < 0) {
-            Py_DECREF(seq);
-            return NULL;
-        }
-        total += v;
-        p2 = p1;
-        p1 = items[i];
-    }
-    Py_DECREF(seq);
-    return PyFloat_FromDouble(total);
-}
-
-static PyObject *
-FastLM_unigram(FastLM *self, PyObject *word)
-{
-    WordInfo w;
-    if (!ready(self) || word_info(self, word, &w) < 0)
-        return NULL;
-    return PyFloat_FromDouble(w.uni);
-}
-
-static PyObject *
-FastLM_known(FastLM *self, PyObject *word)
-{
-    WordInfo w;
-    if (!ready(self) || word_info(self, word, &w) < 0)
-        return NULL;
-    return PyBool_FromLong(w.uni > self->known_above);
-}
-
-
-/* --- the decoder's inner loops (unspin.detect._gains and _beam in C) --------------------- */
-
 /* Sum of log10 probabilities of a[0..na) then b[0..nb) after history (p2, p1), as
  * LanguageModel.score computes it over the concatenation. */
 static int
@@ -330,6 +278,41 @@ score2(FastLM *self, PyObject **a, Py_ssize_t na, PyObject **b, Py_ssize_t nb, P
     *out = total;
     return 0;
 }
+
+static PyObject *
+FastLM_score(FastLM *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (!called_right(self, nargs, 1, 2, "score(words, history=(None, None))"))
+        return NULL;
+    PyObject *p2 = Py_None, *p1 = Py_None;
+    if (nargs == 2) {
+        if (!PyTuple_Check(args[1]) || PyTuple_GET_SIZE(args[1]) != 2) {
+            PyErr_SetString(PyExc_TypeError, "history must be a (prev2, prev1) tuple");
+            return NULL;
+        }
+        p2 = PyTuple_GET_ITEM(args[1], 0);
+        p1 = PyTuple_GET_ITEM(args[1], 1);
+    }
+    PyObject *seq = PySequence_Fast(args[0], "words must be a sequence");
+    if (seq == NULL)
+        return NULL;
+    double total;
+    int rc = score2(self, PySequence_Fast_ITEMS(seq), PySequence_Fast_GET_SIZE(seq), NULL, 0, p2, p1, &total);
+    Py_DECREF(seq);
+    return rc < 0 ? NULL : PyFloat_FromDouble(total);
+}
+
+static PyObject *
+FastLM_known(FastLM *self, PyObject *word)
+{
+    WordInfo w;
+    if (!ready(self) || word_info(self, word, &w) < 0)
+        return NULL;
+    return PyBool_FromLong(w.uni > self->known_above);
+}
+
+
+/* --- the decoder's inner loops (unspin.detect._gains and _beam in C) --------------------- */
 
 typedef struct {
     Py_ssize_t length;
@@ -375,6 +358,20 @@ cand_info(PyObject *c, CandInfo *out)
         return -1;
     }
     return 0;
+}
+
+/* candidates.lexicon_evidence: 1 - 0.5**count, 0 without a record. */
+static double
+lexicon_evidence(const CandInfo *ci)
+{
+    return ci->lexicon_count > 0 ? 1.0 - pow(0.5, ci->lexicon_count) : 0.0;
+}
+
+/* _Edge.bonus: the candidate's evidence besides the language model. */
+static double
+edge_bonus(const CandInfo *ci, double topic_gain, double prior_weight, double topic_weight)
+{
+    return prior_weight * ci->prior + topic_weight * topic_gain;
 }
 
 typedef struct {
@@ -608,9 +605,11 @@ FastLM_rank(FastLM *self, PyObject *args)
         PyErr_NoMemory();
         goto done;
     }
-    Py_ssize_t ns = 0;
+    Py_ssize_t ns = 0, rs = -1; /* rs: the spun word's row in the topic scores */
     int have_best = 0;
     double best = 0.0;
+    if (have_view && (rs = topic_row(index, words[i])) == -2)
+        goto done;
     for (Py_ssize_t k = 0; k < c.nc; k++) {
         if (!c.keep[k])
             continue;
@@ -619,8 +618,7 @@ FastLM_rank(FastLM *self, PyObject *args)
         if (have_view) {
             if (ci->length == 1 && PyTuple_GET_SIZE(ci->original) == 1) {
                 Py_ssize_t ro = topic_row(index, PyTuple_GET_ITEM(ci->original, 0));
-                Py_ssize_t rs = ro == -2 ? -2 : topic_row(index, words[i]);
-                if (ro == -2 || rs == -2)
+                if (ro == -2)
                     goto done;
                 if (ro >= 0 && rs >= 0) {
                     if (ro >= view.shape[0] || rs >= view.shape[0]) {
@@ -646,12 +644,11 @@ FastLM_rank(FastLM *self, PyObject *args)
                     goto done;
             }
         }
-        double lexev = ci->lexicon_count > 0 ? 1.0 - pow(0.5, ci->lexicon_count) : 0.0;
-        double bonus = prior_weight * ci->prior + topic_weight * topic;
         sc[ns].k = k;
         sc[ns].gain = c.gain[k];
         sc[ns].topic = topic;
-        sc[ns].local = c.gain[k] + bonus - substitution_cost * lexev;
+        sc[ns].local = c.gain[k] + edge_bonus(ci, topic, prior_weight, topic_weight)
+                       - substitution_cost * lexicon_evidence(ci);
         ns++;
         if (ci->length == 1) {
             int skip = PySet_Contains(uncounted, ci->source);
@@ -805,19 +802,19 @@ read_edges(PyObject *edges_obj, Py_ssize_t n, double substitution_cost, double p
                 PyErr_SetString(PyExc_ValueError, "an edge runs past the segment or has no words");
                 return -1;
             }
-            double lexev = ci.lexicon_count > 0 ? 1.0 - pow(0.5, ci.lexicon_count) : 0.0;
             EdgeInfo *e = &ei[first[pos] + k];
             e->length = ci.length;
             e->original = ci.original;
-            e->cost = substitution_cost * (1.0 - lexev);
-            e->bonus = prior_weight * ci.prior + topic_weight * topic_gain;
+            e->cost = substitution_cost * (1.0 - lexicon_evidence(&ci));
+            e->bonus = edge_bonus(&ci, topic_gain, prior_weight, topic_weight);
         }
     }
     return 0;
 }
 
-/* beam(words, edges, width, (substitution_cost, prior_weight, topic_weight)) -> [(position, index)] of the best path's substitutions: see
- * unspin.detect._beam.  edges[pos] is the list of _Edge objects starting at pos. */
+/* beam(words, edges, width, (substitution_cost, prior_weight, topic_weight)) -> [(position, index)]
+ * of the best path's substitutions: see unspin.detect._beam.  edges[pos] is the list of _Edge
+ * objects starting at pos. */
 static PyObject *
 FastLM_beam(FastLM *self, PyObject *args)
 {
@@ -948,7 +945,6 @@ static PyMethodDef FastLM_methods[] = {
      "logprob(word, prev1=None, prev2=None) -> log10 P(word | prev2 prev1)"},
     {"score", (PyCFunction)(void (*)(void))FastLM_score, METH_FASTCALL,
      "score(words, history=(None, None)) -> sum of log10 probabilities of words after history"},
-    {"unigram", (PyCFunction)FastLM_unigram, METH_O, "unigram(word) -> raw unigram log10 probability"},
     {"known", (PyCFunction)FastLM_known, METH_O, "known(word) -> whether the model knows word"},
     {"gains", (PyCFunction)FastLM_gains, METH_VARARGS,
      "gains(words, i, cands, preselect, prior_weight) -> [(index, gain)] (unspin.detect._gains in C)"},
@@ -973,7 +969,7 @@ static PyTypeObject FastLMType = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_speedups", "The trigram language model's probabilities in C.", -1, NULL,
+    PyModuleDef_HEAD_INIT, "_speedups", "The trigram language model and the decoder's inner loops in C.", -1, NULL,
 };
 
 PyMODINIT_FUNC
@@ -989,9 +985,8 @@ PyInit__speedups(void)
     str_lexicon_count = PyUnicode_InternFromString("lexicon_count");
     str_cand = PyUnicode_InternFromString("cand");
     str_topic_gain = PyUnicode_InternFromString("topic_gain");
-    if (!str_cand || !str_topic_gain)
-        return NULL;
-    if (!str_length || !str_original || !str_prior || !str_source || !str_lexicon || !str_lexicon_count)
+    if (!str_length || !str_original || !str_prior || !str_source || !str_lexicon || !str_lexicon_count || !str_cand
+        || !str_topic_gain)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
