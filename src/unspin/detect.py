@@ -409,19 +409,18 @@ class Engine:
         return hit
 
     def _phrase_candidates(self, span: tuple[str, ...]) -> tuple[Candidate, ...]:
-        cache = self._phrase_cache
-        hit = cache.get(span)
+        hit = self._phrase_cache.get(span)
         if hit is None:
             hit = tuple(self._with_similarity(span, self.candidates.phrase(span)))
-            if len(cache) >= 50_000:
-                cache.clear()
-            cache[span] = hit
+            self._remember(span, hit)
         return hit
 
     def _remember(self, span: tuple[str, ...], cands: tuple[Candidate, ...]) -> None:
-        if len(self._cand_cache) >= 50_000:
-            self._cand_cache.clear()
-        self._cand_cache[span] = cands
+        """Keep a span's candidates: a word's in the words' cache, a phrase's in the phrases'."""
+        cache = self._cand_cache if len(span) == 1 else self._phrase_cache
+        if len(cache) >= 50_000:
+            cache.clear()
+        cache[span] = cands
 
     def _similarity(self, spun: Sequence[str], original: Sequence[str]) -> float:
         return self.embeddings.similarity(spun, original) if self.embeddings is not None else SIM_CENTRE

@@ -425,7 +425,6 @@ class LanguageModel:
         fast = None if _free_threaded() or os.environ.get("UNSPIN_PURE_PYTHON") else _fast_model(self)
         # the decoder's inner loops in C over this model (unspin.detect), where it is built
         self.fast_decoder = fast
-        self.fast = fast is not None
         if fast is not None:
             self.logprob = fast.logprob  # type: ignore[method-assign]
             self.score = fast.score  # type: ignore[method-assign]
@@ -433,6 +432,11 @@ class LanguageModel:
             # the binding's copy of the model is no longer asked anything (its memory is not small)
             self._lm = self._prob = None
             self._memo.clear()
+
+    @property
+    def fast(self) -> bool:
+        """Whether the model is answered in C (``unspin._speedups``)."""
+        return self.fast_decoder is not None
 
     def known(self, word: str) -> bool:
         """Whether ``word`` is in the model's vocabulary."""
