@@ -112,7 +112,7 @@ def run_speed_probe(n: int, moby: bool = False) -> dict[str, float]:
     again with that store (``filled_store_*``), as on a machine prepared for a crawl."""
     flags = ["--moby"] if moby else []
     cmd = [sys.executable, __file__, "--speed-probe", str(n), *flags]
-    fill = [sys.executable, "-m", "unspin", "cache", "--fill", "--jobs", "2", *flags]
+    fill = ek.fill_store_command(moby)
     runs = []
     fill_s = math.nan
     for prepare in (False, True):

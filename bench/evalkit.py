@@ -395,6 +395,12 @@ def empty_store_cache(folder: str | Path) -> Path:
     return folder
 
 
+def fill_store_command(moby: bool = False) -> list[str]:
+    """``unspin cache --fill --jobs 2`` (with ``--moby``: the store used with Moby candidates), as
+    the speed benchmarks prepare a store; run it with ``UNSPIN_CACHE`` set to the folder to fill."""
+    return [sys.executable, "-m", "unspin", "cache", "--fill", "--jobs", "2", *(["--moby"] if moby else [])]
+
+
 def five_kb_articles(docs: Sequence[Doc], n: int, size: int = 5000) -> list[str]:
     """``n`` texts of about ``size`` characters, made by concatenating consecutive docs."""
     out: list[str] = []

@@ -48,9 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.store in ("fresh", "filled"):
             os.environ["UNSPIN_CACHE"] = str(ek.empty_store_cache(tmp))
         if args.store == "filled":
-            fill = [sys.executable, "-m", "unspin", "cache", "--fill", "--jobs", "2", *(["--moby"] if args.moby else [])]
             t0 = time.perf_counter()
-            done = subprocess.run(fill, capture_output=True, text=True, env=os.environ.copy())
+            done = subprocess.run(ek.fill_store_command(args.moby), capture_output=True, text=True)
             if done.returncode != 0:
                 print(f"unspin cache --fill failed: {done.stderr.strip()[-500:]}", file=sys.stderr)
                 return 1
