@@ -223,13 +223,12 @@ def test_moby_thesaurus_proposes_originals_wordnet_lacks() -> None:
 
 def test_moby_findings_restore_but_are_no_evidence_of_spinning() -> None:
     from unspin.detect import _Stats
-    from unspin.report import Finding
 
     stats = _Stats()
     stats.content = 30
 
-    def finding(source: str) -> Finding:
-        return Finding(0, 4, "hues", "colors", 0.9, signals={"source": source})
+    def finding(source: str) -> tuple[float, str]:
+        return (0.9, source)  # a decoded finding's confidence and candidate source
 
     counted = stats.features([finding("thesaurus")] * 3)
     assert counted["strong_rate"] > 0

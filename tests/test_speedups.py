@@ -151,3 +151,45 @@ def test_malformed_input_is_an_error_not_a_crash() -> None:
         fast.gains(["a"], 3, [], 8, 0.5)
     with pytest.raises(TypeError):
         fast.logprob(3)
+
+
+def test_settled_untracks_only_tuples_of_atoms() -> None:
+    import gc
+
+    from unspin._speedups import settled
+
+    def fresh(*items: object) -> tuple[object, ...]:
+        return tuple(list(items))  # made now, so tracked (constant tuples may be untracked already)
+
+    atoms = fresh("word", fresh(fresh("a", 1), fresh("b", 2.5, None, True)), b"x")
+    assert gc.is_tracked(atoms)
+    assert settled(atoms) is atoms
+    assert not gc.is_tracked(atoms) and not gc.is_tracked(atoms[1]) and not gc.is_tracked(atoms[1][0])
+    holder = fresh("word", ["a list can take part in a cycle"])
+    assert settled(holder) is holder and gc.is_tracked(holder)
+    nested = fresh(fresh("a"), fresh("b", {"k": []}))
+    settled(nested)
+    assert not gc.is_tracked(nested[0]) and gc.is_tracked(nested[1]) and gc.is_tracked(nested)
+    assert settled("text") == "text" and settled(3) == 3  # no container: returned as it is
+
+
+def test_an_engine_keeps_its_caches_out_of_the_garbage_collectors_walk() -> None:
+    """The candidates an engine caches, and its lookups' memos, are untracked: a full
+    collection walked a quarter million of them (0.42 s after 120 articles) before."""
+    import gc
+
+    from unspin.config import Config
+
+    _fast()  # skips where the C language model is not in use
+    engine = detect.Engine(Config(cache_candidates=False))  # candidates worked out here, not read from a store
+    engine.check(
+        "The residential puppy is a tamed relative of the wolf. Professionals state that canines were "
+        "the primary creatures to be tamed, and they have lived close by people for a great many years."
+    )
+    cached = [c for cands in engine._cand_cache.values() for c in cands]
+    assert cached, "the check cached no candidates"
+    assert not any(gc.is_tracked(c) for c in cached)
+    assert not any(gc.is_tracked(cands) for cands in engine._cand_cache.values())
+    assert not gc.is_tracked(engine._cand_cache)
+    memo = engine.candidates.__dict__["_memo__originals"]
+    assert memo and not gc.is_tracked(memo)

@@ -91,6 +91,10 @@ word_info(FastLM *self, PyObject *word, WordInfo *out)
     PyObject *entry = Py_BuildValue("(id)", (int)wid, uni);
     if (entry == NULL)
         return -1;
+    /* An int and a float cannot form a cycle.  Left tracked, the fresh tuple would make
+     * the dict tracked again as a young object (after a full collection had untracked it),
+     * and every young collection would walk all of its tens of thousands of words. */
+    PyObject_GC_UnTrack(entry);
     int rc = PyDict_SetItem(self->words, word, entry);
     Py_DECREF(entry);
     if (rc < 0)
@@ -968,8 +972,65 @@ static PyTypeObject FastLMType = {
     .tp_methods = FastLM_methods,
 };
 
+/* untrack(objects): the garbage collector stops tracking each of them.  Only for objects
+ * that cannot be part of a reference cycle (unspin's candidates hold strings and numbers):
+ * reference counting still frees them, and a full collection no longer walks the many
+ * thousands an engine keeps cached. */
+static PyObject *
+untrack(PyObject *module, PyObject *objects)
+{
+    PyObject *seq = PySequence_Fast(objects, "untrack() takes a sequence");
+    if (seq == NULL)
+        return NULL;
+    for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(seq); k++) {
+        PyObject *o = PySequence_Fast_GET_ITEM(seq, k);
+        if (PyObject_IS_GC(o))
+            PyObject_GC_UnTrack(o);
+    }
+    Py_DECREF(seq);
+    Py_RETURN_NONE;
+}
+
+/* Untrack o if it is a tuple of strings, numbers and such tuples (recursively), as the
+ * collector itself would on its next pass over it: 1 if o is (now) untracked or no
+ * container at all. */
+static int
+settle(PyObject *o)
+{
+    if (!PyObject_IS_GC(o))
+        return 1;
+    if (!PyObject_GC_IsTracked(o))
+        return 1;
+    if (!PyTuple_CheckExact(o))
+        return 0;
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(o); k++) {
+        PyObject *item = PyTuple_GET_ITEM(o, k);
+        if (item == NULL || !settle(item))
+            return 0;
+    }
+    PyObject_GC_UnTrack(o);
+    return 1;
+}
+
+/* settled(obj) -> obj: see settle().  A memo's key and answer made of strings, numbers and
+ * tuples, settled before they go in, leave the memo's dict untracked: otherwise each fresh
+ * tuple tracks the dict again, as a young object, and young collections walk all of it. */
+static PyObject *
+settled(PyObject *module, PyObject *obj)
+{
+    settle(obj);
+    return Py_NewRef(obj);
+}
+
+static PyMethodDef module_methods[] = {
+    {"untrack", untrack, METH_O, "untrack(objects): the garbage collector stops tracking them (acyclic objects only)"},
+    {"settled", settled, METH_O, "settled(obj) -> obj, untracked if it is a tuple of atoms and such tuples"},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_speedups", "The trigram language model and the decoder's inner loops in C.", -1, NULL,
+    PyModuleDef_HEAD_INIT, "_speedups", "The trigram language model and the decoder's inner loops in C.", -1,
+    module_methods,
 };
 
 PyMODINIT_FUNC

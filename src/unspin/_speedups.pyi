@@ -1,6 +1,8 @@
 # Types of the optional C extension built from _speedups.c.
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 class FastLM:
     def __init__(self, library: str, model: str, ln_base: float, oov_logprob: float, known_above: float) -> None: ...
@@ -16,3 +18,6 @@ class FastLM:
         index: dict[str, int], scores: Any, topic_gain: Callable[[Sequence[str], Sequence[str]], float],
         uncounted: frozenset[str],
     ) -> tuple[list[tuple[int, float, float]], float | None]: ...
+
+def untrack(objects: Sequence[object]) -> None: ...
+def settled(obj: _T) -> _T: ...

@@ -12,7 +12,6 @@ synonym reads much more naturally) feed a small logistic model for
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import math
@@ -30,7 +29,6 @@ from . import resources as _resources_module
 from .candidates import (
     Candidate,
     CandidateGenerator,
-    lexicon_evidence,
     neighbour_swaps,
     non_noun_tags,
 )
@@ -40,7 +38,7 @@ from .embeddings import Embeddings
 from .errors import CheckTimeout
 from .lexicon import Lexicon, builtin_lexicon
 from .report import Alternative, Finding, Report, Verdict, apply_findings, match_case
-from .resources import LanguageModel, Resources, default_resources
+from .resources import LanguageModel, Resources, default_resources, settled, untrack_acyclic
 from .spelling import Speller
 from .text import STOPWORDS, Token, check_text, sentence_spans, tokenize
 
@@ -188,7 +186,7 @@ class Engine:
         progress: Callable[[int, int], None] | None,
     ) -> Report:
         """Decode every segment and judge the document, once the words worth a look are known."""
-        findings: list[Finding] = []
+        decoded: list[_Decoded] = []
         stats = _Stats()
         # the words worth a look that this process has not met yet: their candidates come
         # from the store where it has them, their vector neighbours in one batch otherwise
@@ -207,16 +205,22 @@ class Engine:
             for seg, look in zip(segs, ls, strict=True):
                 if deadline is not None and time.monotonic() > deadline:
                     raise CheckTimeout("the check ran past its deadline")
-                findings.extend(self._decode(text, seg, look, stats))
+                decoded.extend(self._decode(seg, look, stats))
             if progress is not None:
                 progress(done + 1, len(spans))
-        features = stats.features(findings)
+        features = stats.features((d.confidence, d.edge.cand.source) for d in decoded)
         prob = self.doc_model.probability(features)
         # A swap in a text that otherwise reads naturally needs stronger evidence:
         # the language evidence of each finding is weighed by how spun the
-        # document looks (a lexicon's record of the swap is not).
-        findings = [_weigh(f, DOC_WEIGHT_FLOOR + (1.0 - DOC_WEIGHT_FLOOR) * prob) for f in findings]
-        accepted = tuple(f for f in findings if f.confidence >= self.config.finding_threshold)
+        # document looks (a lexicon's record of the swap is not).  Only the
+        # findings that pass are built.
+        weight = DOC_WEIGHT_FLOOR + (1.0 - DOC_WEIGHT_FLOOR) * prob
+        threshold = self.config.finding_threshold
+        accepted = tuple(
+            self._finding(text, d, confidence)
+            for d in decoded
+            if (confidence := _combine(d.language * weight, d.edge.cand.lexicon_evidence)) >= threshold
+        )
         cfg = self.config
         hi, lo = cfg.spun_threshold, cfg.clean_threshold
         if stats.content < cfg.short_text_words:  # little evidence: only clear cases get a verdict
@@ -420,7 +424,10 @@ class Engine:
         cache = self._cand_cache if len(span) == 1 else self._phrase_cache
         if len(cache) >= 50_000:
             cache.clear()
-        cache[span] = cands
+        # kept for long: not for the garbage collector to walk (the cache's dict stays
+        # untracked too where its keys and values are)
+        untrack_acyclic((*cands, cands))
+        cache[settled(span)] = cands
 
     def _similarity(self, spun: Sequence[str], original: Sequence[str]) -> float:
         return self.embeddings.similarity(spun, original) if self.embeddings is not None else SIM_CENTRE
@@ -477,7 +484,7 @@ class Engine:
                 break
         return out
 
-    def _decode(self, text: str, seg: list[Token], look: _Look, stats: _Stats) -> list[Finding]:
+    def _decode(self, seg: list[Token], look: _Look, stats: _Stats) -> list[_Decoded]:
         words = look.words
         edges = self._edges(seg, words, look, stats)
         if not any(edges):
@@ -497,12 +504,13 @@ class Engine:
             restored.extend(e.cand.original)
             pos = e.start + e.cand.length
         restored.extend(words[pos:])
-        return [self._finding(text, seg, words, restored, starts[e.start], e, edges) for e in chosen]
+        return [self._judge(seg, words, restored, starts[e.start], e, edges) for e in chosen]
 
-    def _finding(
-        self, text: str, seg: list[Token], words: list[str], restored: list[str], at: int, e: _Edge,
+    def _judge(
+        self, seg: list[Token], words: list[str], restored: list[str], at: int, e: _Edge,
         edges: list[list[_Edge]],
-    ) -> Finding:
+    ) -> _Decoded:
+        """The evidence for a substitution the decoder chose, judged in its restored context."""
         lm = self.res.lm
         c = e.cand
         left = restored[max(0, at - 2) : at]
@@ -530,14 +538,19 @@ class Engine:
             "lexicon_count": c.lexicon_count,
         }
         # the model judges the language evidence; a lexicon's record of this very
-        # swap is independent evidence, combined as a noisy-or (in _weigh)
-        feats["language_confidence"] = self.finding_model.probability(feats)
-        confidence = _combine(feats["language_confidence"], c.lexicon_evidence)
+        # swap is independent evidence, combined as a noisy-or (in _combine)
+        language = self.finding_model.probability(feats)
+        feats["language_confidence"] = language
+        return _Decoded(seg, e, edges[e.start], feats, margin, language)
+
+    def _finding(self, text: str, d: _Decoded, confidence: float) -> Finding:
+        """The reported finding of decoded substitution ``d``, with its final ``confidence``."""
+        e, c, seg = d.edge, d.edge.cand, d.seg
         first, last = seg[e.start], seg[e.start + c.length - 1]
         surface = text[first.start : last.end]
         alts: list[Alternative] = []
         seen: set[tuple[str, ...]] = set()
-        same_span = [x for x in edges[e.start] if x.cand.length == c.length]
+        same_span = [x for x in d.rivals if x.cand.length == c.length]
         for other in sorted(same_span, key=lambda x: (x.cand.original != c.original, -x.local_score)):
             if other.cand.original in seen:
                 continue
@@ -552,7 +565,7 @@ class Engine:
             original=match_case(" ".join(c.original), surface),
             confidence=confidence,
             alternatives=tuple(alts),
-            signals={**feats, "margin": margin, "source": c.source},
+            signals={**d.feats, "margin": d.margin, "source": c.source},
         )
 
 
@@ -571,13 +584,6 @@ def _store_settings(config: Config) -> tuple[object, ...]:
 def _combine(language: float, lexicon: float) -> float:
     """Noisy-or of the language evidence and the lexicon evidence."""
     return 1.0 - (1.0 - language) * (1.0 - lexicon)
-
-
-def _weigh(f: Finding, document_weight: float) -> Finding:
-    """``f`` with its language evidence scaled by ``document_weight`` (0..1)."""
-    language = float(f.signals["language_confidence"]) * document_weight
-    lexicon = lexicon_evidence(float(f.signals["lexicon_count"]))
-    return dataclasses.replace(f, confidence=_combine(language, lexicon))
 
 
 class _OneBlasThread:
@@ -761,6 +767,24 @@ class _Look:
     sentence_start: bool  # the segment starts a sentence
 
 
+@dataclass(frozen=True, slots=True)
+class _Decoded:
+    """A substitution the decoder chose and its evidence; the :class:`Finding` is built only
+    where the document's weighing lets it through (most decoded swaps in clean text do not)."""
+
+    seg: list[Token]
+    edge: _Edge
+    rivals: list[_Edge]  # the edges at its position, for the alternatives
+    feats: dict[str, float]
+    margin: float
+    language: float  # the finding model's language confidence
+
+    @property
+    def confidence(self) -> float:
+        """Its confidence before the document's weighing."""
+        return _combine(self.language, self.edge.cand.lexicon_evidence)
+
+
 class _Stats:
     def __init__(self) -> None:
         self.content = 0
@@ -769,15 +793,15 @@ class _Stats:
         self.topic: Any = None  # unit vector (numpy) or None
         self.topic_scores: Any = None  # cosine of every embedded word with the topic
 
-    def features(self, findings: Sequence[Finding]) -> dict[str, float]:
-        """Document features from every decoded finding (before the confidence cut)
-        but those from :data:`UNCOUNTED` sources.
+    def features(self, findings: Iterable[tuple[float, str]]) -> dict[str, float]:
+        """Document features from every decoded finding, as ``(confidence, source)`` before
+        the confidence cut, but those from :data:`UNCOUNTED` sources.
 
         Rates are shrunk towards "no evidence" by :data:`PSEUDO_WORDS` content words
         without findings, and the mean confidence towards :data:`PRIOR_CONFIDENCE`
         by two findings, so one odd word in a short text is not a spun document."""
         n = self.content + PSEUDO_WORDS
-        confs = [f.confidence for f in findings if f.signals.get("source") not in UNCOUNTED]
+        confs = [conf for conf, source in findings if source not in UNCOUNTED]
         return {
             "content_words": float(self.content),
             "log_content_words": math.log(1 + self.content),

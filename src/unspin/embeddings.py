@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ResourceError
-from .resources import _cache_file, _package_dir, _used_cache, _write_cache, memoised
+from .resources import (
+    _cache_file,
+    _package_dir,
+    _used_cache,
+    _write_cache,
+    memo_dict,
+    memoised,
+    settled,
+)
 
 DEFAULT_SIZE = 100_000  # most frequent GloVe words kept
 NEIGHBOUR_POOL = 40_000  # neighbours are searched among this many most frequent words
@@ -54,13 +62,13 @@ class Embeddings:
             if cache is not None:
                 _write_cache(cache, loaded, "glove50")
         words, matrix = loaded
-        self.words: list[str] = words
+        self.words: tuple[str, ...] = tuple(words)  # a tuple: the garbage collector need not walk it
         # float32 (len(words), 50), unit rows, row-major: the file is column-major, and
         # picking rows out of it cost ten times as much
         self.matrix: Any = np.ascontiguousarray(matrix)
         self.index: dict[str, int] = {w: i for i, w in enumerate(words)}
-        self._vector_memo: dict[tuple[str, ...], Any] = {}  # phrase vectors
-        self._neigh_cache: dict[tuple[str, int, float], tuple[tuple[str, float], ...]] = {}
+        self._vector_memo: dict[tuple[str, ...], Any] = memo_dict()  # phrase vectors
+        self._neigh_cache: dict[tuple[str, int, float], tuple[tuple[str, float], ...]] = memo_dict()
 
     def __contains__(self, word: str) -> bool:
         return word in self.index
@@ -89,7 +97,7 @@ class Embeddings:
         if len(key) <= 4:  # phrases recur; a document's word list does not
             if len(memo) >= 50_000:
                 memo.clear()
-            memo[key] = v
+            memo[settled(key)] = v
         return v
 
     def similarity(self, a: Sequence[str], b: Sequence[str]) -> float:
@@ -144,7 +152,7 @@ class Embeddings:
                     hits = hits[np.argpartition(-row[hits], k)[:k]]
                 order = hits[np.argsort(-row[hits])]
                 res = tuple((self.words[c], float(row[c])) for c in order.tolist())
-                cache[(w, k, min_sim)] = res
+                cache[settled((w, k, min_sim))] = settled(res)
                 out[w] = res
         return out
 

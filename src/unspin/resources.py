@@ -27,7 +27,7 @@ import sys
 import tempfile
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -45,12 +45,21 @@ _T = TypeVar("_T")
 _MISSING = object()
 
 
+class _Memo(dict):
+    """A memo's dict.  A subclass, because the garbage collector stops tracking an exact
+    dict whose keys and values it sees to be atomic, and a later insertion of a fresh
+    tuple tracks it again *as a young object*: each young collection after that walked
+    all of a 100,000-answer memo (up to 60 ms) instead of leaving it to full collections."""
+
+    __slots__ = ()
+
+
 def memoised(maxsize: int) -> Callable[[Callable[..., _T]], Callable[..., _T]]:
     """Memoise a method's answers per instance (positional arguments only) in a plain
-    dict, emptied once it holds ``maxsize`` answers.
+    dict (:class:`_Memo`), emptied once it holds ``maxsize`` answers.
 
     Unlike ``functools.lru_cache`` it keeps no linked list entry per answer, so a
-    large cache adds (almost) nothing for the garbage collector to walk.
+    large cache adds little for the garbage collector to walk.
     Safe from several threads: at worst an answer is computed twice.
     """
 
@@ -61,13 +70,13 @@ def memoised(maxsize: int) -> Callable[[Callable[..., _T]], Callable[..., _T]]:
         def wrapper(self: Any, *args: Any) -> _T:
             memo = self.__dict__.get(attr)
             if memo is None:
-                memo = self.__dict__.setdefault(attr, {})
+                memo = self.__dict__.setdefault(attr, memo_dict())
             found = memo.get(args, _MISSING)
             if found is _MISSING:
                 found = fn(self, *args)
                 if len(memo) >= maxsize:
                     memo.clear()
-                memo[args] = found
+                memo[settled(args)] = settled(found)
             return found
 
         return wrapper
@@ -198,11 +207,12 @@ class Thesaurus:
                 "(later wn versions do not ship the database)"
             )
         self.dir = wordnet_dir
-        self._synsets: list[tuple[str, tuple[str, ...]]] = []  # (pos, lemmas)
-        self._pointers: list[tuple[tuple[str, int], ...]] = []  # per synset: (relation, synset)
-        # lemma -> ((synset, count), ...): tuples, not lists, so that the garbage
-        # collector can stop tracking the ~150,000 entries (full collections were
-        # spending a quarter of a check walking them)
+        # Tuples, not lists, throughout: the garbage collector stops tracking a tuple of
+        # strings and numbers, so a full collection need not walk the ~117,000 synsets
+        # and ~150,000 lemmas (full collections were spending a quarter of a check on them).
+        self._synsets: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (pos, lemmas)
+        self._pointers: tuple[tuple[tuple[str, int], ...], ...] = ()  # per synset: (relation, synset)
+        # lemma -> ((synset, count), ...)
         self._senses: dict[str, tuple[tuple[int, int], ...]] = {}
         cache = _cache_file(wordnet_dir, f"wordnet-{_CACHE_FORMAT}")
         if cache is not None and cache.exists():
@@ -211,7 +221,7 @@ class Thesaurus:
                     synsets, pointers, senses = pickle.load(fh)
                 if not isinstance(next(iter(senses.values())), tuple):
                     raise TypeError("cache of an older format")
-                self._synsets, self._pointers, self._senses = synsets, pointers, senses
+                self._synsets, self._pointers, self._senses = tuple(synsets), tuple(pointers), senses
                 _used_cache(cache)
                 return
             except Exception:  # a stale or damaged cache is rebuilt
@@ -222,6 +232,7 @@ class Thesaurus:
 
     def _load(self) -> None:
         offset_index: dict[tuple[str, int], int] = {}
+        synsets: list[tuple[str, tuple[str, ...]]] = []
         raw_pointers: list[list[tuple[str, str, int]]] = []
         for fname in ("noun", "verb", "adj", "adv"):
             with open(self.dir / f"data.{fname}", encoding="utf-8") as fh:
@@ -239,8 +250,8 @@ class Thesaurus:
                             w = w[:paren]
                         lemmas.append(w.replace("_", " ").lower())
                     pos = POS_NAMES[fields[2]]
-                    offset_index[(fname, offset)] = len(self._synsets)
-                    self._synsets.append((pos, tuple(dict.fromkeys(lemmas))))
+                    offset_index[(fname, offset)] = len(synsets)
+                    synsets.append((pos, tuple(dict.fromkeys(lemmas))))
                     k = 4 + 2 * n
                     ptrs = []
                     for _ in range(int(fields[k])):
@@ -259,10 +270,11 @@ class Thesaurus:
                 sid = offset_index.get((file_pos, int(offset_text)))
                 if sid is not None:
                     counts[(lemma.replace("_", " ").lower(), sid)] = int(tag_cnt)
-        self._pointers = [
+        self._synsets = tuple(synsets)
+        self._pointers = tuple(
             tuple((RELATIONS[sym], offset_index[(fp, off)]) for sym, fp, off in ptrs if (fp, off) in offset_index)
             for ptrs in raw_pointers
-        ]
+        )
         senses: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for sid, (_pos, members) in enumerate(self._synsets):
             for lemma in members:
@@ -420,7 +432,7 @@ class LanguageModel:
         self._lock = threading.Lock() if _free_threaded() else None
         self._prob = self._lm.prob
         self._unigram: dict[str, float] = {}  # word -> raw unigram log10 probability
-        self._memo: dict[tuple[str, str | None, str | None], float] = {}
+        self._memo: dict[tuple[str, str | None, str | None], float] = _Memo()  # a dict subclass: see _Memo
         # the same model answered in C where unspin._speedups is built and agrees with the binding
         fast = None if _free_threaded() or os.environ.get("UNSPIN_PURE_PYTHON") else _fast_model(self)
         # the decoder's inner loops in C over this model (unspin.detect), where it is built
@@ -526,6 +538,44 @@ def _fast_model(lm: LanguageModel) -> _speedups.FastLM | None:
                                 (w, p1, p2))
                     return None
     return fast
+
+
+@functools.cache
+def _speedups_module() -> Any:
+    """``unspin._speedups`` where it is built and ``UNSPIN_PURE_PYTHON`` is not set (when
+    first asked), else None."""
+    if os.environ.get("UNSPIN_PURE_PYTHON") or _free_threaded():
+        return None
+    try:
+        from . import _speedups
+    except ImportError:
+        return None
+    return _speedups
+
+
+def untrack_acyclic(objects: Sequence[object]) -> None:
+    """Have the garbage collector stop tracking ``objects``, which must not be able to take
+    part in a reference cycle (candidates: strings and numbers), where ``unspin._speedups``
+    is built; elsewhere nothing happens.  Reference counting frees them as before; full
+    collections no longer walk the hundred thousand or so that an engine keeps cached."""
+    c = _speedups_module()
+    if c is not None:
+        c.untrack(objects)
+
+
+def memo_dict() -> dict[Any, Any]:
+    """A dict for a long-lived memo whose keys and values go in :func:`settled`: a plain dict,
+    which the garbage collector then leaves untracked, where ``unspin._speedups`` settles
+    them; a :class:`_Memo` elsewhere."""
+    return {} if _speedups_module() is not None else _Memo()
+
+
+def settled(obj: _T) -> _T:
+    """``obj``, untracked by the garbage collector now if it is a tuple of strings, numbers
+    and such tuples (as the collector itself would do on its next pass over it), where
+    ``unspin._speedups`` is built."""
+    c = _speedups_module()
+    return obj if c is None else c.settled(obj)
 
 
 def _free_threaded() -> bool:
