@@ -96,6 +96,32 @@ def test_check_json_schema_and_replay(tmp_path: Path) -> None:
     assert "".join(pieces) + SPUN[pos:] == data["restored"]
 
 
+def test_check_and_restore_read_an_html_pages_main_text(tmp_path: Path) -> None:
+    pytest.importorskip("trafilatura", reason="reading HTML needs the trace extra (trafilatura)")
+    paragraphs = "".join(f"<p>{p}</p>" for p in SPUN.split("\n\n") if p.strip())
+    page = (
+        "<html><head><title>Council news</title><style>p {color: red}</style></head><body>"
+        "<nav><a href='/'>Home</a> | <a href='/sport'>Sport</a></nav>"
+        f"<article>{paragraphs}</article><footer>Copyright the Example Gazette</footer></body></html>"
+    )
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    proc = run("check", str(path), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert "<p>" not in data["restored"] and "color: red" not in data["restored"]
+    assert "According to council" in data["restored"]
+    assert any(f["text"].lower().startswith("inning accordance") for f in data["findings"])
+    # standard input needs --html; without it the markup is read as text
+    proc = run("restore", "-", "--html", stdin=page.encode())
+    assert proc.returncode == 0, proc.stderr
+    assert "According to council" in proc.stdout and "<article>" not in proc.stdout
+    assert "<article>" in run("restore", "-", stdin=page.encode()).stdout
+    empty = tmp_path / "empty.htm"
+    empty.write_text("<html><body><script>var x = 1;</script></body></html>", encoding="utf-8")
+    assert_one_line_error(run("check", str(empty)), 1, "no main text found in the HTML page")
+
+
 def test_restore_from_stdin_prints_only_text() -> None:
     proc = run("restore", "-", stdin=SPUN.encode())
     assert proc.returncode == 0, proc.stderr

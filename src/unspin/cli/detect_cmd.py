@@ -8,8 +8,11 @@ import sys
 
 from ..config import Config
 from ..detect import Engine
+from ..errors import UnspinError
+from ..inputs import HTML_SUFFIXES, html_to_text
 from ..report import Report
-from . import EPILOG, read_input
+from ..text import check_text
+from . import EPILOG, CommandError, read_input
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -24,7 +27,10 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="FILE", help="text file to read, or - for standard input")
+    p.add_argument("file", metavar="FILE",
+                   help="text file to read (.html/.htm: its main text), or - for standard input")
+    p.add_argument("--html", action="store_true",
+                   help="read the input as an HTML page and check its main text (implied for .html/.htm files)")
     p.add_argument("--encoding", help="input encoding (default: UTF-8, or UTF-16 with a BOM)")
     p.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
     p.add_argument("--max-bytes", type=int, metavar="N", help="refuse inputs larger than N bytes (default 5000000)")
@@ -68,9 +74,25 @@ def _check_with_progress(config: Config, text: str) -> Report:
         return engine.check(text, progress=lambda done, total: bar.update(task, completed=done, total=total))
 
 
+def _read(args: argparse.Namespace, config: Config) -> str:
+    """The text to check: the file as it is, or an HTML page's main text (boilerplate such
+    as menus and footers left out, as ``unspin scan`` and ``unspin index`` read pages)."""
+    text = read_input(args.file, config, args.encoding)
+    if not (args.html or args.file.lower().endswith(HTML_SUFFIXES)):
+        return text
+    where = "standard input" if args.file == "-" else args.file
+    try:
+        main = html_to_text(text)
+        if not main.strip():
+            raise CommandError(f"{where}: no main text found in the HTML page")
+        return check_text(main, config.max_input_bytes)
+    except UnspinError as exc:
+        raise CommandError(f"{where}: {exc}") from None
+
+
 def run_check(args: argparse.Namespace) -> int:
     config = _config(args)
-    text = read_input(args.file, config, args.encoding)
+    text = _read(args, config)
     report = _check_with_progress(config, text)
     if args.format == "json":
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
@@ -82,7 +104,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_restore(args: argparse.Namespace) -> int:
     config = _config(args)
-    text = read_input(args.file, config, args.encoding)
+    text = _read(args, config)
     sys.stdout.write(_check_with_progress(config, text).restored)
     if not text.endswith("\n"):
         sys.stdout.write("\n")
