@@ -237,6 +237,27 @@ def test_time_limit_stops_the_work() -> None:
     assert r.status_code == 200, r.text
 
 
+def test_worker_processes_answer_as_the_library_and_keep_the_time_limit() -> None:
+    """``processes``: checks run in worker processes (one core each) and give the library's
+    very reports; a check past the time limit stops there and frees its process."""
+    with pytest.raises(ValueError, match="processes"):
+        create_app(Config(), processes=-1, warm_up=False)
+    app = create_app(Config(request_timeout_s=2.0), processes=1)
+    with TestClient(app, raise_server_exceptions=False) as c:  # start-up starts the worker
+        assert c.app.state.unspin.pool is not None  # type: ignore[attr-defined]
+        assert c.get("/api/health").json()["ready"] is True
+        r = c.post("/api/check", json={"text": demo.SPUN})
+        assert r.status_code == 200, r.text
+        assert r.json() == unspin.check(demo.SPUN).to_dict()
+        assert c.post("/api/restore", json={"text": demo.SPUN}).json()["restored"] == unspin.restore(demo.SPUN)
+        assert_error(c.post("/api/check", json={"text": "   "}), 400, "empty_input")
+        t0 = time.monotonic()
+        assert_error(c.post("/api/check", json={"text": demo.SPUN * 500}), 503, "timeout")
+        assert time.monotonic() - t0 < 6
+        time.sleep(0.3)  # the one worker stopped at the limit, so it is free for this one
+        assert c.post("/api/check", json={"text": demo.SPUN}).status_code == 200
+
+
 def test_full_queue_answers_503_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     app = create_app(Config(), workers=1, max_queue=0, warm_up=False)
     state = app.state.unspin

@@ -36,6 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"per-request limit on seconds of work (default {Config.request_timeout_s:g})")
     p.add_argument("--workers", type=int, default=2, metavar="N",
                    help="detection jobs run at once; others queue (default: 2)")
+    p.add_argument("--processes", type=int, default=0, metavar="N",
+                   help="check in N worker processes, one core each, instead of --workers threads "
+                        "(each loads its own resources, some hundreds of MB); default: threads")
     p.add_argument("--max-queue", type=int, default=100, metavar="N",
                    help="requests that may wait for a worker; more get 503 at once (default: 100)")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
@@ -67,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--workers must be at least 1")
     if args.max_queue < 0:
         raise CommandError("--max-queue must not be negative")
+    if args.processes < 0:
+        raise CommandError("--processes must not be negative")
     changes: dict[str, object] = {}
     if args.lexicon:
         changes["lexicon_path"] = args.lexicon
@@ -93,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         app = create_app(config, db=args.db, token=token, cors_origins=args.cors_origin, workers=args.workers,
-                         max_queue=args.max_queue)
+                         max_queue=args.max_queue, processes=args.processes)
     except ModuleNotFoundError as exc:
         raise CommandError(f"--db needs the trace part of unspin, which is missing here ({exc})") from None
     except ValueError as exc:

@@ -8,8 +8,9 @@ library functions as the command line and return the same JSON.
 Safety rules, all enforced here:
 
 * request bodies over ``Config.max_request_bytes`` get a 413 before they are read;
-* detection, restoration and tracing run in worker threads, at most
-  ``workers`` at once, with at most ``max_queue`` more requests waiting
+* detection, restoration and tracing run in worker threads (detection, with
+  ``processes``, in worker processes instead), at most ``workers`` (or
+  ``processes``) at once, with at most ``max_queue`` more requests waiting
   (beyond that: 503 at once); work that passes ``Config.request_timeout_s``
   gets a 503, and detection stops at its next sentence segment;
 * every error is JSON ``{"error": code, "message": one line}``, never a traceback;
@@ -27,7 +28,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, MutableMapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from importlib import resources as importlib_resources
 from pathlib import Path
@@ -384,9 +385,23 @@ class _TimedEngine(Engine):
 class AppState:
     """Everything one application holds; found at ``app.state.unspin``."""
 
-    def __init__(self, config: Config, db: str | None, token: str | None, workers: int, max_queue: int) -> None:
+    def __init__(
+        self, config: Config, db: str | None, token: str | None, workers: int, max_queue: int, processes: int = 0
+    ) -> None:
         self.config = config
         self.engine = _TimedEngine(config)
+        # with processes, checks run in worker processes (unspin.web.pool), one core each
+        self.pool: ProcessPoolExecutor | None = None
+        if processes:
+            import multiprocessing
+
+            from . import pool
+
+            workers = processes
+            self.pool = ProcessPoolExecutor(
+                processes, mp_context=multiprocessing.get_context("spawn"), initializer=pool.start,
+                initargs=(config,),
+            )
         self.token = token or None
         # With a token the server may start from an empty index; without one it must exist.
         self.corpus = _Corpus(db, config, create=self.token is not None) if db else None
@@ -397,12 +412,21 @@ class AppState:
         self.running = threading.BoundedSemaphore(workers)  # work in threads, abandoned work included
         self.ready = False
 
-    async def run(self, func: Callable[..., T], *args: Any, executor: ThreadPoolExecutor | None = None) -> T:
+    async def check(self, text: str) -> Report:
+        """``text`` checked in a worker process (with ``processes``) or a worker thread."""
+        if self.pool is None:
+            return await self.run(self.engine.check, text)
+        from . import pool
+
+        return await self.run(pool.check, text, self.config.request_timeout_s, executor=self.pool)
+
+    async def run(self, func: Callable[..., T], *args: Any, executor: Executor | None = None) -> T:
         """Run ``func(*args)`` in a worker thread (or ``executor``) within the time limit.
 
         At most ``workers`` run at once and ``max_queue`` more wait; beyond
         that the answer is 503 at once.  The limit counts from the start of
-        the work; waiting for a worker is bounded by the queue instead.
+        the work; waiting for a worker is bounded by the queue instead.  In a
+        process pool ``func`` itself must stop at the limit (it is given it).
         """
         if self.pending >= self.workers + self.max_queue:
             raise ApiError(
@@ -427,7 +451,9 @@ class AppState:
                 with anyio.fail_after(timeout):
                     if executor is None:
                         return await anyio.to_thread.run_sync(job, abandon_on_cancel=True)
-                    future = executor.submit(job)
+                    # a process cannot take the closure: it gets func as it is
+                    future = executor.submit(func, *args) if isinstance(executor, ProcessPoolExecutor) else (
+                        executor.submit(job))
                     try:
                         return await asyncio.wrap_future(future)
                     finally:
@@ -493,6 +519,7 @@ def create_app(
     workers: int = 2,
     max_queue: int = 100,
     warm_up: bool = True,
+    processes: int = 0,
 ) -> FastAPI:
     """Build the web application.
 
@@ -509,26 +536,44 @@ def create_app(
         max_queue: requests that may wait for a worker; more get 503 at once.
         warm_up: load the detection resources at start-up (a few seconds)
             rather than on the first request.
+        processes: check in this many worker processes instead of
+            ``workers`` threads (each loads its own resources: some hundreds
+            of MB each), so that checks use as many cores.  Started at
+            start-up; 0 (the default): checks run in threads.
     """
     config = config or Config()
     if workers < 1:
         raise ValueError("workers must be at least 1")
     if max_queue < 0:
         raise ValueError("max_queue must not be negative")
+    if processes < 0:
+        raise ValueError("processes must not be negative")
     if token is not None and len(token) < 8:
         raise ValueError("the token must be at least 8 characters long")
-    state = AppState(config, db, token, workers, max_queue)
+    state = AppState(config, db, token, workers, max_queue, processes)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if warm_up:
+        if state.pool is not None:
+            from . import pool
+
+            log.info("starting %d worker processes", processes)
+            # one call per worker: each starts (and loads its resources) for the first it takes
+            await asyncio.gather(*(asyncio.wrap_future(state.pool.submit(pool.ready)) for _ in range(processes)))
+            state.ready = True
+            log.info("ready")
+        elif warm_up:
             log.info("loading detection resources")
             await anyio.to_thread.run_sync(state.engine.check, demo.SPUN)
             state.ready = True
             log.info("ready")
-        yield
-        if state.corpus is not None:
-            state.corpus.close()
+        try:
+            yield
+        finally:
+            if state.pool is not None:
+                state.pool.shutdown(wait=False, cancel_futures=True)
+            if state.corpus is not None:
+                state.corpus.close()
 
     app = FastAPI(
         title="unspin",
@@ -606,7 +651,7 @@ def create_app(
     async def check(body: TextIn, request: Request) -> JSONResponse:
         s = _state(request)
         text = _checked(s, body.text)
-        report = await s.run(s.engine.check, text)
+        report = await s.check(text)
         return JSONResponse(report.to_dict())
 
     @app.post(
@@ -620,7 +665,7 @@ def create_app(
     async def restore(body: TextIn, request: Request) -> RestoreOut:
         s = _state(request)
         text = _checked(s, body.text)
-        report = await s.run(s.engine.check, text)
+        report = await s.check(text)
         return RestoreOut(restored=report.restored)
 
     @app.post(
