@@ -11,6 +11,8 @@ from ..config import Config
 from . import EPILOG, CommandError
 
 TOKEN_ENV = "UNSPIN_TOKEN"
+MAX_DEFAULT_PROCESSES = 4  # each worker process holds its own resources (about 0.5 GB)
+DEFAULT_PROCESSES = min(os.cpu_count() or 1, MAX_DEFAULT_PROCESSES)
 WEB_PACKAGES = ("fastapi", "uvicorn", "multipart")
 
 
@@ -35,10 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, metavar="SECONDS",
                    help=f"per-request limit on seconds of work (default {Config.request_timeout_s:g})")
     p.add_argument("--workers", type=int, default=2, metavar="N",
-                   help="detection jobs run at once; others queue (default: 2)")
-    p.add_argument("--processes", type=int, default=0, metavar="N",
-                   help="check in N worker processes, one core each, instead of --workers threads "
-                        "(each loads its own resources, some hundreds of MB); default: threads")
+                   help="with --processes 0: detection jobs run at once in threads; others queue (default: 2)")
+    p.add_argument("--processes", type=int, default=DEFAULT_PROCESSES, metavar="N",
+                   help="check in N worker processes, one core each (each loads its own resources, "
+                        f"about 0.5 GB); 0: in --workers threads of one process, which share one core "
+                        f"(default: this machine's cores, at most {MAX_DEFAULT_PROCESSES}: {DEFAULT_PROCESSES})")
     p.add_argument("--max-queue", type=int, default=100, metavar="N",
                    help="requests that may wait for a worker; more get 503 at once (default: 100)")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",

@@ -23,6 +23,7 @@ Safety rules, all enforced here:
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import logging
 import threading
@@ -570,8 +571,8 @@ def create_app(
         try:
             yield
         finally:
-            if state.pool is not None:
-                state.pool.shutdown(wait=False, cancel_futures=True)
+            if state.pool is not None:  # waits for checks under way (each stops at its time limit)
+                await anyio.to_thread.run_sync(functools.partial(state.pool.shutdown, wait=True, cancel_futures=True))
             if state.corpus is not None:
                 state.corpus.close()
 

@@ -8,7 +8,11 @@ This module is what the workers import: nothing of FastAPI, only the engine.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
 import time
+from multiprocessing.connection import wait
 
 from .. import demo
 from ..config import Config
@@ -22,6 +26,7 @@ _engine: Engine | None = None
 def start(config: Config) -> None:
     """A worker's initialiser: its engine, with the resources loaded by a first check."""
     global _engine
+    _exit_with_parent()
     _engine = Engine(config)
     _engine.check(demo.SPUN)
     tune_gc_for_checks()  # the process does nothing but checks
@@ -38,3 +43,17 @@ def check(text: str, timeout: float) -> Report:
     if _engine is None:
         raise RuntimeError("unspin.web.pool.check runs in a worker started with unspin.web.pool.start")
     return _engine.check(text, deadline=time.monotonic() + timeout)
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the server process is gone, however it ended (a server killed
+    outright never gets to stop its workers, and they would run on, each holding its memory)."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="unspin-exit-with-parent", daemon=True).start()
