@@ -16,12 +16,14 @@ machine's first run; ``--store filled`` does the same and first runs
 ``unspin cache --fill --jobs 2`` into it (untimed), as on a machine prepared for
 a crawl; ``--store keep`` uses the cache folder as it is (``$UNSPIN_CACHE``; run
 twice to time a store an earlier run filled); ``--store off`` runs without one.
-Set ``UNSPIN_PURE_PYTHON=1`` to time the engine without its C extension.
+Set ``UNSPIN_PURE_PYTHON=1`` to time the engine without its C extension.  The last
+column is the share of the CPU time spent in the garbage collector.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import subprocess
 import sys
@@ -69,18 +71,32 @@ def run(args: argparse.Namespace) -> int:
         return 2
     unspin.check(texts[0], config)  # loads the resources; not timed
 
-    def timed(batch: list[str]) -> float:
-        cpu = time.process_time()
+    # CPU time inside the garbage collector (its callbacks bracket every collection)
+    in_gc = {"total": 0.0, "since": 0.0}
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            in_gc["since"] = time.process_time()
+        else:
+            in_gc["total"] += time.process_time() - in_gc["since"]
+
+    gc.callbacks.append(on_gc)
+
+    def timed(batch: list[str]) -> tuple[float, float]:
+        """CPU seconds per document, and the share of them spent collecting garbage."""
+        cpu, gc0 = time.process_time(), in_gc["total"]
         for t in batch:
             unspin.check(t, config)
-        return (time.process_time() - cpu) / len(batch)
+        spent = time.process_time() - cpu
+        return spent / len(batch), (in_gc["total"] - gc0) / spent
 
-    first = timed(texts[1 : 1 + args.docs])
+    first, first_gc = timed(texts[1 : 1 + args.docs])
     timed(texts[1 + args.docs : 1 + args.docs + args.warmup])
-    later = timed(texts[1 + args.docs + args.warmup :])
-    print(f"{'batch':<40} {'docs/s/core':>11} {'ms/doc':>7}")
-    print(f"{f'first {args.docs} after loading':<40} {1 / first:>11.2f} {1000 * first:>7.0f}")
-    print(f"{f'{args.docs} after {args.docs + args.warmup} documents':<40} {1 / later:>11.2f} {1000 * later:>7.0f}")
+    later, later_gc = timed(texts[1 + args.docs + args.warmup :])
+    print(f"{'batch':<40} {'docs/s/core':>11} {'ms/doc':>7} {'in gc':>6}")
+    print(f"{f'first {args.docs} after loading':<40} {1 / first:>11.2f} {1000 * first:>7.0f} {first_gc:>6.0%}")
+    print(f"{f'{args.docs} after {args.docs + args.warmup} documents':<40} {1 / later:>11.2f} {1000 * later:>7.0f}"
+          f" {later_gc:>6.0%}")
     from unspin.resources import default_resources
 
     c_ext = "on" if default_resources().lm.fast else "off (UNSPIN_PURE_PYTHON or not built)"

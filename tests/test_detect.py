@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import time
 
 import pytest
@@ -325,3 +327,49 @@ def test_overlapping_checks_restore_blas_threads_only_when_the_last_ends() -> No
     assert all(n == 1 for n in blas_threads())
     limiter.__exit__(None, None, None)  # B ends
     assert blas_threads() == before
+
+
+def test_a_report_does_not_depend_on_what_the_process_checked_before() -> None:
+    """The same text gets the very same report as a fresh process's first check (which loads the
+    resources, numpy among them, and once ran on all of BLAS's threads) and after other texts."""
+    import subprocess
+    import sys
+
+    script = (
+        "import json, unspin\n"
+        "from unspin import Config, demo\n"
+        "from unspin.detect import Engine\n"
+        "config = Config(cache_candidates=False)\n"
+        "first = Engine(config).check(demo.SPUN).to_dict()\n"
+        "later = Engine(config)\n"
+        "later.check(demo.ARTICLE)\n"
+        "print(json.dumps([first, later.check(demo.SPUN).to_dict()]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "UNSPIN_CACHE": "off"})
+    assert done.returncode == 0, done.stderr
+    first, later = json.loads(done.stdout)
+    assert first == later
+
+
+def test_even_a_process_first_check_keeps_blas_on_one_thread() -> None:
+    """The first check of a process loads numpy with the resources; the limit must hold for it too."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("threadpoolctl")
+    script = (
+        "import sys\n"
+        "from unspin.detect import _one_blas_thread\n"
+        "assert 'numpy' not in sys.modules, 'numpy is loaded before any check'\n"
+        "with _one_blas_thread:\n"
+        "    import numpy\n"
+        "    from threadpoolctl import threadpool_info\n"
+        "    print([i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    threads = json.loads(done.stdout)
+    if not threads:
+        pytest.skip("threadpoolctl sees no BLAS library here")
+    assert threads == [1] * len(threads)

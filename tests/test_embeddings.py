@@ -38,6 +38,21 @@ def test_neighbours_are_ranked_thresholded_and_batched(emb: Embeddings) -> None:
     assert batch["no-such-word-xyz"] == ()
 
 
+def test_a_words_neighbours_do_not_depend_on_its_batch(emb: Embeddings) -> None:
+    """A row of a matrix product differs in its last bits with how many rows are multiplied at
+    once; a word's neighbours (and so its candidates' priors, and reports) must not."""
+    words = ["quick", "slow", "happy", "run", "eat", "blue", "strong", "deep", "big", "old", "new"]
+    alone = {}
+    for w in words:
+        emb._neigh_cache.clear()
+        alone[w] = emb.neighbours(w, 30, 0.55)
+    for size in (2, 7, len(words)):
+        emb._neigh_cache.clear()
+        batch = emb.neighbours_many(words[:size], 30, 0.55)
+        assert all(batch[w] == alone[w] for w in words[:size]), size  # the very same floats
+    assert all(s == emb.similarity([w], [n]) for w in words for n, s in alone[w])
+
+
 def test_vectors_are_cached_and_reloaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("UNSPIN_CACHE", str(tmp_path))
     first = Embeddings(size=2000)

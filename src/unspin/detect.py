@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -604,8 +603,12 @@ class _OneBlasThread:
         self._limit: Any = None  # the limit in force, restored by the last check out
 
     def _get_controller(self) -> Any:
-        if self._controller is None and "numpy" in sys.modules:  # before numpy, nothing to limit
+        if self._controller is None:
             try:
+                # numpy loaded now, not during the check: a process's first check loads the
+                # resources, numpy with them, and ran on all of BLAS's threads, its topic
+                # scores (and so its report, in the last bits) unlike those of later checks
+                import numpy  # noqa: F401
                 from threadpoolctl import ThreadpoolController
             except ImportError:
                 self._controller = False

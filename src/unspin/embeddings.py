@@ -32,6 +32,8 @@ from .resources import (
 )
 
 DEFAULT_SIZE = 100_000  # most frequent GloVe words kept
+_SLACK = 1e-4  # the batch product's similarities are this close to the exact ones, and far closer
+_EXTRA = 8  # candidates for the k nearest taken from the product beyond k, re-ranked exactly
 NEIGHBOUR_POOL = 40_000  # neighbours are searched among this many most frequent words
 
 
@@ -147,11 +149,16 @@ class Embeddings:
                 row = sims[r]
                 if ids[r] < len(row):
                     row[ids[r]] = -2.0  # not the word itself
-                hits = np.flatnonzero(row >= min_sim) if min_sim > -1.0 else np.arange(len(row))
-                if len(hits) > k:
-                    hits = hits[np.argpartition(-row[hits], k)[:k]]
-                order = hits[np.argsort(-row[hits])]
-                res = tuple((self.words[c], float(row[c])) for c in order.tolist())
+                # The product picks the likely neighbours; their similarities are then taken one
+                # pair at a time (as similarity() does), because a row of a matrix product differs
+                # in its last bits with the number of rows multiplied at once: a word's neighbours
+                # must not depend on which other words came in the same batch.
+                hits = np.flatnonzero(row >= min_sim - _SLACK) if min_sim > -1.0 else np.arange(len(row))
+                if len(hits) > k + _EXTRA:
+                    hits = hits[np.argpartition(-row[hits], k + _EXTRA)[: k + _EXTRA]]
+                exact = [(self._pair(w, self.words[c]), c) for c in hits.tolist() if c != ids[r]]
+                exact.sort(key=lambda sc: (-sc[0], sc[1]))  # ties: the commoner word first
+                res = tuple((self.words[c], sim) for sim, c in exact if sim >= min_sim)[:k]
                 cache[settled((w, k, min_sim))] = settled(res)
                 out[w] = res
         return out
