@@ -116,7 +116,7 @@ class Embeddings:
         i, j = self.index.get(a), self.index.get(b)
         if i is None or j is None:
             return 0.0
-        return float(self.matrix[i] @ self.matrix[j])
+        return float(_dots(self.matrix[i : i + 1], self.matrix[j])[0])
 
     def neighbours(self, word: str, k: int = 30, min_sim: float = -1.0) -> tuple[tuple[str, float], ...]:
         """Up to ``k`` nearest words to ``word`` with cosine at least ``min_sim``, best first,
@@ -149,16 +149,17 @@ class Embeddings:
                 row = sims[r]
                 if ids[r] < len(row):
                     row[ids[r]] = -2.0  # not the word itself
-                # The product picks the likely neighbours; their similarities are then taken one
-                # pair at a time (as similarity() does), because a row of a matrix product differs
+                # The product picks the likely neighbours; their similarities are then taken row
+                # by row (_dots, as similarity() does), because a row of a matrix product differs
                 # in its last bits with the number of rows multiplied at once: a word's neighbours
                 # must not depend on which other words came in the same batch.
                 hits = np.flatnonzero(row >= min_sim - _SLACK) if min_sim > -1.0 else np.arange(len(row))
                 if len(hits) > k + _EXTRA:
                     hits = hits[np.argpartition(-row[hits], k + _EXTRA)[: k + _EXTRA]]
-                exact = [(self._pair(w, self.words[c]), c) for c in hits.tolist() if c != ids[r]]
-                exact.sort(key=lambda sc: (-sc[0], sc[1]))  # ties: the commoner word first
-                res = tuple((self.words[c], sim) for sim, c in exact if sim >= min_sim)[:k]
+                hits = hits[hits != ids[r]]
+                exact = _dots(self.matrix[hits], self.matrix[ids[r]]).tolist()
+                ranked = sorted(zip(exact, hits.tolist(), strict=True), key=lambda sc: (-sc[0], sc[1]))  # ties: commoner first
+                res = tuple((self.words[c], sim) for sim, c in ranked if sim >= min_sim)[:k]
                 cache[settled((w, k, min_sim))] = settled(res)
                 out[w] = res
         return out
@@ -166,6 +167,13 @@ class Embeddings:
     def scores(self, direction: Any) -> Any:
         """Cosine of every kept word with the unit vector ``direction`` (an array indexed like :attr:`words`)."""
         return self.matrix @ direction
+
+
+def _dots(rows: Any, vector: Any) -> Any:
+    """The dot product of each row with ``vector``: each row summed on its own (numpy's
+    pairwise sum along a row), so a row's result is the same however many come with it,
+    unlike a BLAS matrix product's."""
+    return (rows * vector).sum(axis=1)
 
 
 def _read(vectors_path: Path, index_path: Path, size: int) -> tuple[list[str], Any]:
