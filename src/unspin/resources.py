@@ -46,17 +46,18 @@ _MISSING = object()
 
 
 class _Memo(dict):
-    """A memo's dict.  A subclass, because the garbage collector stops tracking an exact
-    dict whose keys and values it sees to be atomic, and a later insertion of a fresh
-    tuple tracks it again *as a young object*: each young collection after that walked
-    all of a 100,000-answer memo (up to 60 ms) instead of leaving it to full collections."""
+    """A memo's dict where nothing settles its keys and answers (see :func:`memo_dict`).  A
+    subclass, because the garbage collector stops tracking an exact dict whose keys and values
+    it sees to be atomic, and a later insertion of a fresh tuple tracks it again *as a young
+    object*: each young collection after that walked all of a 100,000-answer memo (up to
+    60 ms) instead of leaving it to full collections."""
 
     __slots__ = ()
 
 
 def memoised(maxsize: int) -> Callable[[Callable[..., _T]], Callable[..., _T]]:
     """Memoise a method's answers per instance (positional arguments only) in a plain
-    dict (:class:`_Memo`), emptied once it holds ``maxsize`` answers.
+    dict (:func:`memo_dict`), emptied once it holds ``maxsize`` answers.
 
     Unlike ``functools.lru_cache`` it keeps no linked list entry per answer, so a
     large cache adds little for the garbage collector to walk.
