@@ -300,7 +300,7 @@ class Engine:
         emb = self.embeddings
         index = emb.index if emb is not None else {}
         scores = stats.topic_scores if emb is not None and stats.topic is not None else None
-        if fast and scores is not None and str(getattr(scores, "dtype", "")) != "float32":
+        if fast and scores is not None and getattr(getattr(scores, "dtype", None), "char", "") != "f":
             fast = None  # the C loop reads float32 topic scores (what the word vectors give) only
         for i in range(n):
             cands: list[Candidate] = []
@@ -425,7 +425,8 @@ class Engine:
             cache.clear()
         # kept for long: not for the garbage collector to walk (the cache's dict stays
         # untracked too where its keys and values are)
-        untrack_acyclic((*cands, cands))
+        if cands:  # (most phrases have none: the empty tuple is never tracked)
+            untrack_acyclic((*cands, cands))
         cache[settled(span)] = cands
 
     def _similarity(self, spun: Sequence[str], original: Sequence[str]) -> float:
