@@ -16,6 +16,9 @@ part, never the real spun pages) and synthetic spins of it by
 With ``--write`` the models go to ``src/unspin/data/{finding,doc}_model.json``.
 Prints held-out (last quarter of the documents) AUC and accuracy for both.
 
+With ``--doc-only`` only the document model is fitted, over the packaged
+finding model (to add a document feature without refitting the finding model).
+
 With ``--moby`` only the finding model used with ``Config(use_moby=True)`` is
 fitted (``finding_model_moby.json``): the documents are decoded with the Moby
 candidates and spun in every style, ``moby`` included, so that the model
@@ -49,7 +52,7 @@ FINDING_FEATURES = [
 ]
 DOC_FEATURES = [
     "finding_rate", "strong_rate", "confidence_mass", "mean_confidence",
-    "gain1_rate", "gain2_rate",
+    "gain1_rate", "gain2_rate", "isolated",
 ]
 RATES = (0.1, 0.2, 0.3, 0.4)
 # Every synthetic style but "moby", which bench/detect.py keeps as a held-out thesaurus the
@@ -137,29 +140,35 @@ def main() -> None:
                     help="weight of a clean document against a spun one in the document model: the "
                          "probability is calibrated for a corpus with this many clean texts per spun one")
     ap.add_argument("--write", action="store_true", help="write the models into the package")
+    ap.add_argument("--doc-only", action="store_true",
+                    help="fit only the document model, over the packaged finding model (for a new "
+                         "document feature, without refitting the finding model too)")
     ap.add_argument("--moby", action="store_true",
                     help="fit only the finding model used with Config.use_moby (finding_model_moby.json), "
                          "decoding with the Moby candidates, on spins in every style, moby included")
     args = ap.parse_args()
+    if args.doc_only and args.moby:
+        ap.error("--doc-only and --moby exclude each other: the Moby engine has no document model of its own")
     docs = corpus(args.docs, MOBY_STYLES if args.moby else TRAIN_STYLES)
     cut = len(docs) * 3 // 4
     # every decoded finding, whatever its confidence
     engine = Engine(Config(finding_threshold=0.0, use_moby=args.moby))
-    t = time.time()
-    x, y, doc_idx = finding_data(engine, docs)
-    print(f"finding data: {len(y)} findings from {len(docs)} documents in {time.time() - t:.0f}s")
-    tr, te = doc_idx < cut, doc_idx >= cut
-    finding_model, clf = fit(x[tr], y[tr], FINDING_FEATURES, "unspin-finding-model 1")
-    evaluate("finding model", clf, finding_model, x[te], y[te], FINDING_FEATURES)
-    print("finding weights:", {k: round(v, 2) for k, v in finding_model["weights"].items()})
-    if args.write:
-        name = "finding_model_moby.json" if args.moby else "finding_model.json"
-        (DATA / name).write_text(json.dumps(finding_model, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {DATA / name}")
-    if args.moby:
-        return  # the document model is the default one: Moby findings are not counted
-    # document features come from every decoded finding, scored by the new finding model
-    engine.finding_model = as_model(finding_model)
+    if not args.doc_only:
+        t = time.time()
+        x, y, doc_idx = finding_data(engine, docs)
+        print(f"finding data: {len(y)} findings from {len(docs)} documents in {time.time() - t:.0f}s")
+        tr, te = doc_idx < cut, doc_idx >= cut
+        finding_model, clf = fit(x[tr], y[tr], FINDING_FEATURES, "unspin-finding-model 1")
+        evaluate("finding model", clf, finding_model, x[te], y[te], FINDING_FEATURES)
+        print("finding weights:", {k: round(v, 2) for k, v in finding_model["weights"].items()})
+        if args.write:
+            name = "finding_model_moby.json" if args.moby else "finding_model.json"
+            (DATA / name).write_text(json.dumps(finding_model, indent=1) + "\n", encoding="utf-8")
+            print(f"wrote {DATA / name}")
+        if args.moby:
+            return  # the document model is the default one: Moby findings are not counted
+        # document features come from every decoded finding, scored by the new finding model
+        engine.finding_model = as_model(finding_model)
     xd, yd = doc_data(engine, docs)
     doc_model, dclf = fit(xd[:cut], yd[:cut], DOC_FEATURES, "unspin-doc-model 1", args.clean_weight)
     evaluate("document model", dclf, doc_model, xd[cut:], yd[cut:], DOC_FEATURES)

@@ -373,3 +373,30 @@ def test_even_a_process_first_check_keeps_blas_on_one_thread() -> None:
     if not threads:
         pytest.skip("threadpoolctl sees no BLAS library here")
     assert threads == [1] * len(threads)
+
+
+def test_words_no_neighbour_supports_count_without_any_candidate(engine: Engine) -> None:
+    """``isolated``: the share of known content words whose neighbours make neither them nor
+    the next word likelier.  A spinner's swaps break such collocations; a synonym the candidate
+    sources do not know still raises the share, and the document model reads it."""
+    original = (
+        "The company said on Monday that its profits rose sharply in the first quarter of the year, "
+        "and the chief executive told reporters that demand remained strong across the region."
+    )
+    spun = (
+        "The corporation stated on Monday that its earnings climbed greatly in the initial quarter of the "
+        "year, and the main administrator informed journalists that need stayed powerful throughout the area."
+    )
+    clean, swapped = engine.check(original).features, engine.check(spun).features
+    assert swapped["isolated"] > clean["isolated"] + 0.1
+    assert "isolated" in engine.doc_model.weights
+    assert engine.doc_model.weights["isolated"] > 0  # more unsupported words, more likely spun
+
+
+def test_the_isolated_share_of_a_short_text_stays_near_its_prior() -> None:
+    from unspin.detect import ISOLATED_PRIOR, PSEUDO_WORDS, _Stats
+
+    stats = _Stats()
+    stats.known, stats.isolated = 2, 2  # two words, both unsupported: weak evidence
+    assert stats.features([])["isolated"] == pytest.approx((2 + PSEUDO_WORDS * ISOLATED_PRIOR) / (2 + PSEUDO_WORDS))
+    assert _Stats().features([])["isolated"] == pytest.approx(ISOLATED_PRIOR)
