@@ -250,6 +250,8 @@ def test_the_phrase_precheck_never_hides_a_thesaurus_phrase(engine: Engine) -> N
     assert ("takes", "place") in found and ("respiratory", "tracts") in found  # the test sees both readings
     assert all(gen.may_be_phrase(span) for span in found)
     assert not gen.may_be_phrase(("authorities", "stated"))  # no multiword lemma starts or goes on so
+    # "big" starts multiword lemmas, but none that a form of "say" ends
+    assert "big" in engine.res.thesaurus.multiword_firsts and not gen.may_be_phrase(("big", "said"))
 
 
 def test_similarity_weighting_keeps_every_field_but_the_prior(engine: Engine) -> None:

@@ -401,6 +401,16 @@ class Thesaurus:
         """The first word of every multiword lemma."""
         return frozenset(lemma.partition(" ")[0] for lemma in self._senses if " " in lemma)
 
+    @functools.cached_property
+    def multiword_heads(self) -> frozenset[str]:
+        """Every multiword lemma but its last word."""
+        return frozenset(lemma.rpartition(" ")[0] for lemma in self._senses if " " in lemma)
+
+    @functools.cached_property
+    def multiword_lasts(self) -> frozenset[str]:
+        """The last word of every multiword lemma."""
+        return frozenset(lemma.rpartition(" ")[2] for lemma in self._senses if " " in lemma)
+
 
 
 # --- language model -------------------------------------------------------------
