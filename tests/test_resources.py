@@ -185,3 +185,36 @@ def test_reports_are_identical_with_and_without_the_c_language_model(monkeypatch
     )
     a, b = Engine(resources=fast).check(text), Engine(resources=pure).check(text)
     assert a.findings and a == b
+
+
+def test_lemminflects_tables_are_read_from_a_cache_that_is_rebuilt_when_damaged(tmp_path: Path) -> None:
+    """The inflector gives lemminflect its tables from a pickle in the cache folder: the first
+    process writes it, the next reads it and answers alike, and a damaged one is rewritten."""
+    code = textwrap.dedent(
+        """
+        import lemminflect
+        from lemminflect.codecs.LemmaLUCodec import LemmaLUCodec
+        parsed = []
+        load = LemmaLUCodec.load
+        LemmaLUCodec.load = staticmethod(lambda *a: parsed.append(1) or load(*a))
+        from unspin.resources import Inflector
+        i = Inflector()
+        from lemminflect.core.Lemmatizer import Lemmatizer
+        print("parsed" if parsed else "cached", type(Lemmatizer().lemma_dict).__name__, i.analyses("dogs"),
+              i.inflect("say", "VBD"), lemminflect.getAllInflections("run"))
+        """
+    )
+    env = {**__import__("os").environ, "UNSPIN_CACHE": str(tmp_path)}
+
+    def run() -> str:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    first = run()
+    assert first.startswith("parsed dict") and " said " in first
+    (cache,) = tmp_path.glob("lemminflect*.pickle")
+    assert run() == first.replace("parsed", "cached", 1)  # read from the cache: the same answers
+    cache.write_bytes(b"not a pickle")
+    assert run() == first  # a damaged cache is not trusted: the tables are parsed again...
+    assert run() == first.replace("parsed", "cached", 1)  # ...and the cache rewritten

@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         "cache",
         help="show, fill or clear unspin's cache folder",
         description="List what unspin keeps in its cache folder ($UNSPIN_CACHE, else ~/.cache/unspin): the "
-        "parsed thesauri and word vectors, and the candidate store. All of it is rebuilt when needed. "
+        "parsed thesauri, word vectors and inflection tables, and the candidate store. All of it is rebuilt when needed. "
         "--fill works out the candidates of the common words ahead of time (about a minute), e.g. when "
         "preparing a machine or image for a crawl.",
         epilog=EPILOG,
@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
 
 
 KINDS = {"candidates": "candidate store", "wordnet": "WordNet, parsed", "glove50c": "word vectors, parsed",
-         "moby": "Moby lists, parsed"}
+         "moby": "Moby lists, parsed", "lemminflect": "inflection tables, parsed"}
 
 
 def _kind(name: str) -> str:
