@@ -21,7 +21,6 @@ import datetime as dt
 import json
 import math
 import os
-import resource
 import shlex
 import subprocess
 import sys
@@ -78,6 +77,8 @@ def progress(label: str) -> Any:
 
 # --- speed probe (runs in a fresh process so its memory is the engine's alone) ------------
 
+SPEED_REPEATS = 3  # fresh processes per speed probe; the median is reported
+
 
 def speed_probe(n: int, moby: bool = False) -> dict[str, float]:
     texts = ek.five_kb_articles(ek.bbc_split().test, n + 1)
@@ -88,7 +89,7 @@ def speed_probe(n: int, moby: bool = False) -> dict[str, float]:
     t0 = time.perf_counter()
     unspin.check(texts[0], config)  # loads resources; not timed
     load_s = time.perf_counter() - t0
-    rss_after_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_after_load = ek.peak_rss_mb()
     wall, cpu = time.perf_counter(), time.process_time()
     for t in texts[1:]:
         unspin.check(t, config)
@@ -102,35 +103,54 @@ def speed_probe(n: int, moby: bool = False) -> dict[str, float]:
         "ms_per_doc_cpu": 1000 * cpu / m,
         "first_call_s": load_s,
         "peak_rss_mb_after_load": rss_after_load,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": ek.peak_rss_mb(),
     }
 
 
-def run_speed_probe(n: int, moby: bool = False) -> dict[str, float]:
+def run_speed_probe(n: int, moby: bool = False, repeats: int = SPEED_REPEATS) -> dict[str, Any]:
     """The probe in a fresh process with an empty candidate store, as on a machine's first run;
     then ``unspin cache --fill --jobs 2`` into another empty store (``fill_s``) and the probe
-    again with that store (``filled_store_*``), as on a machine prepared for a crawl."""
+    again with (a copy of) that store (``filled_store_*``), as on a machine prepared for a crawl.
+    Each probe runs ``repeats`` times, each in a fresh process and store (one run of 20 documents
+    varied by a third between sittings): the rates are the medians, ``*_runs`` all of them."""
+    import shutil
+    import statistics
+
     flags = ["--moby"] if moby else []
     cmd = [sys.executable, __file__, "--speed-probe", str(n), *flags]
-    fill = ek.fill_store_command(moby)
-    runs = []
-    fill_s = math.nan
-    for prepare in (False, True):
-        with tempfile.TemporaryDirectory(prefix="unspin-probe-") as tmp:
-            env = {**os.environ, "UNSPIN_CACHE": str(ek.empty_store_cache(tmp))}
-            if prepare:
-                t0 = time.perf_counter()
-                p = subprocess.run(fill, capture_output=True, text=True, timeout=900, env=env)
-                fill_s = time.perf_counter() - t0
-                if p.returncode != 0:
-                    return {"error": p.stderr.strip()[-500:]}  # type: ignore[dict-item]
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env)
-            if p.returncode != 0:
-                return {"error": p.stderr.strip()[-500:]}  # type: ignore[dict-item]
-            runs.append(json.loads(p.stdout.strip().splitlines()[-1]))
-    first, filled = runs
-    return {**first, "fill_s": fill_s, "filled_store_docs_per_cpu_second": filled["docs_per_cpu_second"],
-            "filled_store_ms_per_doc_cpu": filled["ms_per_doc_cpu"]}
+
+    def probe(cache: Path) -> dict[str, Any]:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env={**os.environ, "UNSPIN_CACHE": str(cache)})
+        if p.returncode != 0:
+            return {"error": p.stderr.strip()[-500:]}
+        return json.loads(p.stdout.strip().splitlines()[-1])
+
+    with tempfile.TemporaryDirectory(prefix="unspin-probe-") as tmp:
+        firsts, filled = [], []
+        for k in range(repeats):
+            firsts.append(probe(ek.empty_store_cache(Path(tmp) / f"empty{k}")))
+            if "error" in firsts[-1]:
+                return firsts[-1]
+        filled_dir = ek.empty_store_cache(Path(tmp) / "filled")
+        t0 = time.perf_counter()
+        p = subprocess.run(ek.fill_store_command(moby), capture_output=True, text=True, timeout=900,
+                           env={**os.environ, "UNSPIN_CACHE": str(filled_dir)})
+        fill_s = time.perf_counter() - t0
+        if p.returncode != 0:
+            return {"error": p.stderr.strip()[-500:]}
+        for k in range(repeats):
+            copy = Path(tmp) / f"filled{k}"
+            shutil.copytree(filled_dir, copy)  # each run starts from the store as filled
+            filled.append(probe(copy))
+            if "error" in filled[-1]:
+                return filled[-1]
+    rates = [r["docs_per_cpu_second"] for r in firsts]
+    filled_rates = [r["docs_per_cpu_second"] for r in filled]
+    median = sorted(firsts, key=lambda r: r["docs_per_cpu_second"])[len(firsts) // 2]
+    return {**median, "docs_per_cpu_second": statistics.median(rates), "docs_per_cpu_second_runs": rates,
+            "fill_s": fill_s, "filled_store_docs_per_cpu_second": statistics.median(filled_rates),
+            "filled_store_docs_per_cpu_second_runs": filled_rates,
+            "filled_store_ms_per_doc_cpu": statistics.median(r["ms_per_doc_cpu"] for r in filled)}
 
 
 def baseline_speed(system: ek.System, texts: Sequence[str]) -> float:
@@ -260,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {i}: {e}")
     out["errors"] = errors
     print(f"\nfinished in {time.time() - started:.0f}s; peak RSS of this process "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+          f"{ek.peak_rss_mb():.0f} MB")
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1, default=_json_default), encoding="utf-8")
         print(f"numbers written to {args.json}")
@@ -450,6 +470,11 @@ def print_tortured(systems: list[ek.System], dev: list[ek.Tortured], held: list[
     return res
 
 
+def runs(rates: list[float] | None) -> str:
+    """``rates`` as 'runs a, b, c'."""
+    return "runs " + ", ".join(fmt(r, digits=2) for r in rates) if rates else "one run"
+
+
 def print_speed(systems: list[ek.System], n: int, out: dict[str, Any], moby: bool = False) -> dict[str, Any]:
     probe = run_speed_probe(n, moby)
     texts = ek.five_kb_articles(ek.bbc_split().test, n)
@@ -469,10 +494,12 @@ def print_speed(systems: list[ek.System], n: int, out: dict[str, Any], moby: boo
           "docs/s/core = documents per CPU-second of one process (robust to other load on the machine);\n"
           "unspin is measured in a fresh process (peak RSS is the engine's: Python + resources), after one\n"
           "untimed call that loads resources, with an empty candidate store (a machine's first run); "
-          f"wall-clock rate {fmt(probe.get('docs_per_wall_second'), digits=2)} docs/s.\n"
+          f"median of {len(probe.get('docs_per_cpu_second_runs', [])) or 1} fresh processes "
+          f"({runs(probe.get('docs_per_cpu_second_runs'))}).\n"
           "After `unspin cache --fill --jobs 2` into another empty store "
           f"({fmt(probe.get('fill_s'), digits=0)} s wall): "
-          f"{fmt(probe.get('filled_store_docs_per_cpu_second'), digits=2)} docs/s/core.")
+          f"{fmt(probe.get('filled_store_docs_per_cpu_second'), digits=2)} docs/s/core "
+          f"({runs(probe.get('filled_store_docs_per_cpu_second_runs'))}).")
     out["speed"] = {"unspin": probe, **{k: {"docs_per_cpu_second": v} for k, v in speeds.items()}}
     return probe
 
