@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -150,6 +151,20 @@ def test_check_readable_report() -> None:
     proc = run("check", "-", stdin=SPUN.encode())
     assert proc.returncode == 0, proc.stderr
     assert "verdict:" in proc.stdout and "findings" in proc.stdout
+    # the document's evidence in words: findings among the content words, and the share of
+    # words that fit neither neighbour beside what clean news shows
+    evidence = " ".join(proc.stdout.split("evidence:", 1)[1].split("\n\n")[0].split())
+    assert re.match(r"\d+ substitutions? found among \d+ content words; \d+% of the words fit neither neighbour "
+                    r"\(about 20% in clean news\)", evidence), evidence
+
+
+def test_document_evidence_reads_the_reports_counts() -> None:
+    from unspin.cli.detect_cmd import document_evidence
+    from unspin.report import Report
+
+    report = Report("spun", 0.9, (), "", features={"content_words": 50, "known_words": 40, "isolated_words": 14})
+    assert document_evidence(report).startswith("0 substitutions found among 50 content words; 35% of the words")
+    assert document_evidence(Report("uncertain", 0.5, (), "", reason="too short")) == ""
 
 
 def test_encoding_option() -> None:

@@ -78,7 +78,7 @@ TOPIC_WEIGHT = 3.0  # log10 bonus per unit of cosine the candidate is closer to 
 # that needs no candidate.  0.2 gave the best held-out AUC of the document model on the BBC
 # training spins of 0.2, 0.3 and 0.5 (/tmp prototype, session 9).
 SUPPORT = 0.2
-ISOLATED_PRIOR = 0.2  # the share of unsupported words a document is assumed to start from
+ISOLATED_PRIOR = 0.2  # the share of unsupported words a document is assumed to start from (BBC test: 0.21)
 
 
 @dataclass(frozen=True, slots=True)
@@ -849,6 +849,8 @@ class _Stats:
             "gain1_rate": sum(1 for g in self.gains if g > 1.0) / n,
             "gain2_rate": sum(1 for g in self.gains if g > 2.0) / n,
             "isolated": (self.isolated + PSEUDO_WORDS * ISOLATED_PRIOR) / (self.known + PSEUDO_WORDS),
+            "known_words": float(self.known),
+            "isolated_words": float(self.isolated),
         }
 
 

@@ -111,6 +111,21 @@ def run_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def document_evidence(report: Report) -> str:
+    """What the verdict rests on besides the findings, in words ("" where the text was not judged)."""
+    from ..detect import ISOLATED_PRIOR
+
+    f = report.features
+    content, known, isolated = f.get("content_words"), f.get("known_words"), f.get("isolated_words")
+    if not content or not known or isolated is None:
+        return ""
+    return (
+        f"{len(report.findings)} substitution{'s' if len(report.findings) != 1 else ''} found among "
+        f"{content:.0f} content words; {isolated / known:.0%} of the words fit neither neighbour "
+        f"(about {ISOLATED_PRIOR:.0%} in clean news)"
+    )
+
+
 def print_report(text: str, report: Report) -> None:
     """A readable report: verdict, the text with spans highlighted, and a table of findings."""
     from rich.console import Console
@@ -123,6 +138,9 @@ def print_report(text: str, report: Report) -> None:
     console.print(line)
     if report.reason:
         console.print(f"reason: {report.reason}")
+    evidence = document_evidence(report)
+    if evidence:
+        console.print(f"evidence: {evidence}")
     if not report.findings:
         console.print("no substituted phrases found")
         return
