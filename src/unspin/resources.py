@@ -392,25 +392,29 @@ class Thesaurus:
                     best = w
         return best
 
+    def _multiword_parts(self, cut: Callable[[str, str], tuple[str, str, str]], part: int) -> frozenset[str]:
+        """Part ``part`` of every multiword lemma split by ``cut`` (str.partition or str.rpartition) at a space."""
+        return frozenset(cut(lemma, " ")[part] for lemma in self._senses if " " in lemma)
+
     @functools.cached_property
     def multiword_rests(self) -> frozenset[str]:
         """Every word sequence that follows the first word of some multiword lemma."""
-        return frozenset(lemma.partition(" ")[2] for lemma in self._senses if " " in lemma)
+        return self._multiword_parts(str.partition, 2)
 
     @functools.cached_property
     def multiword_firsts(self) -> frozenset[str]:
         """The first word of every multiword lemma."""
-        return frozenset(lemma.partition(" ")[0] for lemma in self._senses if " " in lemma)
+        return self._multiword_parts(str.partition, 0)
 
     @functools.cached_property
     def multiword_heads(self) -> frozenset[str]:
         """Every multiword lemma but its last word."""
-        return frozenset(lemma.rpartition(" ")[0] for lemma in self._senses if " " in lemma)
+        return self._multiword_parts(str.rpartition, 0)
 
     @functools.cached_property
     def multiword_lasts(self) -> frozenset[str]:
         """The last word of every multiword lemma."""
-        return frozenset(lemma.rpartition(" ")[2] for lemma in self._senses if " " in lemma)
+        return self._multiword_parts(str.rpartition, 2)
 
 
 
