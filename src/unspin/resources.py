@@ -172,6 +172,38 @@ def _used_cache(path: Path) -> None:
         pass
 
 
+def _pickled(cache: Path | None, family: str, build: Callable[[], _T], check: Callable[[Any], bool] = bool) -> _T:
+    """What is pickled at ``cache`` where it reads and passes ``check``; else ``build()``, pickled
+    there for the next process (:func:`_write_cache`).  A stale or damaged cache is rebuilt; with
+    ``cache`` None (caching off, or no source to key it on) the value is built."""
+    if cache is not None and cache.exists():
+        try:
+            with open(cache, "rb") as fh, _collector_paused():
+                value = pickle.load(fh)
+            if check(value):
+                _used_cache(cache)
+                return value
+        except Exception:  # a stale or damaged cache is rebuilt
+            pass
+    value = build()
+    if cache is not None:
+        _write_cache(cache, value, family)
+    return value
+
+
+class _collector_paused:
+    """Pause Python's cyclic garbage collector while a large pickle of acyclic tables is read:
+    every allocation would otherwise trigger collections that walk what was read so far."""
+
+    def __enter__(self) -> None:
+        self._was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._was:
+            gc.enable()
+
+
 # --- thesaurus ------------------------------------------------------------------
 
 # WordNet pointer symbols followed by Thesaurus.related(), and how much a
@@ -209,30 +241,20 @@ class Thesaurus:
                 "(later wn versions do not ship the database)"
             )
         self.dir = wordnet_dir
+        cache = _cache_file(wordnet_dir, f"wordnet-{_CACHE_FORMAT}")
+        # (a cache of an older format holds lists of senses)
+        synsets, pointers, senses = _pickled(
+            cache, "wordnet", self._load, lambda v: isinstance(next(iter(v[2].values())), tuple)
+        )
         # Tuples, not lists, throughout: the garbage collector stops tracking a tuple of
         # strings and numbers, so a full collection need not walk the ~117,000 synsets
         # and ~150,000 lemmas (full collections were spending a quarter of a check on them).
-        self._synsets: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (pos, lemmas)
-        self._pointers: tuple[tuple[tuple[str, int], ...], ...] = ()  # per synset: (relation, synset)
-        # lemma -> ((synset, count), ...)
-        self._senses: dict[str, tuple[tuple[int, int], ...]] = {}
-        cache = _cache_file(wordnet_dir, f"wordnet-{_CACHE_FORMAT}")
-        if cache is not None and cache.exists():
-            try:
-                with open(cache, "rb") as fh:
-                    synsets, pointers, senses = pickle.load(fh)
-                if not isinstance(next(iter(senses.values())), tuple):
-                    raise TypeError("cache of an older format")
-                self._synsets, self._pointers, self._senses = tuple(synsets), tuple(pointers), senses
-                _used_cache(cache)
-                return
-            except Exception:  # a stale or damaged cache is rebuilt
-                pass
-        self._load()
-        if cache is not None:
-            _write_cache(cache, (self._synsets, self._pointers, self._senses), "wordnet")
+        self._synsets: tuple[tuple[str, tuple[str, ...]], ...] = tuple(synsets)  # (pos, lemmas)
+        self._pointers: tuple[tuple[tuple[str, int], ...], ...] = tuple(pointers)  # per synset: (relation, synset)
+        self._senses: dict[str, tuple[tuple[int, int], ...]] = senses  # lemma -> ((synset, count), ...)
 
-    def _load(self) -> None:
+    def _load(self) -> tuple[tuple[Any, ...], tuple[Any, ...], dict[str, tuple[tuple[int, int], ...]]]:
+        """The synsets, their pointers and each lemma's senses, parsed from the database files."""
         offset_index: dict[tuple[str, int], int] = {}
         synsets: list[tuple[str, tuple[str, ...]]] = []
         raw_pointers: list[list[tuple[str, str, int]]] = []
@@ -272,16 +294,15 @@ class Thesaurus:
                 sid = offset_index.get((file_pos, int(offset_text)))
                 if sid is not None:
                     counts[(lemma.replace("_", " ").lower(), sid)] = int(tag_cnt)
-        self._synsets = tuple(synsets)
-        self._pointers = tuple(
+        pointers = tuple(
             tuple((RELATIONS[sym], offset_index[(fp, off)]) for sym, fp, off in ptrs if (fp, off) in offset_index)
             for ptrs in raw_pointers
         )
         senses: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for sid, (_pos, members) in enumerate(self._synsets):
+        for sid, (_pos, members) in enumerate(synsets):
             for lemma in members:
                 senses[lemma].append((sid, counts.get((lemma, sid), 0)))
-        self._senses = {lemma: tuple(found) for lemma, found in senses.items()}
+        return tuple(synsets), pointers, {lemma: tuple(found) for lemma, found in senses.items()}
 
     def __contains__(self, lemma: str) -> bool:
         return lemma in self._senses
@@ -679,33 +700,11 @@ def _load_lemminflect_tables(lemminflect: Any) -> None:
     source = Path(getattr(lemmatizer, "lemma_lu_fn", ""))
     version = getattr(lemminflect, "__version__", "unknown")
     cache = _cache_file(source, f"lemminflect-{version}") if source.is_file() else None
-    if cache is not None and cache.exists():
-        try:
-            with open(cache, "rb") as fh, _collector_paused():
-                lemmas, infl = pickle.load(fh)
-            if not (isinstance(lemmas, dict) and isinstance(infl, dict) and lemmas and infl):
-                raise TypeError("not lemminflect's tables")
-            lemmatizer.lemma_dict, inflections.infl_dict = lemmas, infl
-            _used_cache(cache)
-            return
-        except Exception:  # a stale or damaged cache is rebuilt
-            pass
-    lemmas, infl = lemmatizer._getLemmaDict(), inflections._getInflDict()
-    if cache is not None:
-        _write_cache(cache, (lemmas, infl), "lemminflect")
-
-
-class _collector_paused:
-    """Pause Python's cyclic garbage collector while a large pickle of acyclic tables is read:
-    every allocation would otherwise trigger collections that walk what was read so far."""
-
-    def __enter__(self) -> None:
-        self._was = gc.isenabled()
-        gc.disable()
-
-    def __exit__(self, *exc: object) -> None:
-        if self._was:
-            gc.enable()
+    lemmas, infl = _pickled(
+        cache, "lemminflect", lambda: (lemmatizer._getLemmaDict(), inflections._getInflDict()),
+        lambda v: all(isinstance(table, dict) and table for table in v),
+    )
+    lemmatizer.lemma_dict, inflections.infl_dict = lemmas, infl  # (the same tables where just parsed)
 
 
 class Inflector:
