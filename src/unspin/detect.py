@@ -223,9 +223,7 @@ class Engine:
         weight = DOC_WEIGHT_FLOOR + (1.0 - DOC_WEIGHT_FLOOR) * prob
         threshold = self.config.finding_threshold
         accepted = tuple(
-            self._finding(text, d, confidence)
-            for d in decoded
-            if (confidence := _combine(d.language * weight, d.edge.cand.lexicon_evidence)) >= threshold
+            self._finding(text, d, confidence) for d in decoded if (confidence := d.weighed(weight)) >= threshold
         )
         cfg = self.config
         hi, lo = cfg.spun_threshold, cfg.clean_threshold
@@ -810,10 +808,14 @@ class _Decoded:
     margin: float
     language: float  # the finding model's language confidence
 
+    def weighed(self, weight: float) -> float:
+        """Its confidence with the language evidence weighed by ``weight`` (the document's)."""
+        return _combine(self.language * weight, self.edge.cand.lexicon_evidence)
+
     @property
     def confidence(self) -> float:
         """Its confidence before the document's weighing."""
-        return _combine(self.language, self.edge.cand.lexicon_evidence)
+        return self.weighed(1.0)
 
 
 class _Stats:
