@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from unspin import Config
 from unspin.demo import ARTICLE, SPUN, UNRELATED
 from unspin.detect import Engine
@@ -13,17 +15,24 @@ from unspin.index import Index
 from unspin.learn import learn
 from unspin.lexicon import Lexicon
 
-NEW_TEXT = (
+# a new copy by the demo's spinner: its swaps of the demo article and some the demo never showed
+NEW_SPUN = (
+    "Shop owners have grumbled for months that the aged ferry is unsafe, and authorities stated last "
+    "week that fixes would commence following spring, after a regular review discovered severe harm "
+    "to its hull."
+)
+# plain prose that happens to use one of the spinner's words
+PLAIN = (
     "Residents have grumbled for years that the queues at the post office waste their "
     "mornings, and the council has promised to look at the problem again this winter."
 )
-
+KEPT_TOO = " The harbour authorities were not consulted about the closure, a spokesman for the port said."
 
 def _traced(tmp_path: Path) -> list:  # type: ignore[type-arg]
     index = Index(tmp_path / "demo.db")
     index.add([("article", ARTICLE), ("school", UNRELATED)])
     try:
-        return index.trace(SPUN)
+        return [(SPUN, index.trace(SPUN))]
     finally:
         index.close()
 
@@ -45,11 +54,38 @@ def test_learned_lexicon_sharpens_detection(tmp_path: Path) -> None:
     lex, _ = learn(_traced(tmp_path))
     path = tmp_path / "learned.tsv"
     lex.save(path)
-    before = {(f.text, f.original) for f in Engine(Config()).check(NEW_TEXT).findings}
-    after = {(f.text, f.original) for f in Engine(Config(lexicon_path=str(path))).check(NEW_TEXT).findings}
+    default, learned = Engine(Config()), Engine(Config(lexicon_path=str(path)))
+    before = {(f.text, f.original) for f in default.check(NEW_SPUN).findings}
+    after = {(f.text, f.original) for f in learned.check(NEW_SPUN).findings}
     assert ("grumbled", "complained") not in before
-    assert ("grumbled", "complained") in after
+    assert {("grumbled", "complained"), ("authorities", "officials"), ("following", "next")} <= after
     assert Lexicon.load(path).originals("grumbled")[0].original == "complained"
+    # in prose that reads as written, what a spinner once did is no evidence: the learned
+    # record is weighed by the document's spun probability (a curated one is not)
+    assert learned.check(PLAIN).findings == ()
+    curated = tmp_path / "curated.tsv"
+    curated.write_text("# unspin-lexicon 2\ngrumbled\tcomplained\t1\tcurated\n", encoding="utf-8")
+    assert [f.text for f in Engine(Config(lexicon_path=str(curated))).check(PLAIN).findings] == ["grumbled"]
+
+
+def test_learning_counts_the_phrases_the_spinner_left_alone(tmp_path: Path) -> None:
+    index = Index(tmp_path / "demo.db")
+    index.add([("article", ARTICLE + KEPT_TOO), ("school", UNRELATED)])
+    try:
+        traced = [(SPUN + KEPT_TOO, index.trace(SPUN + KEPT_TOO))]
+    finally:
+        index.close()
+    lex, _ = learn(traced)
+    # "authorities" was the spinner's word for "officials" once and left as written once
+    assert lex.originals("authorities")[0].original == "officials"
+    assert lex.kept("authorities") == 1 and lex.kept("stated") == 0
+    # so a learned "authorities" is weaker evidence than a learned "stated", seen once and never kept
+    gen = Engine(Config(), lexicon=lex).candidates
+    (authorities,) = gen.lexicon_hits(("authorities",))
+    (stated,) = gen.lexicon_hits(("stated",))
+    assert authorities.learned and stated.learned
+    assert authorities.lexicon_evidence == pytest.approx(1 / 3)  # 1 swap / (1 swap + 1 kept + 1)
+    assert stated.lexicon_evidence == pytest.approx(1 / 2)
 
 
 def test_learn_command(tmp_path: Path) -> None:

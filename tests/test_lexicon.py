@@ -37,6 +37,30 @@ def test_merge_keeps_both() -> None:
     assert "stated" in a.first_words
 
 
+def test_kept_counts_round_trip_and_merge(tmp_path: Path) -> None:
+    # version 2 records how often the spinner left a phrase as it was, as a row with the phrase twice
+    lex = Lexicon()
+    lex.add("told", "said", 24)
+    lex.add_kept("Told", 14)
+    lex.add_kept("told", 0)  # nothing to record
+    path = tmp_path / "lex.tsv"
+    lex.save(path)
+    assert "told\ttold\t14\tkept\n" in path.read_text(encoding="utf-8")
+    back = Lexicon.load(path)
+    assert back.kept("told") == 14 and back.kept("said") == 0
+    assert len(back) == 1 and [e.original for e in back] == ["said"]  # a kept row is no swap
+    other = Lexicon()
+    other.add_kept("told", 6)
+    assert back.merge(other).kept("told") == 20 and back.kept("told") == 14
+
+
+def test_version_1_files_still_load(tmp_path: Path) -> None:
+    path = tmp_path / "old.tsv"
+    path.write_text("# unspin-lexicon 1\nstated\tsaid\t3\tlearned\n", encoding="utf-8")
+    lex = Lexicon.load(path)
+    assert lex.originals("stated")[0].count == 3 and lex.kept("stated") == 0
+
+
 @pytest.mark.parametrize(
     ("content", "needle"),
     [

@@ -37,7 +37,10 @@ class Candidate:
     original: tuple[str, ...]
     prior: float  # log10 of the channel prior P(spun | original), <= 0
     source: str  # "thesaurus" (synonym), "related" (WordNet relation), "lexicon", "function", "embedding" or "moby"
-    lexicon_count: float = 0.0  # times a lexicon saw this pair (curated entries: a weight)
+    # a lexicon's record of the pair, whose evidence is 1 - 0.5**lexicon_count: a curated entry's
+    # weight, or for a learned one the count that gives its swap share (CandidateGenerator.lexicon_hits)
+    lexicon_count: float = 0.0
+    learned: bool = False  # the record was learned from traced copies, not curated
 
     @property
     def lexicon_evidence(self) -> float:
@@ -113,13 +116,25 @@ class CandidateGenerator:
         return out
 
     def lexicon_hits(self, words: tuple[str, ...]) -> list[Candidate]:
+        """The lexicon's originals of ``words``, ranked by how often each was seen.
+
+        A curated entry's count is a weight (evidence ``1 - 0.5**count``).  A learned entry's
+        evidence is the share of the phrase's counted occurrences in the traced copies that
+        were swaps, ``swaps / (swaps + kept + 1)``: a spinner that swapped "told" for "said"
+        24 times but left "told" alone 14 is no proof that a "told" was swapped, however many
+        copies were traced.  (It is stored as the count that gives that evidence.)"""
         key = " ".join(words)
         entries = self.lexicon.originals(key)
+        if not entries:
+            return []
         total = sum(e.count for e in entries)
-        return [
-            Candidate(len(words), tuple(e.original.split()), math.log10(max(e.count / total, 0.05)), "lexicon", e.count)
-            for e in entries
-        ]
+        learned_count = -math.log2(1.0 - total / (total + self.lexicon.kept(key) + 1.0))
+        out = []
+        for e in entries:
+            learned = "curated" not in e.source.split(",")
+            out.append(Candidate(len(words), tuple(e.original.split()), math.log10(max(e.count / total, 0.05)),
+                                 "lexicon", learned_count if learned else e.count, learned))
+        return out
 
     def function_hits(self, words: tuple[str, ...]) -> list[Candidate]:
         """Function words and connectives a spinner may have turned into ``words``."""

@@ -223,7 +223,7 @@ class Engine:
         weight = DOC_WEIGHT_FLOOR + (1.0 - DOC_WEIGHT_FLOOR) * prob
         threshold = self.config.finding_threshold
         accepted = tuple(
-            self._finding(text, d, confidence) for d in decoded if (confidence := d.weighed(weight)) >= threshold
+            self._finding(text, d, confidence) for d in decoded if (confidence := d.weighed(weight, prob)) >= threshold
         )
         cfg = self.config
         hi, lo = cfg.spun_threshold, cfg.clean_threshold
@@ -549,7 +549,9 @@ class Engine:
             "fit": lm.score(spun_words, hist) / len(spun_words),
             "spun_unigram": lm.score(spun_words) / len(spun_words),
             "original_unigram": lm.score(c.original) / len(c.original),
-            "lexicon": 1.0 if c.source == "lexicon" else 0.0,
+            # (a learned pair is judged on its language like any synonym: the model's weight for
+            # "lexicon" was fitted on curated swaps no writer makes; its own evidence is combined below)
+            "lexicon": 1.0 if c.source == "lexicon" and not c.learned else 0.0,
             "related": 1.0 if c.source == "related" else 0.0,
             "embedding": 1.0 if c.source == "embedding" else 0.0,
             "function": 1.0 if c.source == "function" else 0.0,
@@ -808,14 +810,20 @@ class _Decoded:
     margin: float
     language: float  # the finding model's language confidence
 
-    def weighed(self, weight: float) -> float:
-        """Its confidence with the language evidence weighed by ``weight`` (the document's)."""
-        return _combine(self.language * weight, self.edge.cand.lexicon_evidence)
+    def weighed(self, weight: float, prob: float) -> float:
+        """Its confidence in a document of spun probability ``prob``: the language evidence
+        weighed by ``weight`` (the document's weight), a learned lexicon's by ``prob`` itself
+        (how often a spinner swapped a phrase tells of a text only as far as that spinner may
+        have written it); a curated record of a swap no writer makes is not weighed."""
+        c = self.edge.cand
+        return _combine(self.language * weight, c.lexicon_evidence * (prob if c.learned else 1.0))
 
     @property
     def confidence(self) -> float:
-        """Its confidence before the document's weighing."""
-        return self.weighed(1.0)
+        """Its confidence before the document's weighing, as the document's features read it
+        (without a learned lexicon's evidence, which the weighing needs the document's
+        probability for)."""
+        return self.weighed(1.0, 0.0)
 
 
 class _Stats:

@@ -9,12 +9,12 @@ listed (pass the file to ``Config(lexicon_path=...)`` or ``--lexicon``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .index import Match
 from .lexicon import Lexicon
-from .text import STOPWORDS, tokenize
+from .text import STOPWORDS, Token, tokenize
 
 MAX_PHRASE_WORDS = 3
 
@@ -33,38 +33,88 @@ class LearnSummary:
 
 
 def learn(
-    matches: Iterable[Match],
+    traced: Iterable[tuple[str, Sequence[Match]]],
     lexicon: Lexicon | None = None,
     *,
     min_score: float = 0.5,
     min_coverage: float = 0.5,
     source: str = "learned",
 ) -> tuple[Lexicon, LearnSummary]:
-    """Add the substitutions of confident ``matches`` to ``lexicon`` (a new one by default).
+    """Add the substitutions of the confident matches of each traced text to ``lexicon`` (a new
+    one by default); ``traced`` gives each spun text with its matches (what
+    :meth:`~unspin.index.Index.trace` returned for it).
 
     A match is used when its score and coverage reach ``min_score`` and
     ``min_coverage``: a weak alignment would teach wrong pairs.  Pairs longer
     than three words on either side, or that only change function words or
     numbers, are skipped and counted in the summary.
+
+    Besides the swaps, the copied passages of the used matches tell how often the
+    spinner left each spun phrase of the lexicon as it was (``Lexicon.add_kept``): a
+    word it swapped a few times but mostly left alone is weak evidence of a swap.
     """
     lex = lexicon if lexicon is not None else Lexicon()
     summary = LearnSummary()
-    for m in matches:
-        summary.matches += 1
-        if m.score < min_score or m.coverage < min_coverage:
-            summary.skip("weak match")
-            continue
-        summary.used += 1
-        for sub in m.substitutions:
-            spun = [t.norm for t in tokenize(sub.spun) if t.kind == "word"]
-            orig = [t.norm for t in tokenize(sub.original) if t.kind == "word"]
-            if not spun or not orig or spun == orig:
-                summary.skip("empty or identical")
-            elif len(spun) > MAX_PHRASE_WORDS or len(orig) > MAX_PHRASE_WORDS:
-                summary.skip("phrase too long")
-            elif all(w in STOPWORDS for w in spun + orig):
-                summary.skip("function words only")
-            else:
-                lex.add(" ".join(spun), " ".join(orig), 1, source)
-                summary.pairs += 1
+    runs: list[list[str | None]] = []  # the copied passages' words; None where a swap or punctuation is
+    for text, matches in traced:
+        tokens = tokenize(text)
+        for m in matches:
+            summary.matches += 1
+            if m.score < min_score or m.coverage < min_coverage:
+                summary.skip("weak match")
+                continue
+            summary.used += 1
+            for sub in m.substitutions:
+                spun = [t.norm for t in tokenize(sub.spun) if t.kind == "word"]
+                orig = [t.norm for t in tokenize(sub.original) if t.kind == "word"]
+                if not spun or not orig or spun == orig:
+                    summary.skip("empty or identical")
+                elif len(spun) > MAX_PHRASE_WORDS or len(orig) > MAX_PHRASE_WORDS:
+                    summary.skip("phrase too long")
+                elif all(w in STOPWORDS for w in spun + orig):
+                    summary.skip("function words only")
+                else:
+                    lex.add(" ".join(spun), " ".join(orig), 1, source)
+                    summary.pairs += 1
+            runs.extend(_copied_words(tokens, m))
+    _count_kept(lex, runs)
     return lex, summary
+
+
+def _copied_words(tokens: Sequence[Token], match: Match) -> list[list[str | None]]:
+    """The words of each passage of ``match`` as the spinner left them, ``None`` for a token
+    inside a substitution and for punctuation (a phrase never spans either)."""
+    swapped = sorted(sub.query for sub in match.substitutions)
+    out = []
+    for passage in match.passages:
+        start, end = passage.query
+        words: list[str | None] = []
+        for t in tokens:
+            if t.start < start or t.end > end:
+                continue
+            inside = any(s < t.end and t.start < e for s, e in swapped)
+            words.append(t.norm if t.kind == "word" and not inside else None)
+        out.append(words)
+    return out
+
+
+def _count_kept(lex: Lexicon, runs: Sequence[Sequence[str | None]]) -> None:
+    """Add to ``lex`` how often each of its spun phrases occurs in ``runs``."""
+    phrases = {e.spun for e in lex}
+    if not phrases:
+        return
+    longest = max(p.count(" ") + 1 for p in phrases)
+    counts = dict.fromkeys(phrases, 0)
+    for words in runs:
+        for i in range(len(words)):
+            if words[i] is None:
+                continue
+            for n in range(1, longest + 1):
+                span = words[i : i + n]
+                if len(span) < n or span[-1] is None:
+                    break
+                key = " ".join(w for w in span if w is not None)
+                if key in counts:
+                    counts[key] += 1
+    for phrase, n in counts.items():
+        lex.add_kept(phrase, n)

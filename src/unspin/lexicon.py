@@ -1,15 +1,19 @@
 """Substitution lexicons: which original phrases a spinner turns into which spun ones.
 
-File format (``unspin-lexicon`` version 1), UTF-8 tab-separated::
+File format (``unspin-lexicon`` version 2), UTF-8 tab-separated::
 
-    # unspin-lexicon 1
+    # unspin-lexicon 2
     spun<TAB>original<TAB>count<TAB>source
 
 ``spun`` and ``original`` are lowercase, tokens separated by single spaces;
 ``count`` is how often the pair was seen (learned) or a weight (curated);
 ``source`` says where it came from (``curated``, ``learned:<corpus>``, ...).
-Lines starting with ``#`` after the header are comments.  The header is
-checked on load, so a file of another format fails with a clear error.
+A row whose ``original`` is its ``spun`` phrase (version 2) counts the times the
+spinner left that phrase as it was: "people" swapped for "humans" three times
+but left alone fifty is weak evidence of a swap, and :mod:`unspin.learn`
+records both.  Version 1 files (no such rows) are read as well.  Lines
+starting with ``#`` after the header are comments.  The header is checked on
+load, so a file of another format fails with a clear error.
 """
 
 from __future__ import annotations
@@ -24,15 +28,19 @@ from pathlib import Path
 
 from .errors import ResourceError
 
-HEADER = "# unspin-lexicon 1"
+HEADER = "# unspin-lexicon 2"
+HEADERS = ("# unspin-lexicon 1", HEADER)  # the versions read
 
 
-def tsv_rows(text: str, header: str, fields: int, name: str, what: str) -> Iterator[tuple[int, list[str]]]:
+def tsv_rows(
+    text: str, header: str | tuple[str, ...], fields: int, name: str, what: str
+) -> Iterator[tuple[int, list[str]]]:
     """``(line number, fields)`` of each row of a versioned tab-separated data file whose
-    first line is ``header``; blank lines and ``#`` comments are skipped."""
+    first line is ``header`` (or one of them); blank lines and ``#`` comments are skipped."""
     lines = text.splitlines()
-    if not lines or lines[0].strip() != header:
-        raise ResourceError(f"{name} is not {what}: its first line must be {header!r}")
+    headers = (header,) if isinstance(header, str) else header
+    if not lines or lines[0].strip() not in headers:
+        raise ResourceError(f"{name} is not {what}: its first line must be {' or '.join(map(repr, headers))}")
     for n, line in enumerate(lines[1:], start=2):
         if not line.strip() or line.startswith("#"):
             continue
@@ -55,6 +63,7 @@ class Lexicon:
 
     def __init__(self, entries: Iterable[Entry] = ()) -> None:
         self._by_spun: dict[str, dict[str, Entry]] = defaultdict(dict)
+        self._kept: dict[str, float] = {}  # spun phrase -> times the spinner left it as it was
         self.max_len = 1
         self.first_words: set[str] = set()  # the first word of every spun phrase
         for e in entries:
@@ -72,10 +81,23 @@ class Lexicon:
         self.max_len = max(self.max_len, spun.count(" ") + 1)
         self.first_words.add(spun.partition(" ")[0])
 
+    def add_kept(self, phrase: str, count: float) -> None:
+        """Record that the spinner left ``phrase`` as it was ``count`` more times."""
+        phrase = _norm(phrase)
+        if phrase and count > 0:
+            self._kept[phrase] = self._kept.get(phrase, 0.0) + count
+
+    def kept(self, phrase: str) -> float:
+        """How often the spinner was seen leaving ``phrase`` as it was (0 if never)."""
+        return self._kept.get(phrase, 0.0)
+
     def merge(self, other: Lexicon) -> Lexicon:
         out = Lexicon(self)
+        out._kept = dict(self._kept)
         for e in other:
             out.add(e.spun, e.original, e.count, e.source)
+        for phrase, count in other._kept.items():
+            out.add_kept(phrase, count)
         return out
 
     def originals(self, spun: str) -> list[Entry]:
@@ -109,16 +131,20 @@ class Lexicon:
     @classmethod
     def parse(cls, text: str, name: str = "<lexicon>") -> Lexicon:
         lex = cls()
-        for n, parts in tsv_rows(text, HEADER, 4, name, "an unspin lexicon"):
+        for n, parts in tsv_rows(text, HEADERS, 4, name, "an unspin lexicon"):
             try:
                 count = float(parts[2])
             except ValueError:
                 raise ResourceError(f"{name}:{n}: count {parts[2]!r} is not a number") from None
-            lex.add(parts[0], parts[1], count, parts[3])
+            if _norm(parts[0]) == _norm(parts[1]):
+                lex.add_kept(parts[0], count)
+            else:
+                lex.add(parts[0], parts[1], count, parts[3])
         return lex
 
     def dumps(self) -> str:
-        rows = sorted(self, key=lambda e: (e.spun, -e.count, e.original))
+        rows = [*self, *(Entry(p, p, n, "kept") for p, n in self._kept.items())]
+        rows.sort(key=lambda e: (e.spun, e.original != e.spun, -e.count, e.original))
         body = "".join(f"{e.spun}\t{e.original}\t{e.count:g}\t{e.source}\n" for e in rows)
         return f"{HEADER}\n{body}"
 

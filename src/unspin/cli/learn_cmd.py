@@ -17,8 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         help="learn swapped word pairs from spun copies traced in an index",
         description=(
             "Trace each spun FILE against the index DB and add the word pairs swapped in every "
-            "confident match to the lexicon OUT (created, or extended when it exists). "
-            "Use the lexicon with `unspin check --lexicon OUT`."
+            "confident match to the lexicon OUT (created, or extended when it exists), with how often "
+            "the spinner left each spun word as it was. Use the lexicon with `unspin check --lexicon OUT`."
         ),
         epilog=EPILOG,
     )
@@ -41,15 +41,16 @@ def run(args: argparse.Namespace) -> int:
     before = len(lexicon)
     index = open_index(args.db)
     try:
-        matches = []
+        traced = []
         for path in args.files:
-            found = index.trace(read_input(path, config), top=1)
+            text = read_input(path, config)
+            found = index.trace(text, top=1)
             if not found:
                 print(f"{path}: no source found in the index", file=sys.stderr)
-            matches.extend(found)
+            traced.append((text, found))
     finally:
         index.close()
-    lexicon, summary = learn(matches, lexicon, min_score=args.min_score, min_coverage=args.min_coverage)
+    lexicon, summary = learn(traced, lexicon, min_score=args.min_score, min_coverage=args.min_coverage)
     lexicon.save(args.output)
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(summary.skipped.items())) or "none"
     print(
