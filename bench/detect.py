@@ -546,46 +546,14 @@ def gate(write: bool, command: str, moby: bool = False) -> int:
     rows = [[k, fmt(v)] for k, v in measured.items()]
     table(f"Gate metrics ({time.time() - t:.0f}s; fingerprint {fp[:16]}...)", ["metric", "measured"], rows)
     if write:
-        # floors only go up: a metric now below its old floor keeps the old floor (and
-        # fails the gate) until a commit lowers it by hand and says why
-        old: dict[str, Any] = {}
-        old_doc: dict[str, Any] = {}
-        if FLOORS.exists():
-            old_doc = json.loads(FLOORS.read_text(encoding="utf-8"))
-            old = old_doc.get("metrics", {})
-        metrics = ek.floors_from(measured)
-        raised, kept = [], []
-        for k, m in metrics.items():
-            before = old.get(k, {}).get("floor")
-            if before is None:
-                continue
-            if m["floor"] < before:
-                m["floor"] = before
-                kept.append(k)
-            elif m["floor"] > before:
-                raised.append(f"{k} {before}->{m['floor']}")
-        for k in kept:
-            print(f"kept the floor of {k} at {metrics[k]['floor']}: measured {metrics[k]['measured']}, "
-                  f"less its margin, would lower it")
-        FLOORS.parent.mkdir(parents=True, exist_ok=True)
-        doc = {
-            "format": ek.FLOORS_FORMAT,
-            "about": "Floors of the detection gate (tests/test_detect_gate.py): each metric must stay >= its floor. "
-                     "Floors are the measured value minus a small margin (bench/evalkit.py GATE_MARGINS); raise them "
-                     "as the engine improves, lower them only in a commit that says why.",
-            "written": dt.date.today().isoformat(),
-            "command": command,
-            "unspin_commit": git_commit(),
-            "subset": f"first {ek.GATE_BBC_DOCS} BBC test articles, their 30% word spins (seed {ek.GATE_SEED}), "
-                      f"all real pairs, {len(data.tortured)} held-out tortured phrases",
-            "fingerprint": fp,
-            "metrics": metrics,
-            "raised": f"{dt.date.today().isoformat()}: " + (", ".join(raised) or "none"),
-        }
-        if "lowered" in old_doc:  # a floor lowered by hand keeps its reason on record
-            doc["lowered"] = old_doc["lowered"]
-        FLOORS.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-        print(f"floors written to {FLOORS}")
+        ek.write_floors(
+            FLOORS, measured, fp, command=command, commit=git_commit(),
+            about="Floors of the detection gate (tests/test_detect_gate.py): each metric must stay >= its floor. "
+                  "Floors are the measured value minus a small margin (bench/evalkit.py GATE_MARGINS); raise them "
+                  "as the engine improves, lower them only in a commit that says why.",
+            subset=f"first {ek.GATE_BBC_DOCS} BBC test articles, their 30% word spins (seed {ek.GATE_SEED}), "
+                   f"all real pairs, {len(data.tortured)} held-out tortured phrases",
+        )
     return 0
 
 

@@ -1036,12 +1036,57 @@ GATE_DEFAULT_MARGIN = 0.02
 FLOORS_FORMAT = "unspin-detect-floors 1"
 
 
-def floors_from(measured: dict[str, float]) -> dict[str, dict[str, float]]:
+def floors_from(measured: dict[str, float], margins: dict[str, float] | None = None) -> dict[str, dict[str, float]]:
     out = {}
     for k, v in measured.items():
-        m = GATE_MARGINS.get(k, GATE_DEFAULT_MARGIN)
+        m = (GATE_MARGINS if margins is None else margins).get(k, GATE_DEFAULT_MARGIN)
         floor = math.floor((v - m) * 1000) / 1000
         if k != "real_word_chrf_gain":  # shares cannot go below 0
             floor = max(0.0, floor)
         out[k] = {"floor": floor, "measured": round(v, 4)}
     return out
+
+
+def write_floors(path: Path, measured: dict[str, float], fingerprint: str, *, command: str, commit: str, about: str,
+                 subset: str, margins: dict[str, float] | None = None) -> None:
+    """Write a gate's floors file: each metric's floor is its measured value less its margin,
+    but floors only go up: a metric now below its old floor keeps the old floor (and fails the
+    gate) until a commit lowers it by hand and says why (kept in the file's ``lowered``)."""
+    import datetime as dt
+
+    old: dict[str, Any] = {}
+    old_doc: dict[str, Any] = {}
+    if path.exists():
+        old_doc = json.loads(path.read_text(encoding="utf-8"))
+        old = old_doc.get("metrics", {})
+    metrics = floors_from(measured, margins)
+    raised, kept = [], []
+    for k, m in metrics.items():
+        before = old.get(k, {}).get("floor")
+        if before is None:
+            continue
+        if m["floor"] < before:
+            m["floor"] = before
+            kept.append(k)
+        elif m["floor"] > before:
+            raised.append(f"{k} {before}->{m['floor']}")
+    for k in kept:
+        print(f"kept the floor of {k} at {metrics[k]['floor']}: measured {metrics[k]['measured']}, "
+              f"less its margin, would lower it")
+    today = dt.date.today().isoformat()
+    doc = {
+        "format": FLOORS_FORMAT,
+        "about": about,
+        "written": today,
+        "command": command,
+        "unspin_commit": commit,
+        "subset": subset,
+        "fingerprint": fingerprint,
+        "metrics": metrics,
+        "raised": f"{today}: " + (", ".join(raised) or "none"),
+    }
+    if "lowered" in old_doc:  # a floor lowered by hand keeps its reason on record
+        doc["lowered"] = old_doc["lowered"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    print(f"floors written to {path}")

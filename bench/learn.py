@@ -41,6 +41,7 @@ import evalkit as ek  # noqa: E402
 from unspin.config import Config  # noqa: E402
 from unspin.index import Index  # noqa: E402
 from unspin.learn import learn  # noqa: E402
+from unspin.lexicon import Lexicon  # noqa: E402
 
 LEARN_SEED = 1
 EVAL_SEED = 7
@@ -56,7 +57,7 @@ def measure(config: Config, spun: list[ek.Doc], clean: list[ek.Doc], jobs: int) 
     system = ek.Unspin(config)
     s = ek.score_set(spun, ek.run_system(system, spun, jobs))
     c = ek.score_set(clean, outs := ek.run_system(system, clean, jobs))
-    words = sum(len(d.text.split()) for d in clean)
+    words = max(1, sum(len(d.text.split()) for d in clean))
     assert s.prf is not None and s.restore is not None
     return {
         "f1": s.prf.f1, "precision": s.prf.precision, "recall_phrases": s.prf.recall,
@@ -66,13 +67,11 @@ def measure(config: Config, spun: list[ek.Doc], clean: list[ek.Doc], jobs: int) 
     }
 
 
-def run_style(style: str, rate: float, sizes: list[int], n_eval: int, n_clean: int, jobs: int,
-              tmp: Path) -> list[dict[str, Any]]:
-    split = ek.bbc_split()
-    most = max(sizes)
-    sources = list(split.train[:most])
-    distractors = list(split.train[most : most + DISTRACTORS])
-    copies = ek.synthetic(sources, rate, style, seed=LEARN_SEED)
+def learned_lexicons(style: str, rate: float, sources: list[ek.Doc], distractors: list[ek.Doc], sizes: list[int],
+                     tmp: Path) -> dict[int, Path]:
+    """Lexicon files learned from the copies of the first k ``sources`` spun by ``style``, for
+    each k of ``sizes``, tracing each copy against an index of ``sources`` and ``distractors``."""
+    copies = ek.synthetic(sources[: max(sizes)], rate, style, seed=LEARN_SEED)
     index = Index(tmp / f"{style}.db")
     try:
         index.add([(d.id, d.text) for d in sources + distractors])
@@ -83,18 +82,68 @@ def run_style(style: str, rate: float, sizes: list[int], n_eval: int, n_clean: i
         index.close()
     right = sum(1 for d, m in zip(sources, matches, strict=True) if m and m[0].id == d.id)
     print(f"  {style}: {right}/{len(copies)} copies traced to their source ({trace_s:.0f} s)", file=sys.stderr)
+    out = {}
+    for k in sizes:
+        lex, _ = learn(zip((d.text for d in copies[:k]), matches[:k], strict=True))
+        out[k] = tmp / f"{style}-{k}.tsv"
+        lex.save(out[k])
+    return out
+
+
+def run_style(style: str, rate: float, sizes: list[int], n_eval: int, n_clean: int, jobs: int,
+              tmp: Path) -> list[dict[str, Any]]:
+    split = ek.bbc_split()
+    most = max(sizes)
+    paths = learned_lexicons(style, rate, list(split.train[:most]), list(split.train[most : most + DISTRACTORS]),
+                             sizes, tmp)
     spun = ek.synthetic(list(split.test[:n_eval]), rate, style, seed=EVAL_SEED)
     clean = list(split.test[n_eval : n_eval + n_clean])
     rows = []
-    for k in sizes:
-        lex, summary = learn(zip((d.text for d in copies[:k]), matches[:k], strict=True))
-        path = tmp / f"{style}-{k}.tsv"
-        lex.save(path)
+    for k, path in paths.items():
         t0 = time.perf_counter()
-        row = {"style": style, "learned_from": k, "pairs": len(lex), **measure(Config(lexicon_path=str(path)), spun, clean, jobs)}
-        print(f"  {style} k={k}: {len(lex)} pairs, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-        rows.append(row)
+        pairs = len(Lexicon.load(path))
+        rows.append({"style": style, "learned_from": k, "pairs": pairs,
+                     **measure(Config(lexicon_path=str(path)), spun, clean, jobs)})
+        print(f"  {style} k={k}: {pairs} pairs, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return rows
+
+
+# --- the CI gate (tests/test_learn_gate.py) ------------------------------------------------
+
+FLOORS = Path(__file__).resolve().parents[1] / "tests" / "gates" / "learn_floors.json"
+GATE = {"style": "moby", "rate": 0.3, "learn": 30, "distractors": 30, "eval": 10, "clean": 20}
+GATE_MARGINS = {"clean_words_without_finding": 0.001, "clean_specificity": 0.0}
+
+
+def gate_docs() -> tuple[list[ek.Doc], list[ek.Doc], list[ek.Doc], list[ek.Doc]]:
+    """The gate's fixed data: sources to learn from, distractors, test articles to spin, clean ones."""
+    split, g = ek.bbc_split(), GATE
+    n = int(g["learn"])
+    return (list(split.train[:n]), list(split.train[n : n + int(g["distractors"])]),
+            list(split.test[: int(g["eval"])]), list(split.test[int(g["eval"]) : int(g["eval"]) + int(g["clean"])]))
+
+
+def gate_fingerprint() -> str:
+    return ek.fingerprint([d for part in gate_docs() for d in part])
+
+
+def gate_metrics(tmp: Path) -> dict[str, float]:
+    """What the gate pins, each "higher is better": with a lexicon learned from the gate's traced
+    Moby-style copies, phrase F1 and restoration on other copies by that spinner, the restoration
+    gained over no lexicon, and on clean articles the share not flagged and one less their findings per word."""
+    sources, distractors, tests, clean = gate_docs()
+    style, rate = str(GATE["style"]), float(GATE["rate"])
+    path = learned_lexicons(style, rate, sources, distractors, [len(sources)], tmp)[len(sources)]
+    spun = ek.synthetic(tests, rate, style, seed=EVAL_SEED)
+    without = measure(Config(), spun, [], 1)
+    learned = measure(Config(lexicon_path=str(path)), spun, clean, 1)
+    return {
+        "phrase_f1": learned["f1"],
+        "restored": learned["restored"],
+        "restored_gain": learned["restored"] - without["restored"],
+        "clean_specificity": 1.0 - learned["clean_fpr"],
+        "clean_words_without_finding": 1.0 - learned["clean_findings_per_1000"] / 1000,
+    }
 
 
 def run_real(tmp: Path, jobs: int) -> list[dict[str, Any]]:
@@ -140,9 +189,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clean", type=int, default=100, help="clean test articles checked (default 100)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     ap.add_argument("--json", metavar="PATH", help="also write the numbers here")
+    ap.add_argument("--gate", action="store_true", help="measure the CI gate's metrics only (tests/test_learn_gate.py)")
+    ap.add_argument("--write-floors", action="store_true", help="measure them and rewrite tests/gates/learn_floors.json")
     args = ap.parse_args(argv)
     if ek.data_missing():
         return 2
+    if args.gate or args.write_floors:
+        return gate(args.write_floors, "python " + " ".join(["bench/learn.py", *(sys.argv[1:] if argv is None else argv)]))
     sizes = sorted({int(x) for x in args.learn.split(",")})
     start = time.perf_counter()
     rows: list[dict[str, Any]] = []
@@ -171,6 +224,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({"command": " ".join(sys.argv), "synthetic": rows, "real": real},
                                               indent=1, default=str))
+    return 0
+
+
+def gate(write: bool, command: str) -> int:
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="unspin-learn-gate-") as tmp:
+        measured = gate_metrics(Path(tmp))
+    fp = gate_fingerprint()
+    print(f"# learn gate ({time.perf_counter() - t0:.0f} s; fingerprint {fp[:16]}...)")
+    for k, v in measured.items():
+        print(f"{k:<32} {v:.4f}")
+    if write:
+        import subprocess
+
+        commit = subprocess.run(["git", "log", "-1", "--format=%h"], capture_output=True, text=True).stdout.strip()
+        g = GATE
+        ek.write_floors(
+            FLOORS, measured, fp, command=command, commit=commit or "unknown", margins=GATE_MARGINS,
+            about="Floors of the learning gate (tests/test_learn_gate.py): each metric must stay >= its floor. "
+                  "Floors are the measured value minus a small margin (bench/learn.py GATE_MARGINS, else 0.02); "
+                  "raise them as unspin improves, lower them only in a commit that says why.",
+            subset=f"lexicon learned from the first {g['learn']} BBC train articles spun {g['style']}@{g['rate']} "
+                   f"(seed {LEARN_SEED}) traced against them and {g['distractors']} others; checked on the first "
+                   f"{g['eval']} BBC test articles spun so (seed {EVAL_SEED}) and the {g['clean']} test articles after them",
+        )
     return 0
 
 
