@@ -177,6 +177,9 @@ def test_demo_runs() -> None:
     proc = run("demo")
     assert proc.returncode == 0, proc.stderr
     assert "restored text" in proc.stdout and "verdict" in proc.stdout
+    # the fourth part learns the spinner's pairs from the traced copy and finds them in a later copy
+    assert "swapped pairs learned from 1 traced copy" in proc.stdout
+    assert "grumbled ← complained" in proc.stdout.split("learn: the spinner's dictionary")[1]
 
 
 def test_cache_lists_and_clears_only_unspins_files(

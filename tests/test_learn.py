@@ -9,18 +9,12 @@ from pathlib import Path
 import pytest
 
 from unspin import Config
-from unspin.demo import ARTICLE, SPUN, UNRELATED
+from unspin.demo import ARTICLE, NEW_SPUN, SPUN, UNRELATED
 from unspin.detect import Engine
 from unspin.index import Index
 from unspin.learn import learn
 from unspin.lexicon import Lexicon
 
-# a new copy by the demo's spinner: its swaps of the demo article and some the demo never showed
-NEW_SPUN = (
-    "Shop owners have grumbled for months that the aged ferry is unsafe, and authorities stated last "
-    "week that fixes would commence following spring, after a regular review discovered severe harm "
-    "to its hull."
-)
 # plain prose that happens to use one of the spinner's words
 PLAIN = (
     "Residents have grumbled for years that the queues at the post office waste their "

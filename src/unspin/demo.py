@@ -1,4 +1,5 @@
-"""The demo texts: a short article and a spun copy of it, both written by the unspin team."""
+"""The demo texts: a short article, a spun copy of it and a later copy by the same spinner, all
+written by the unspin team."""
 
 from __future__ import annotations
 
@@ -26,4 +27,9 @@ Local companies have grumbled that the closure compelled delivery trucks to make
 
 UNRELATED = """\
 The school choir will perform its winter concert in the main hall on Friday evening. Tickets are free for parents, and the music teacher asked families to arrive early because seats are limited.
+"""
+
+# a later copy by the same spinner, of another story: what it learned from SPUN should show here
+NEW_SPUN = """\
+Shop owners have grumbled for months that the aged ferry is unsafe, and authorities stated last week that fixes would commence following spring, after a regular review discovered severe harm to its hull.
 """
