@@ -9,6 +9,7 @@ listed (pass the file to ``Config(lexicon_path=...)`` or ``--lexicon``).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -84,17 +85,18 @@ def learn(
 def _copied_words(tokens: Sequence[Token], match: Match) -> list[list[str | None]]:
     """The words of each passage of ``match`` as the spinner left them, ``None`` for a token
     inside a substitution and for punctuation (a phrase never spans either)."""
-    swapped = sorted(sub.query for sub in match.substitutions)
+    starts = [t.start for t in tokens]
+    words: list[str | None] = [t.norm if t.kind == "word" else None for t in tokens]
+    for sub in match.substitutions:  # the tokens a substitution overlaps
+        lo, hi = sub.query
+        for j in range(max(0, bisect.bisect_right(starts, lo) - 1), bisect.bisect_left(starts, hi)):
+            if tokens[j].end > lo:
+                words[j] = None
     out = []
     for passage in match.passages:
-        start, end = passage.query
-        words: list[str | None] = []
-        for t in tokens:
-            if t.start < start or t.end > end:
-                continue
-            inside = any(s < t.end and t.start < e for s, e in swapped)
-            words.append(t.norm if t.kind == "word" and not inside else None)
-        out.append(words)
+        lo, hi = passage.query
+        first, last = bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)
+        out.append([words[j] for j in range(first, last) if tokens[j].end <= hi])
     return out
 
 
