@@ -67,6 +67,10 @@ def test_version_1_files_still_load(tmp_path: Path) -> None:
         ("spun\toriginal\t1\tx\n", "first line"),
         (HEADER + "\nonly\ttwo\n", "4 tab-separated"),
         (HEADER + "\na\tb\tmany\tx\n", "not a number"),
+        (HEADER + "\na\tb\t-3\tx\n", "positive"),
+        (HEADER + "\na\tb\t0\tx\n", "positive"),
+        (HEADER + "\na\tb\tnan\tx\n", "positive"),
+        (HEADER + "\na\ta\tinf\tkept\n", "positive"),
     ],
 )
 def test_bad_files_give_clear_errors(tmp_path: Path, content: str, needle: str) -> None:

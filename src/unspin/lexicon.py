@@ -18,6 +18,7 @@ load, so a file of another format fails with a clear error.
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections import defaultdict
@@ -70,6 +71,8 @@ class Lexicon:
             self.add(e.spun, e.original, e.count, e.source)
 
     def add(self, spun: str, original: str, count: float = 1.0, source: str = "learned") -> None:
+        if not (math.isfinite(count) and count > 0):
+            raise ValueError(f"a pair's count must be a positive number, not {count!r}")
         spun, original = _norm(spun), _norm(original)
         if not spun or not original or spun == original:
             return
@@ -136,7 +139,10 @@ class Lexicon:
                 count = float(parts[2])
             except ValueError:
                 raise ResourceError(f"{name}:{n}: count {parts[2]!r} is not a number") from None
-            if _norm(parts[0]) == _norm(parts[1]):
+            kept = _norm(parts[0]) == _norm(parts[1])
+            if not (math.isfinite(count) and (count >= 0 if kept else count > 0)):
+                raise ResourceError(f"{name}:{n}: count {parts[2]!r} must be a positive number")
+            if kept:
                 lex.add_kept(parts[0], count)
             else:
                 lex.add(parts[0], parts[1], count, parts[3])
