@@ -402,3 +402,29 @@ def test_the_isolated_share_of_a_short_text_stays_near_its_prior() -> None:
     stats.known, stats.isolated = 2, 2  # two words, both unsupported: weak evidence
     assert stats.features([])["isolated"] == pytest.approx((2 + PSEUDO_WORDS * ISOLATED_PRIOR) / (2 + PSEUDO_WORDS))
     assert _Stats().features([])["isolated"] == pytest.approx(ISOLATED_PRIOR)
+
+
+def test_function_phrases_count_whether_or_not_the_language_model_objects(engine: Engine) -> None:
+    """``function_rate``: the summed table weights of what spinners write for function words
+    ("may be" for "is", "thanks to" for "due to"), longest match at each word, per content word.
+    Such swaps often read naturally to a trigram model, so no finding need win for them to count."""
+    original = (
+        "Obesity is a medical condition in which excess body fat has accumulated to an extent that it "
+        "may have a negative effect on health. A few cases are caused by genes, and some people gain weight "
+        "due to a slow metabolism."
+    )
+    spun = (
+        "Obesity may be a medical condition during which excess body fat has accumulated to an extent that it "
+        "may have a negative effect on health. A couple of cases are caused by genes, and some people gain "
+        "weight thanks to a slow metabolism."
+    )
+    weights = {"may be": 0.15, "a couple of": 0.2, "thanks to": 0.3}  # data/function_phrases.tsv
+    table = engine.candidates.functions
+    for phrase, weight in weights.items():  # the test's arithmetic rests on the table's weights
+        assert max(s.weight for s in table.originals(tuple(phrase.split()))) == weight
+    from unspin.detect import PSEUDO_WORDS
+
+    clean, swapped = engine.check(original).features, engine.check(spun).features
+    assert clean["function_rate"] == 0.0  # its "may have" is no table phrase
+    assert swapped["function_rate"] == pytest.approx(sum(weights.values()) / (swapped["content_words"] + PSEUDO_WORDS))
+    assert engine.doc_model.weights["function_rate"] > 0

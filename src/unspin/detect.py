@@ -509,6 +509,7 @@ class Engine:
         words = look.words
         stats.known += look.known
         stats.isolated += look.isolated
+        stats.function_weight += self._function_weight(words)
         edges = self._edges(seg, words, look, stats)
         if not any(edges):
             return []
@@ -528,6 +529,24 @@ class Engine:
             pos = e.start + e.cand.length
         restored.extend(words[pos:])
         return [self._judge(seg, words, restored, starts[e.start], e, edges) for e in chosen]
+
+    def _function_weight(self, words: list[str]) -> float:
+        """The summed weights of the function-phrase table's spun forms in a segment ("thanks to",
+        "may be", "within": how typical each is of a spinner), the longest at each word, whether
+        or not the language model prefers the original there: a document feature that needs no
+        candidate to win."""
+        table = self.candidates.functions
+        firsts, longest = table.first_words, table.max_len
+        total = 0.0
+        for i, w in enumerate(words):
+            if w not in firsts:
+                continue
+            for n in range(min(longest, len(words) - i), 0, -1):
+                swaps = table.originals(tuple(words[i : i + n]))
+                if swaps:
+                    total += max(s.weight for s in swaps)
+                    break
+        return total
 
     def _judge(
         self, seg: list[Token], words: list[str], restored: list[str], at: int, e: _Edge,
@@ -831,6 +850,7 @@ class _Stats:
         self.content = 0
         self.known = 0  # content words the language model knows
         self.isolated = 0  # of which neither neighbour supports
+        self.function_weight = 0.0  # summed weights of the function-phrase table's spun forms met
         self.gains: list[float] = []
         self.neighbours: dict[str, tuple[tuple[str, float], ...]] = {}
         self.topic: Any = None  # unit vector (numpy) or None
@@ -859,6 +879,7 @@ class _Stats:
             "gain1_rate": sum(1 for g in self.gains if g > 1.0) / n,
             "gain2_rate": sum(1 for g in self.gains if g > 2.0) / n,
             "isolated": (self.isolated + PSEUDO_WORDS * ISOLATED_PRIOR) / (self.known + PSEUDO_WORDS),
+            "function_rate": self.function_weight / n,
             "known_words": float(self.known),
             "isolated_words": float(self.isolated),
         }
