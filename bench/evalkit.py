@@ -1047,6 +1047,25 @@ def floors_from(measured: dict[str, float], margins: dict[str, float] | None = N
     return out
 
 
+def read_floors(path: Path) -> dict[str, Any]:
+    """A gate's floors file (see :func:`write_floors`), its format checked."""
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if doc.get("format") != FLOORS_FORMAT:
+        raise ValueError(f"{path} is not a floors file of format {FLOORS_FORMAT!r}")
+    return doc
+
+
+def below_floors(measured: dict[str, float], floors: dict[str, Any]) -> list[str]:
+    """One line per gated metric measured below its floor (``floors``: a floors file's contents)."""
+    if set(measured) != set(floors["metrics"]):
+        return [f"gate metrics {sorted(measured)} and floors {sorted(floors['metrics'])} disagree; rewrite the floors"]
+    return [
+        f"{name}: {measured[name]:.4f} < floor {entry['floor']}"
+        for name, entry in floors["metrics"].items()
+        if not measured[name] >= entry["floor"]
+    ]
+
+
 def write_floors(path: Path, measured: dict[str, float], fingerprint: str, *, command: str, commit: str, about: str,
                  subset: str, margins: dict[str, float] | None = None) -> None:
     """Write a gate's floors file: each metric's floor is its measured value less its margin,

@@ -13,7 +13,6 @@ and commit the JSON; never lower a floor without saying why in the commit.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -39,9 +38,7 @@ def bench_learn():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def floors() -> dict:
-    doc = json.loads(FLOORS.read_text(encoding="utf-8"))
-    assert doc["format"] == ek.FLOORS_FORMAT
-    return doc
+    return ek.read_floors(FLOORS)
 
 
 def test_subset_fingerprint(bench_learn, floors: dict) -> None:  # type: ignore[no-untyped-def]
@@ -52,11 +49,5 @@ def test_subset_fingerprint(bench_learn, floors: dict) -> None:  # type: ignore[
 
 
 def test_metrics_at_or_above_floors(bench_learn, floors: dict, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    measured = bench_learn.gate_metrics(tmp_path)
-    assert set(measured) == set(floors["metrics"]), "gate metrics and floors file disagree; rewrite the floors"
-    below = [
-        f"{name}: {measured[name]:.4f} < floor {entry['floor']}"
-        for name, entry in floors["metrics"].items()
-        if not measured[name] >= entry["floor"]
-    ]
+    below = ek.below_floors(bench_learn.gate_metrics(tmp_path), floors)
     assert not below, "the learning loop dropped below its pinned floors:\n" + "\n".join(below)
