@@ -7,7 +7,10 @@ File format (``unspin-lexicon`` version 2), UTF-8 tab-separated::
 
 ``spun`` and ``original`` are lowercase, tokens separated by single spaces;
 ``count`` is how often the pair was seen (learned) or a weight (curated);
-``source`` says where it came from (``curated``, ``learned:<corpus>``, ...).
+``source`` says where it came from (``curated``, ``learned``, ``learned:<corpus>``, ...).
+The detector reads an entry whose sources include ``curated`` as a weight
+(evidence ``1 - 0.5**count``) and any other as counts learned from traced copies
+(see :meth:`unspin.candidates.CandidateGenerator.lexicon_hits`).
 A row whose ``original`` is its ``spun`` phrase (version 2) counts the times the
 spinner left that phrase as it was: "people" swapped for "humans" three times
 but left alone fifty is weak evidence of a swap, and :mod:`unspin.learn`
