@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -53,13 +54,19 @@ def test_learned_lexicon_sharpens_detection(tmp_path: Path) -> None:
     after = {(f.text, f.original) for f in learned.check(NEW_SPUN).findings}
     assert ("grumbled", "complained") not in before
     assert {("grumbled", "complained"), ("authorities", "officials"), ("following", "next")} <= after
+    # the finding says what the lexicon saw, for a person to check
+    (grumbled,) = [f for f in learned.check(NEW_SPUN).findings if f.text == "grumbled"]
+    assert grumbled.signals["lexicon_kind"] == "learned"
+    assert (grumbled.signals["lexicon_swaps"], grumbled.signals["lexicon_kept"]) == (1.0, 0.0)
+    assert grumbled.signals["lexicon_evidence"] == pytest.approx(0.5)  # 1 / (1 + 0 + 1)
     assert Lexicon.load(path).originals("grumbled")[0].original == "complained"
     # in prose that reads as written, what a spinner once did is no evidence: the learned
     # record is weighed by the document's spun probability (a curated one is not)
     assert learned.check(PLAIN).findings == ()
     curated = tmp_path / "curated.tsv"
     curated.write_text("# unspin-lexicon 2\ngrumbled\tcomplained\t1\tcurated\n", encoding="utf-8")
-    assert [f.text for f in Engine(Config(lexicon_path=str(curated))).check(PLAIN).findings] == ["grumbled"]
+    (finding,) = Engine(Config(lexicon_path=str(curated))).check(PLAIN).findings
+    assert finding.text == "grumbled" and finding.signals["lexicon_kind"] == "curated"
 
 
 def test_learning_counts_the_phrases_the_spinner_left_alone(tmp_path: Path) -> None:
@@ -94,3 +101,10 @@ def test_learn_command(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
     assert "pairs learned" in proc.stdout
     assert Lexicon.load(out).originals("grumbled")[0].count == 2
+    # and the readable report of a later copy says what the lexicon saw
+    later = tmp_path / "later.txt"
+    later.write_text(NEW_SPUN, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "unspin", "check", str(later), "--lexicon", str(out)],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"})
+    assert proc.returncode == 0, proc.stderr
+    assert "(learned: swapped 2×, left 0×)" in proc.stdout

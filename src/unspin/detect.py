@@ -609,8 +609,23 @@ class Engine:
             original=match_case(" ".join(c.original), surface),
             confidence=confidence,
             alternatives=tuple(alts),
-            signals={**d.feats, "margin": d.margin, "source": c.source},
+            signals={**d.feats, "margin": d.margin, "source": c.source, **self._lexicon_signals(e.start, d)},
         )
+
+    def _lexicon_signals(self, start: int, d: _Decoded) -> dict[str, float | str]:
+        """What a lexicon knows of the finding's swap, for a person to check: whether the record
+        is curated or learned, and for a learned one how often the spinner was seen swapping the
+        phrase for this original and leaving it as it was."""
+        c = d.edge.cand
+        if c.source != "lexicon":
+            return {}
+        if not c.learned:
+            return {"lexicon_kind": "curated"}
+        key = " ".join(self.speller.american(t.norm) for t in d.seg[start : start + c.length])  # as _look spells it
+        original = " ".join(c.original)
+        swaps = next((e.count for e in self.lexicon.originals(key) if e.original == original), 0.0)
+        return {"lexicon_kind": "learned", "lexicon_swaps": swaps, "lexicon_kept": self.lexicon.kept(key),
+                "lexicon_evidence": c.lexicon_evidence}
 
 
 def _store_settings(config: Config) -> tuple[object, ...]:

@@ -272,7 +272,7 @@
   // --- the evidence popover -----------------------------------------------------------
 
   // signals explained in words, in this order; the rest are listed raw
-  const EXPLAINED = ["lm_gain", "channel_prior", "source", "margin"];
+  const EXPLAINED = ["lm_gain", "channel_prior", "source", "lexicon_kind", "lexicon_swaps", "lexicon_kept", "margin"];
 
   function describeSignal(key, value) {
     if (key === "lm_gain" && typeof value === "number") {
@@ -295,6 +295,17 @@
         lexicon: "a known spinner substitution (lexicon)",
       };
       return ["Candidate from", String(value).split(/[+,\s]+/).map((s) => names[s] || s).join(" and ")];
+    }
+    if (key === "lexicon_kind") {
+      return ["Lexicon record", value === "learned"
+        ? "learned from spun copies traced to their sources (unspin learn)"
+        : "curated: a swap no writer makes"];
+    }
+    if (key === "lexicon_swaps" && typeof value === "number") {
+      return ["Seen swapped", `${value} times for this original in the traced copies`];
+    }
+    if (key === "lexicon_kept" && typeof value === "number") {
+      return ["Seen left as written", `${value} times in the traced copies`];
     }
     if (key === "margin" && typeof value === "number") {
       return ["Decision margin", `${value >= 0 ? "+" : ""}${value.toFixed(2)} (log\u2081\u2080; the score that sets the confidence)`];
