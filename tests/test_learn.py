@@ -108,3 +108,16 @@ def test_learn_command(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"})
     assert proc.returncode == 0, proc.stderr
     assert "(learned: swapped 2×, left 0×)" in proc.stdout
+
+
+def test_a_british_spun_word_is_looked_up_as_the_detector_spells_it() -> None:
+    # learned from British copies: the detector reads "utilising" as "utilizing"
+    lex = Lexicon()
+    lex.add("utilising", "using", 3)
+    lex.add_kept("utilising", 1)
+    engine = Engine(Config(), lexicon=lex)
+    engine.check("The council is utilising the old harbour bridge again after the repairs were finished.")
+    (hit,) = engine.candidates.lexicon_hits(("utilizing",))
+    assert hit.original == ("using",) and hit.learned
+    assert hit.lexicon_evidence == pytest.approx(3 / 5)  # 3 swaps / (3 + 1 kept + 1)
+    assert engine.lexicon.kept("utilizing") == 1

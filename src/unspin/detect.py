@@ -126,6 +126,7 @@ class Engine:
         self._cand_cache: dict[tuple[str, ...], tuple[Candidate, ...]] = {}
         self._phrase_cache: dict[tuple[str, ...], tuple[Candidate, ...]] = {}
         self.speller = Speller(self.res)
+        self._lexicon_respelled = False
         self.doc_model = _load_model("doc_model.json", "unspin-doc-model 1")
         # with the Moby candidates, a finding model fitted on their findings (bench/train_models.py --moby)
         finding_model = "finding_model_moby.json" if config.use_moby else "finding_model.json"
@@ -170,6 +171,12 @@ class Engine:
         progress: Callable[[int, int], None] | None,
     ) -> Report:
         """:meth:`check` once the text is known to be judgeable."""
+        if not self._lexicon_respelled:
+            # the lexicon's spun phrases as the detector spells words (a learned "organised" is
+            # looked up as "organized"); done here, not when the engine is made, as it needs the
+            # language model and the thesaurus, which load on first use
+            self.lexicon = self.candidates.lexicon = self.lexicon.respelled(self.speller.american)
+            self._lexicon_respelled = True
         spans = sentence_spans(text, tokens)
         segments = [_segments(tokens[a:b]) for a, b in spans]
         # the words worth a look, found first so their vector neighbours come in one batch

@@ -25,7 +25,7 @@ import math
 import os
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
 from pathlib import Path
@@ -96,6 +96,22 @@ class Lexicon:
     def kept(self, phrase: str) -> float:
         """How often the spinner was seen leaving ``phrase`` as it was (0 if never)."""
         return self._kept.get(phrase, 0.0)
+
+    def respelled(self, spell: Callable[[str], str]) -> Lexicon:
+        """This lexicon with every spun phrase spelled word by word by ``spell`` (the detector
+        reads "organised" as "organized"), the counts of phrases that then meet added up; itself
+        where no phrase changes."""
+        def respell(phrase: str) -> str:
+            return " ".join(spell(w) for w in phrase.split())
+
+        if all(respell(p) == p for p in (*self._by_spun, *self._kept)):
+            return self
+        out = Lexicon()
+        for e in self:
+            out.add(respell(e.spun), e.original, e.count, e.source)
+        for phrase, count in self._kept.items():
+            out.add_kept(respell(phrase), count)
+        return out
 
     def merge(self, other: Lexicon) -> Lexicon:
         out = Lexicon(self)
