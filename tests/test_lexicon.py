@@ -43,6 +43,8 @@ def test_kept_counts_round_trip_and_merge(tmp_path: Path) -> None:
     lex.add("told", "said", 24)
     lex.add_kept("Told", 14)
     lex.add_kept("told", 0)  # nothing to record
+    with pytest.raises(ValueError):
+        lex.add_kept("told", -1)
     path = tmp_path / "lex.tsv"
     lex.save(path)
     assert "told\ttold\t14\tkept\n" in path.read_text(encoding="utf-8")

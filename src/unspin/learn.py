@@ -102,20 +102,14 @@ def _copied_words(tokens: Sequence[Token], match: Match) -> list[list[str | None
 
 def _count_kept(lex: Lexicon, runs: Sequence[Sequence[str | None]]) -> None:
     """Add to ``lex`` how often each of its spun phrases occurs in ``runs``."""
-    phrases = {e.spun for e in lex}
-    if not phrases:
-        return
-    longest = max(p.count(" ") + 1 for p in phrases)
-    counts = dict.fromkeys(phrases, 0)
+    counts = dict.fromkeys((e.spun for e in lex), 0)
     for words in runs:
         for i in range(len(words)):
-            if words[i] is None:
-                continue
-            for n in range(1, longest + 1):
-                span = words[i : i + n]
-                if len(span) < n or span[-1] is None:
+            key = ""
+            for w in words[i : i + lex.max_len]:  # the phrases starting here, shortest first
+                if w is None:
                     break
-                key = " ".join(w for w in span if w is not None)
+                key = f"{key} {w}" if key else w
                 if key in counts:
                     counts[key] += 1
     for phrase, n in counts.items():

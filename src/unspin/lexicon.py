@@ -89,6 +89,8 @@ class Lexicon:
 
     def add_kept(self, phrase: str, count: float) -> None:
         """Record that the spinner left ``phrase`` as it was ``count`` more times."""
+        if not (math.isfinite(count) and count >= 0):
+            raise ValueError(f"a kept count must be a number of at least 0, not {count!r}")
         phrase = _norm(phrase)
         if phrase and count > 0:
             self._kept[phrase] = self._kept.get(phrase, 0.0) + count
@@ -158,13 +160,13 @@ class Lexicon:
                 count = float(parts[2])
             except ValueError:
                 raise ResourceError(f"{name}:{n}: count {parts[2]!r} is not a number") from None
-            kept = _norm(parts[0]) == _norm(parts[1])
-            if not (math.isfinite(count) and (count >= 0 if kept else count > 0)):
-                raise ResourceError(f"{name}:{n}: count {parts[2]!r} must be a positive number")
-            if kept:
-                lex.add_kept(parts[0], count)
-            else:
-                lex.add(parts[0], parts[1], count, parts[3])
+            try:  # (a row with its phrase twice counts the times it was left as it was)
+                if _norm(parts[0]) == _norm(parts[1]):
+                    lex.add_kept(parts[0], count)
+                else:
+                    lex.add(parts[0], parts[1], count, parts[3])
+            except ValueError:  # the count is out of range: add and add_kept say which are allowed
+                raise ResourceError(f"{name}:{n}: count {parts[2]!r} must be a positive number") from None
         return lex
 
     def dumps(self) -> str:
