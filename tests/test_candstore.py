@@ -41,13 +41,18 @@ def test_a_new_process_reads_the_candidates_and_reports_the_same(cache: Path) ->
     assert first._store is not None and first._store.path.parent == cache
     stored = first._store.get_many(w for (w,) in (k for k in first._cand_cache if len(k) == 1))
     assert stored and all(stored[w] == first._cand_cache[(w,)] for w in stored)  # what the engine worked out
+    # and the phrases' (the spans that may be thesaurus phrases), under their words joined by spaces
+    phrases = first._store.get_many(" ".join(k) for k in first._phrase_cache)
+    assert any(phrases.values()) and all(phrases[p] == first._phrase_cache[tuple(p.split())] for p in phrases)
+    assert len(phrases) == len(first._phrase_cache)
 
     second = Engine(Config())  # an engine of a new process: its own memory is empty
 
-    def no_thesaurus(word: str) -> tuple[Candidate, ...]:
-        raise AssertionError(f"candidates of {word!r} worked out again")
+    def no_thesaurus(words: tuple[str, ...] | str) -> tuple[Candidate, ...]:
+        raise AssertionError(f"candidates of {words!r} worked out again")
 
-    second.candidates.single = no_thesaurus  # type: ignore[method-assign]
+    second.candidates.single = no_thesaurus  # type: ignore[method-assign,assignment]
+    second.candidates.phrase = no_thesaurus  # type: ignore[method-assign,assignment]
     assert _summary(second, SPUN) == expected
     assert _summary(Engine(Config(cache_candidates=False)), SPUN) == expected
 
@@ -146,9 +151,14 @@ def test_cache_fill_command(cache: Path, capsys: pytest.CaptureFixture[str]) -> 
 
     assert main(["cache", "--fill", "--words", "300"]) == 0
     first = capsys.readouterr()
-    assert "words added, 0 already there" in first.out and "of" in first.err
+    assert "words and phrases added, 0 already there" in first.out and "phrases into" in first.err
+    engine = Engine(Config())
+    assert engine._store is not None
+    stored = engine._store.get_many(["military service", "world war", "said"])
+    assert stored["military service"] and stored["military service"] == engine._phrase_candidates(("military", "service"))
+    assert set(stored) == {"military service", "world war", "said"}  # worked out ahead
     assert main(["cache", "--fill", "--words", "300", "--jobs", "2"]) == 0
-    assert " 0 words added" in capsys.readouterr().out
+    assert " 0 words and phrases added" in capsys.readouterr().out
     with pytest.raises(SystemExit) as info:
         main(["cache", "--fill", "--clear"])
     assert info.value.code == 1 and "do not go together" in capsys.readouterr().err
@@ -170,3 +180,11 @@ def test_a_new_store_prunes_old_ones_with_their_journals(cache: Path) -> None:
     kept = sorted(p.name for p in cache.glob("candidates-*.sqlite"))
     assert kept == ["candidates-new.sqlite", "candidates-old2.sqlite", "candidates-old3.sqlite"][:CACHE_KEEP]
     assert not list(cache.glob("candidates-old0.sqlite*")) and not list(cache.glob("candidates-old1.sqlite*"))
+
+
+def test_the_phrases_filled_ahead_are_the_forms_text_shows() -> None:
+    engine = Engine(Config(cache_candidates=False))
+    vocabulary = {"take", "takes", "took", "taking", "place", "respiratory", "tract", "tracts", "the"}
+    spans = set(engine.candidates.phrase_spans(vocabulary))
+    assert {("take", "place"), ("takes", "place"), ("took", "place"), ("respiratory", "tracts")} <= spans
+    assert all(all(w in vocabulary for w in span) and 2 <= len(span) <= 3 for span in spans)

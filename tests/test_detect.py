@@ -255,13 +255,11 @@ def test_the_phrase_precheck_never_hides_a_thesaurus_phrase(engine: Engine) -> N
 
 
 def test_similarity_weighting_keeps_every_field_but_the_prior(engine: Engine) -> None:
-    import dataclasses
-
     from unspin.candidates import Candidate
 
-    cands = [Candidate(1, ("dog",), -0.7, "lexicon", 2.0), Candidate(2, ("big", "data"), -1.0, "thesaurus")]
+    cands = [Candidate(1, ("dog",), -0.7, "lexicon", 2.0, True), Candidate(2, ("big", "data"), -1.0, "thesaurus")]
     for before, after in zip(cands, engine._with_similarity(("puppy",), cands), strict=True):
-        assert after == dataclasses.replace(before, prior=after.prior)
+        assert after == before._replace(prior=after.prior) and after.learned == before.learned
 
 
 def _edges_at(engine: Engine, text: str, word: str) -> list[tuple[str, ...]]:

@@ -9,9 +9,8 @@ channel prior: how likely a spinner turns that original into what we see.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Container, Iterable, Iterator, Sequence
+from typing import Any, NamedTuple
 
 from .function_phrases import FunctionPhrases, builtin_function_phrases
 from .lexicon import Lexicon
@@ -29,9 +28,11 @@ LEMMA_POOL = 4  # nor are more than this many per candidate asked for, per readi
 VULGAR = frozenset("fuck fucked fucking fucks shit shits shitting crap piss pissed bullshit cunt".split())
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """``original`` may have been spun into the ``length`` tokens starting here."""
+class Candidate(NamedTuple):
+    """``original`` may have been spun into the ``length`` tokens starting here.
+
+    A named tuple, not a frozen dataclass: a check makes and reads back (from the candidate
+    store) some thousands, and a tuple is made in a fifth of the time."""
 
     length: int
     original: tuple[str, ...]
@@ -97,6 +98,27 @@ class CandidateGenerator:
             return False
         lasts = th.multiword_lasts
         return any(upos == "NOUN" and lemma in lasts for upos, lemma, _ in analyses(words[-1]))
+
+    def phrase_spans(self, vocabulary: Container[str]) -> list[tuple[str, ...]]:
+        """The two- and three-word spans of ``vocabulary`` words that text could show for a
+        thesaurus multiword lemma, and that :meth:`may_be_phrase` lets through: the lemma
+        with its first word in each of that word's forms ("takes place"), or with its last
+        in each of its noun forms ("respiratory tracts").  What ``unspin cache --fill`` works
+        out ahead of time; a span found otherwise (a form the inflector reads but does not
+        make) is worked out when met."""
+        infl = self.res.inflector
+        spans: dict[tuple[str, ...], None] = {}
+        for lemma in self.res.thesaurus.multiword_lemmas:
+            words = lemma.split()
+            if len(words) > 3:
+                continue
+            first, last = words[0], words[-1]
+            for form in (first, *(f for forms in infl.forms(first).values() for f in forms)):
+                spans[(form, *words[1:])] = None
+            nouns = (f for tag, forms in infl.forms(last).items() if tag.startswith("NN") for f in forms)
+            for form in (last, *nouns):
+                spans[(*words[:-1], form)] = None
+        return [s for s in spans if all(w in vocabulary for w in s) and self.may_be_phrase(s)]
 
     def _phrase_readings(self, words: tuple[str, ...]) -> list[tuple[str, str | None, str | None]]:
         """``(lemma key, upos, tag)`` readings of a multiword span: inflected at its first

@@ -74,7 +74,8 @@ def _encode(cands: Sequence[Candidate]) -> str:
 
 
 def _decode(raw: str) -> tuple[Candidate, ...]:
-    return tuple(Candidate(int(n), tuple(o), float(p), str(s), float(k)) for n, o, p, s, k in json.loads(raw))
+    make = Candidate._make  # (tuple.__new__: a fifth of the time of calling the class)
+    return tuple(make((int(n), tuple(o), float(p), str(s), float(k), False)) for n, o, p, s, k in json.loads(raw))
 
 
 class CandidateStore:

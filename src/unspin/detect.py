@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import candidates as _candidates_module
 from . import embeddings as _embeddings_module
@@ -81,8 +81,7 @@ SUPPORT = 0.2
 ISOLATED_PRIOR = 0.2  # the share of unsupported words a document is assumed to start from (BBC test: 0.21)
 
 
-@dataclass(frozen=True, slots=True)
-class _Edge:
+class _Edge(NamedTuple):  # (a named tuple: a check makes thousands, and a tuple is quick to make)
     start: int
     cand: Candidate
     local_gain: float
@@ -206,8 +205,11 @@ class Engine:
         unseen = [look.words[i] for ls in looks for look in ls for i in range(len(look.words))
                   if look.gated[i] and (look.words[i],) not in self._cand_cache]
         if self._store is not None:
-            for word, cands in self._store.get_many(unseen).items():
-                self._remember((word,), cands)
+            # and so do those of the phrases (a phrase's key is its words joined by spaces)
+            phrases = (" ".join(look.words[i : i + n]) for ls in looks for look in ls for i, n in look.phrases)
+            keys = [*unseen, *(p for p in phrases if tuple(p.split(" ")) not in self._phrase_cache)]
+            for key, cands in self._store.get_many(keys).items():
+                self._remember(tuple(key.split(" ")), cands)
         if self.embeddings is not None:
             # the document's topic: the mean vector of its content words
             stats.topic = self.embeddings.vector([t.norm for t in words if t.norm not in STOPWORDS])
@@ -307,7 +309,28 @@ class Engine:
                 ):
                     isolated += 1
         capitalised = [t.text[:1].isupper() for t in seg]
-        return _Look(words, inside, mutable, gated, capitalised, sentence_start, known, isolated)
+        # the spans that may be a thesaurus phrase (found now, so that their candidates come
+        # from the store in one batch): never starting at a name nor taking one in
+        may_be_phrase = self.candidates.may_be_phrase
+        # (may_be_phrase reads a span either as a first word and a "rest" or as a "head" and a
+        # last word: where neither part is in the thesaurus it cannot pass, and most spans stop here)
+        rests, heads = self.res.thesaurus.multiword_rests, self.res.thesaurus.multiword_heads
+        phrases: set[tuple[int, int]] = set()
+        for i in range(n - 1):
+            if capitalised[i] and not mutable[i] and not (i == 0 and sentence_start):
+                continue
+            for length in range(2, min(3, n - i) + 1):
+                if capitalised[i + length - 1]:
+                    break
+                if not (mutable[i] or any(inside[i : i + length])):
+                    continue
+                if length == 2:
+                    either = words[i + 1] in rests or words[i] in heads
+                else:
+                    either = f"{words[i + 1]} {words[i + 2]}" in rests or f"{words[i]} {words[i + 1]}" in heads
+                if either and may_be_phrase(tuple(words[i : i + length])):
+                    phrases.add((i, length))
+        return _Look(words, inside, mutable, gated, capitalised, sentence_start, known, isolated, phrases)
 
     def _edges(self, seg: Sequence[Token], words: list[str], look: _Look, stats: _Stats) -> list[list[_Edge]]:
         lm = self.res.lm
@@ -316,8 +339,7 @@ class Engine:
         edges: list[list[_Edge]] = [[] for _ in range(n)]
         lex_max, fn_max = self.lexicon.max_len, self.candidates.functions.max_len
         lex_firsts, fn_firsts = self.lexicon.first_words, self.candidates.functions.first_words
-        may_be_phrase = self.candidates.may_be_phrase
-        inside, mutable, gated = look.inside, look.mutable, look.gated
+        mutable, gated, phrases = look.mutable, look.gated, look.phrases
         neigh = stats.neighbours
 
         def topic_gain(spun: Sequence[str], original: Sequence[str]) -> float:
@@ -351,7 +373,7 @@ class Engine:
                 if look.capitalised[i + length - 1]:
                     break  # a span never takes in a name
                 span = tuple(words[i : i + length])
-                if length <= 3 and (mutable[i] or any(inside[i : i + length])) and may_be_phrase(span):
+                if (i, length) in phrases:
                     cands.extend(self._phrase_candidates(span))
                 if in_lexicon:
                     cands.extend(self.candidates.lexicon_hits(span))
@@ -391,25 +413,30 @@ class Engine:
             (w for w in words if non_noun_tags(infl.analyses(w), th)), NEIGHBOURS, NEIGHBOUR_MIN_SIM
         )
 
-    def fill_store(self, words: Sequence[str], progress: Callable[[int, int], None] | None = None) -> int:
-        """Work out and store the candidates of those ``words`` the candidate store lacks, so
+    def fill_store(self, keys: Sequence[str], progress: Callable[[int, int], None] | None = None) -> int:
+        """Work out and store the candidates of those ``keys`` (a word, or a phrase's words joined
+        by spaces: see :meth:`CandidateGenerator.phrase_spans`) the candidate store lacks, so
         that later processes find them there (``unspin cache --fill``); returns how many were
         added.  Without a store (``cache_candidates`` off, or caching off) it does nothing."""
         store = self._store
         if store is None:
             return 0
         added = 0
-        for k in range(0, len(words), 500):
-            batch = [w for w in dict.fromkeys(words[k : k + 500]) if (w,) not in self._cand_cache]
+        for k in range(0, len(keys), 500):
+            batch = [key for key in dict.fromkeys(keys[k : k + 500])
+                     if tuple(key.split(" ")) not in (self._phrase_cache if " " in key else self._cand_cache)]
             known = store.get_many(batch)
-            todo = [w for w in batch if w not in known]
-            neighbours = self._neighbour_batch(todo)
-            for w in todo:
-                self._single_candidates(w, neighbours)
+            todo = [key for key in batch if key not in known]
+            neighbours = self._neighbour_batch(w for w in todo if " " not in w)
+            for key in todo:
+                if " " in key:
+                    self._phrase_candidates(tuple(key.split(" ")))
+                else:
+                    self._single_candidates(key, neighbours)
             store.flush()
             added += len(todo)
             if progress is not None:
-                progress(min(k + 500, len(words)), len(words))
+                progress(min(k + 500, len(keys)), len(keys))
         return added
 
     def _single_candidates(
@@ -444,6 +471,8 @@ class Engine:
         if hit is None:
             hit = tuple(self._with_similarity(span, self.candidates.phrase(span)))
             self._remember(span, hit)
+            if self._store is not None:
+                self._store.add(" ".join(span), hit)
         return hit
 
     def _remember(self, span: tuple[str, ...], cands: tuple[Candidate, ...]) -> None:
@@ -468,9 +497,9 @@ class Engine:
         out = []
         for c in cands:
             sim = self._similarity(spun, c.original)
-            # built directly: dataclasses.replace costs as much as the similarity itself
+            # built directly: Candidate._replace costs as much as the similarity itself
             prior = min(0.0, c.prior + SIM_WEIGHT * (sim - SIM_CENTRE))
-            out.append(Candidate(c.length, c.original, prior, c.source, c.lexicon_count))
+            out.append(Candidate(c.length, c.original, prior, c.source, c.lexicon_count, c.learned))
         return out
 
     def _neighbour_candidates(
@@ -837,6 +866,7 @@ class _Look:
     sentence_start: bool  # the segment starts a sentence
     known: int  # mutable words the language model knows
     isolated: int  # of which neither neighbour supports (see SUPPORT)
+    phrases: set[tuple[int, int]]  # (start, length) of the spans that may be a thesaurus phrase
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,9 +78,18 @@ class Embeddings:
         if key in memo:
             return memo[key]
         ids = [self.index[w] for w in words if w in self.index]
-        v = self.matrix[ids].sum(axis=0) if ids else None
-        if v is not None:
-            n = float(self._np.linalg.norm(v))
+        v = None
+        if ids:
+            rows = self.matrix
+            if len(ids) <= 4:
+                # a phrase (most are new): row by row, as rows[ids].sum(axis=0) adds them, bit for
+                # bit the same without its overhead
+                v = rows[ids[0]]
+                for i in ids[1:]:
+                    v = v + rows[i]
+            else:
+                v = rows[ids].sum(axis=0)
+            n = float(self._np.sqrt(v.dot(v)))  # as numpy.linalg.norm takes it
             v = v / n if n > 0 else None
         if len(key) <= 4:  # phrases recur; a document's word list does not
             if len(memo) >= 50_000:

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -413,9 +413,14 @@ class Thesaurus:
                     best = w
         return best
 
+    @property
+    def multiword_lemmas(self) -> Iterator[str]:
+        """Every lemma of more than one word."""
+        return (lemma for lemma in self._senses if " " in lemma)
+
     def _multiword_parts(self, cut: Callable[[str, str], tuple[str, str, str]], part: int) -> frozenset[str]:
         """Part ``part`` of every multiword lemma split by ``cut`` (str.partition or str.rpartition) at a space."""
-        return frozenset(cut(lemma, " ")[part] for lemma in self._senses if " " in lemma)
+        return frozenset(cut(lemma, " ")[part] for lemma in self.multiword_lemmas)
 
     @functools.cached_property
     def multiword_rests(self) -> frozenset[str]:
@@ -757,6 +762,11 @@ class Inflector:
         forms = self._all_inflections(last).get(tag) if last.isalpha() else None
         form = forms[0] if forms else last
         return f"{head}{sep}{form}"
+
+    def forms(self, lemma: str) -> dict[str, tuple[str, ...]]:
+        """Penn tag -> the known forms of ``lemma`` in it (none guessed for unknown words); shared,
+        not to be changed."""
+        return self._all_inflections(lemma)
 
     @memoised(200_000)
     def _all_inflections(self, lemma: str) -> dict[str, tuple[str, ...]]:

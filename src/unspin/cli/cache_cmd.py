@@ -25,14 +25,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         help="show, fill or clear unspin's cache folder",
         description="List what unspin keeps in its cache folder ($UNSPIN_CACHE, else ~/.cache/unspin): the "
         "parsed thesauri, word vectors and inflection tables, and the candidate store. All of it is rebuilt when needed. "
-        "--fill works out the candidates of the common words ahead of time (about a minute), e.g. when "
+        "--fill works out the candidates of the common words and of the thesaurus phrases made of them ahead "
+        "of time (a minute or two with --jobs 2), e.g. when "
         "preparing a machine or image for a crawl.",
         epilog=EPILOG,
     )
     p.add_argument("--clear", action="store_true", help="delete those files (not the folder's other contents)")
     p.add_argument("--fill", action="store_true",
-                   help="work out and store the candidates of the most frequent English words now, so that "
-                        "later processes are fast from their first document")
+                   help="work out and store the candidates of the most frequent English words, and of the "
+                        "thesaurus phrases made of them, now, so that later processes are fast from their first "
+                        "document")
     p.add_argument("--words", type=int, default=100_000, metavar="N",
                    help="with --fill: the N most frequent words of the word-vector vocabulary (default all 100,000)")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="with --fill: worker processes (default 1)")
@@ -100,8 +102,13 @@ def _fill(args: argparse.Namespace) -> int:
     store = engine._store
     assert store is not None  # caching is on (run() checked) and so is cache_candidates
     words = vocabulary(engine, args.words)
+    assert engine.embeddings is not None  # (vocabulary() checked)
+    phrases = [" ".join(span) for span in engine.candidates.phrase_spans(set(engine.embeddings.words[: args.words]))]
+    n_words = len(words)
+    words += phrases
     start = time.monotonic()
-    print(f"working out the candidates of {len(words):,} words into {store.path}", file=sys.stderr)
+    print(f"working out the candidates of {n_words:,} words and {len(phrases):,} phrases into {store.path}",
+          file=sys.stderr)
     report = _reporter(len(words))
     if args.jobs == 1:
         added = engine.fill_store(words, report)
@@ -116,7 +123,7 @@ def _fill(args: argparse.Namespace) -> int:
                 report(done, len(words))
     if store.broken:
         raise CommandError(f"{store.path}: the store could not be written")
-    print(f"{store.path.name}: {added:,} words added, {len(words) - added:,} already there "
+    print(f"{store.path.name}: {added:,} words and phrases added, {len(words) - added:,} already there "
           f"({time.monotonic() - start:.0f} s)")
     return 0
 
@@ -141,7 +148,7 @@ def _reporter(total: int) -> Callable[[int, int], None]:
     def report(done: int, _total: int) -> None:
         if done - last[0] >= step or done == total:
             last[0] = done
-            print(f"  {done:,} of {total:,} words", file=sys.stderr)
+            print(f"  {done:,} of {total:,} words and phrases", file=sys.stderr)
 
     return report
 
