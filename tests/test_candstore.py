@@ -76,6 +76,23 @@ def test_a_damaged_file_is_started_again(cache: Path) -> None:
     assert CandidateStore(path).get_many(["stated"]) == {"stated": CANDS}
 
 
+def test_a_store_another_process_holds_is_left_alone(cache: Path) -> None:
+    import sqlite3
+
+    # another process makes the file and holds it past the timeout: this one does without the
+    # store (it used to take the lock for a damaged file and delete the other's file)
+    path = cache / "c.sqlite"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("CREATE TABLE single (word TEXT PRIMARY KEY, cands TEXT NOT NULL)")
+    other.execute("BEGIN EXCLUSIVE")
+    other.execute("INSERT INTO single VALUES ('stated', '[]')")
+    store = CandidateStore(path)
+    assert store.get_many(["stated"]) == {} and store.broken
+    other.execute("COMMIT")
+    other.close()
+    assert CandidateStore(path).get_many(["stated"]) == {"stated": ()}  # the other's word is there
+
+
 def test_a_store_that_cannot_be_written_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _load_resources()
     blocker = tmp_path / "a-file"
@@ -152,6 +169,8 @@ def test_cache_fill_command(cache: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["cache", "--fill", "--words", "300"]) == 0
     first = capsys.readouterr()
     assert "words and phrases added, 0 already there" in first.out and "phrases into" in first.err
+    added = int(first.out.split(": ")[1].split()[0].replace(",", ""))
+    assert f"it holds {added:,}" in first.out  # all of it in the file itself, none left in the log
     engine = Engine(Config())
     assert engine._store is not None
     stored = engine._store.get_many(["military service", "world war", "said"])

@@ -108,6 +108,11 @@ class CandidateStore:
         fresh = not self.path.exists()
         try:
             conn = self._open()
+        except sqlite3.OperationalError:
+            # busy (another process holds it past the timeout, as while it makes the file) or a
+            # disk error: not a damaged file, so it is left alone, and this process does without
+            self.broken = True
+            return None
         except sqlite3.DatabaseError:
             # not a database (a damaged file): start it again, once
             _remove(self.path)
@@ -182,6 +187,20 @@ class CandidateStore:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
                 # busy (another process writing) or full: these words are simply not kept
+
+    def settle(self) -> int:
+        """Write what the write-ahead log holds into the file itself (processes that wrote to
+        it and ended without closing it, as a pool's workers do, leave it in the log) and
+        return how many words and phrases the file holds (-1 where it cannot be read)."""
+        with self._lock:
+            conn = self._connect()
+            if conn is None:
+                return -1
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                return int(conn.execute("SELECT count(*) FROM single").fetchone()[0])
+            except sqlite3.Error:
+                return -1
 
     def close(self) -> None:
         with self._lock:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ..candstore import FAMILY, FILE_SUFFIXES
+from ..candstore import FAMILY, FILE_SUFFIXES, MAX_WORDS
 from ..config import Config
 from ..detect import Engine
 from ..resources import cache_root
@@ -121,10 +121,14 @@ def _fill(args: argparse.Namespace) -> int:
             for n_added, n_words in pool.imap_unordered(_fill_chunk, chunks):
                 added, done = added + n_added, done + n_words
                 report(done, len(words))
-    if store.broken:
+    held = store.settle()
+    if store.broken or held < 0:
         raise CommandError(f"{store.path}: the store could not be written")
+    if held < min(len(words), MAX_WORDS):
+        raise CommandError(f"{store.path}: only {held:,} of the {len(words):,} words and phrases are in the store "
+                           "(was it written by another process at the same time, or is the disk full?)")
     print(f"{store.path.name}: {added:,} words and phrases added, {len(words) - added:,} already there "
-          f"({time.monotonic() - start:.0f} s)")
+          f"({time.monotonic() - start:.0f} s); it holds {held:,}")
     return 0
 
 
