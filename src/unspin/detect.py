@@ -430,7 +430,8 @@ class Engine:
             neighbours = self._neighbour_batch(w for w in todo if " " not in w)
             for key in todo:
                 if " " in key:
-                    self._phrase_candidates(tuple(key.split(" ")))
+                    if not self._phrase_candidates(tuple(key.split(" "))):
+                        store.add(key, ())  # a thesaurus phrase's form without candidates: kept as known
                 else:
                     self._single_candidates(key, neighbours)
             store.flush()
@@ -471,7 +472,8 @@ class Engine:
         if hit is None:
             hit = tuple(self._with_similarity(span, self.candidates.phrase(span)))
             self._remember(span, hit)
-            if self._store is not None:
+            if self._store is not None and hit:
+                # (not the many spans without any: a crawl would fill the store with them)
                 self._store.add(" ".join(span), hit)
         return hit
 
