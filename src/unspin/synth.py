@@ -36,6 +36,11 @@ every change, so ground truth is exact.  Styles:
     ``word`` plus function words and connectives swapped as in
     ``data/function_phrases.tsv`` ("on the grounds that" for "because", "may
     be" for "is"), each occurrence with probability ``rate``.
+``function_only``
+    those function-word swaps alone, content words left as they are: the
+    rewriters that turn "is" into "may be" and "some" into "a couple of"
+    through a text whose content words they leave alone or change in ways
+    no thesaurus explains.
 """
 
 from __future__ import annotations
@@ -51,9 +56,11 @@ from .report import match_case
 from .resources import UPOS, Resources, default_resources
 from .text import Token, is_content_word, tokenize
 
-Style = Literal["word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "moby", "common", "function"]
+Style = Literal[
+    "word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "moby", "common", "function", "function_only"
+]
 STYLES: tuple[Style, ...] = (
-    "word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "moby", "common", "function",
+    "word", "wrong_sense", "phrase", "filler", "loose", "neighbour", "moby", "common", "function", "function_only",
 )
 NEIGHBOUR_MIN_SIM = 0.6  # the neighbour style's least similarity
 MOBY_MIN_SIM = 0.4  # the moby style's least similarity
@@ -116,9 +123,10 @@ def spin(
         tok = toks[i]
         replacement: str | None = None
         span_end_tok = i
-        if style == "function" and tok.kind == "word":
+        if style in ("function", "function_only") and tok.kind == "word":
             span_end_tok, replacement = _function_swap(text, toks, i, rng, rate)
-        if replacement is None and is_content_word(tok) and len(tok.norm) > 2 and rng.random() < p:
+        if (replacement is None and style != "function_only" and is_content_word(tok) and len(tok.norm) > 2
+                and rng.random() < p):
             if style == "phrase" and i + 1 < len(toks) and toks[i + 1].kind == "word":
                 nxt = toks[i + 1]
                 pair = f"{tok.norm} {nxt.norm}"
