@@ -1,10 +1,11 @@
-"""Single-word candidates kept on disk, so a new process need not work them out again.
+"""Candidates of words and phrases kept on disk, so a new process need not work them out again.
 
 Working out the candidate originals of a word (WordNet synonyms and relations,
 inflected to fit and ranked, then the vector neighbours, all weighed by vector
 similarity) is over half the time the detector spends on a document in a fresh
 process, and a long crawl keeps meeting words it has not seen.  The answer
-depends on the word alone, so the engine keeps it in a SQLite file in unspin's
+depends on the word alone (a phrase's on its words: it is kept under them joined
+by spaces, where it has any), so the engine keeps it in a SQLite file in unspin's
 cache folder (see :func:`unspin.resources.cache_root`; ``UNSPIN_CACHE=off`` or
 ``Config(cache_candidates=False)`` turns it off) and every later process reads
 it back instead.
