@@ -179,13 +179,16 @@ class CandidateGenerator:
                     continue
                 if prior > best.get(out, (-99.0, ""))[0]:
                     best[out] = (prior, src)
-        # keep the likeliest originals: common words with a plausible channel prior
-        known, score = self._known, self._score
+        # keep the likeliest originals: common words with a plausible channel prior (the sort is
+        # stable on the key alone: ties keep the order the forms came in)
+        known_score = self._known_score
         ranked = sorted(
-            ((o, ps) for o, ps in best.items() if known(o) and VULGAR.isdisjoint(o)),
-            key=lambda kv: -(kv[1][0] + score(kv[0])),
+            ((-(ps[0] + sc), o, ps) for o, ps in best.items()
+             if VULGAR.isdisjoint(o) and (sc := known_score(o)) is not None),
+            key=_first,
         )
-        return [Candidate(len(words), o, p, src) for o, (p, src) in ranked[:MAX_PER_SPAN]]
+        n = len(words)
+        return [Candidate(n, o, p, src) for _, o, (p, src) in ranked[:MAX_PER_SPAN]]
 
     @memoised(200_000)
     def loose(self, word: str, limit: int, min_sim: float) -> tuple[tuple[str, bool, float], ...]:
@@ -290,20 +293,19 @@ class CandidateGenerator:
         return tuple((_inflect(self.res.inflector, word, tag, verb) if tag is not None else word).split())
 
     @memoised(_MEMO_SIZE)
-    def _known(self, words: tuple[str, ...]) -> bool:
-        """Whether the language model knows every word."""
+    def _known_score(self, words: tuple[str, ...]) -> float | None:
+        """``lm.score(words)`` without context where the language model knows every word, else ``None``."""
         lm = self.res.lm
-        return all(lm.known(w) for w in words)
-
-    @memoised(_MEMO_SIZE)
-    def _score(self, words: tuple[str, ...]) -> float:
-        """``lm.score(words)`` without context."""
-        return self.res.lm.score(words)
+        return lm.score(words) if all(lm.known(w) for w in words) else None
 
     @memoised(200_000)
     def _reverse_weight(self, original_lemma: str, spun_lemma: str, pos: str) -> float:
         """The weight of ``spun_lemma`` among the synonyms of ``original_lemma`` (1e-3 if none)."""
         return self.res.thesaurus.sense_share(original_lemma, spun_lemma, pos) or 1e-3
+
+
+def _first(item: tuple[float, Any, Any]) -> float:
+    return item[0]
 
 
 def _inflect(inflector: Inflector, lemma: str, tag: str, verb: bool) -> str:
