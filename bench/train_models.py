@@ -52,7 +52,7 @@ FINDING_FEATURES = [
 ]
 DOC_FEATURES = [
     "finding_rate", "strong_rate", "confidence_mass", "mean_confidence",
-    "gain1_rate", "gain2_rate", "isolated", "function_rate",
+    "gain1_rate", "gain2_rate", "isolated", "function_excess",
 ]
 RATES = (0.1, 0.2, 0.3, 0.4)
 # Every synthetic style but "moby", which bench/detect.py keeps as a held-out thesaurus the

@@ -404,8 +404,10 @@ def test_the_isolated_share_of_a_short_text_stays_near_its_prior() -> None:
 
 def test_function_phrases_count_whether_or_not_the_language_model_objects(engine: Engine) -> None:
     """``function_rate``: the summed table weights of what spinners write for function words
-    ("may be" for "is", "thanks to" for "due to"), longest match at each word, per content word.
-    Such swaps often read naturally to a trigram model, so no finding need win for them to count."""
+    ("may be" for "is", "thanks to" for "due to"), longest match at each word, per content word;
+    ``function_excess`` (what the document model reads): the same beyond the strongest one, shrunk
+    by :data:`FUNCTION_PSEUDO_WORDS`, so that one connective is no evidence.  Such swaps often read
+    naturally to a trigram model, so no finding need win for them to count."""
     original = (
         "Obesity is a medical condition in which excess body fat has accumulated to an extent that it "
         "may have a negative effect on health. A few cases are caused by genes, and some people gain weight "
@@ -420,9 +422,13 @@ def test_function_phrases_count_whether_or_not_the_language_model_objects(engine
     table = engine.candidates.functions
     for phrase, weight in weights.items():  # the test's arithmetic rests on the table's weights
         assert max(s.weight for s in table.originals(tuple(phrase.split()))) == weight
-    from unspin.detect import PSEUDO_WORDS
+    from unspin.detect import FUNCTION_PSEUDO_WORDS, PSEUDO_WORDS
 
     clean, swapped = engine.check(original).features, engine.check(spun).features
-    assert clean["function_rate"] == 0.0  # its "may have" is no table phrase
-    assert swapped["function_rate"] == pytest.approx(sum(weights.values()) / (swapped["content_words"] + PSEUDO_WORDS))
-    assert engine.doc_model.weights["function_rate"] > 0
+    assert clean["function_rate"] == 0.0 and clean["function_excess"] == 0.0  # its "may have" is no table phrase
+    n = swapped["content_words"]
+    assert swapped["function_rate"] == pytest.approx(sum(weights.values()) / (n + PSEUDO_WORDS))
+    assert swapped["function_excess"] == pytest.approx((0.15 + 0.2) / (n + FUNCTION_PSEUDO_WORDS))
+    assert engine.doc_model.weights["function_excess"] > 0
+    one = engine.check("The library may be open by the summer, and the council will decide on its hours soon.")
+    assert one.features["function_rate"] > 0 and one.features["function_excess"] == 0.0

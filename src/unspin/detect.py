@@ -70,6 +70,10 @@ MOBY_BOTH_WAYS = 0.3  # log10 prior added when Moby lists the pair both ways
 UNCOUNTED = frozenset({"moby"})
 DOC_WEIGHT_FLOOR = 0.4  # a finding's language evidence counts this much in a surely clean document, fully in a spun one
 PSEUDO_WORDS = 10  # content words without findings added to every document's rates
+# ... and to the rate of function-phrase weight beyond the strongest one (function_excess): one
+# connective, however typical of spinners, is no evidence that a text was spun, and a few of them in
+# a short text little more ("The library may be open within the month" is ordinary English)
+FUNCTION_PSEUDO_WORDS = 50
 PRIOR_CONFIDENCE = 0.3  # the mean finding confidence a document is assumed to start from
 TOPIC_WEIGHT = 3.0  # log10 bonus per unit of cosine the candidate is closer to the document's topic
 # A word is supported by a neighbour when the neighbour raises its probability (or its own, read
@@ -547,7 +551,9 @@ class Engine:
         words = look.words
         stats.known += look.known
         stats.isolated += look.isolated
-        stats.function_weight += self._function_weight(words)
+        total, strongest = self._function_weight(words)
+        stats.function_weight += total
+        stats.function_max = max(stats.function_max, strongest)
         edges = self._edges(seg, words, look, stats)
         if not any(edges):
             return []
@@ -568,23 +574,25 @@ class Engine:
         restored.extend(words[pos:])
         return [self._judge(seg, words, restored, starts[e.start], e, edges) for e in chosen]
 
-    def _function_weight(self, words: list[str]) -> float:
+    def _function_weight(self, words: list[str]) -> tuple[float, float]:
         """The summed weights of the function-phrase table's spun forms in a segment ("thanks to",
         "may be", "within": how typical each is of a spinner), the longest at each word, whether
-        or not the language model prefers the original there: a document feature that needs no
-        candidate to win."""
+        or not the language model prefers the original there, and the largest of them: for a
+        document feature that needs no candidate to win."""
         table = self.candidates.functions
         firsts, longest = table.first_words, table.max_len
-        total = 0.0
+        total = strongest = 0.0
         for i, w in enumerate(words):
             if w not in firsts:
                 continue
             for n in range(min(longest, len(words) - i), 0, -1):
                 swaps = table.originals(tuple(words[i : i + n]))
                 if swaps:
-                    total += max(s.weight for s in swaps)
+                    weight = max(s.weight for s in swaps)
+                    total += weight
+                    strongest = max(strongest, weight)
                     break
-        return total
+        return total, strongest
 
     def _judge(
         self, seg: list[Token], words: list[str], restored: list[str], at: int, e: _Edge,
@@ -905,6 +913,7 @@ class _Stats:
         self.known = 0  # content words the language model knows
         self.isolated = 0  # of which neither neighbour supports
         self.function_weight = 0.0  # summed weights of the function-phrase table's spun forms met
+        self.function_max = 0.0  # the largest of them
         self.gains: list[float] = []
         self.neighbours: dict[str, tuple[tuple[str, float], ...]] = {}
         self.topic: Any = None  # unit vector (numpy) or None
@@ -934,6 +943,7 @@ class _Stats:
             "gain2_rate": sum(1 for g in self.gains if g > 2.0) / n,
             "isolated": (self.isolated + PSEUDO_WORDS * ISOLATED_PRIOR) / (self.known + PSEUDO_WORDS),
             "function_rate": self.function_weight / n,
+            "function_excess": (self.function_weight - self.function_max) / (self.content + FUNCTION_PSEUDO_WORDS),
             "known_words": float(self.known),
             "isolated_words": float(self.isolated),
         }
