@@ -212,3 +212,16 @@ def test_the_phrases_filled_ahead_are_the_forms_text_shows() -> None:
     spans = set(engine.candidates.phrase_spans(vocabulary))
     assert {("take", "place"), ("takes", "place"), ("took", "place"), ("respiratory", "tracts")} <= spans
     assert all(all(w in vocabulary for w in span) and 2 <= len(span) <= 3 for span in spans)
+
+
+def test_filling_keeps_the_phrases_this_process_worked_out_already(cache: Path) -> None:
+    engine = Engine(Config())
+    assert engine._store is not None
+    assert engine.embeddings is not None
+    spans = engine.candidates.phrase_spans(set(engine.embeddings.words[:300]))
+    worked = {span: engine._phrase_candidates(span) for span in spans}  # in memory before the fill
+    assert any(worked.values()) and not all(worked.values())
+    keys = [" ".join(span) for span in spans]
+    engine.fill_store(keys)
+    stored = CandidateStore(engine._store.path).get_many(keys)
+    assert stored == {" ".join(span): cands for span, cands in worked.items()}  # with or without candidates

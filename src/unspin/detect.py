@@ -427,15 +427,16 @@ class Engine:
             return 0
         added = 0
         for k in range(0, len(keys), 500):
-            batch = [key for key in dict.fromkeys(keys[k : k + 500])
-                     if tuple(key.split(" ")) not in (self._phrase_cache if " " in key else self._cand_cache)]
+            # (a word this process worked out is in the store already; a phrase may not be, as
+            # one without candidates is kept in memory only)
+            batch = [key for key in dict.fromkeys(keys[k : k + 500]) if " " in key or (key,) not in self._cand_cache]
             known = store.get_many(batch)
             todo = [key for key in batch if key not in known]
             neighbours = self._neighbour_batch(w for w in todo if " " not in w)
             for key in todo:
                 if " " in key:
-                    if not self._phrase_candidates(tuple(key.split(" "))):
-                        store.add(key, ())  # a thesaurus phrase's form without candidates: kept as known
+                    # a thesaurus phrase's form: kept with or without candidates
+                    store.add(key, self._phrase_candidates(tuple(key.split(" "))))
                 else:
                     self._single_candidates(key, neighbours)
             store.flush()
