@@ -193,6 +193,17 @@ def test_cache_lists_and_clears_only_unspins_files(
     assert main(["cache"]) == 0
     out = capsys.readouterr().out
     assert "WordNet, parsed" in out and "candidate store" in out and "notes.txt" not in out and "3.0 MB" in out
+    assert "candidates-abc.sqlite  (unreadable)" in out  # not a database
+    from unspin.candidates import Candidate
+    from unspin.candstore import CandidateStore
+
+    store = CandidateStore(tmp_path / "candidates-def.sqlite")
+    store.add("stated", (Candidate(1, ("said",), -0.3, "thesaurus"),))
+    store.add("takes place", ())
+    store.flush()
+    store.close()
+    assert main(["cache"]) == 0 and "candidates-def.sqlite  (2 words and phrases)" in capsys.readouterr().out
+    (tmp_path / "candidates-def.sqlite").unlink()
     assert main(["cache", "--clear"]) == 0 and "removed 2 of 2 files" in capsys.readouterr().out
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
     monkeypatch.setenv("UNSPIN_CACHE", "off")

@@ -218,6 +218,24 @@ class CandidateStore:
         self._conn = None
 
 
+def count_entries(path: Path) -> int | None:
+    """How many words and phrases the store file at ``path`` holds (``None`` where it cannot
+    be read: damaged, or held by a writer past the timeout).  Nothing is written (opened
+    read-write all the same: a read-only connection leaves the write-ahead log's files behind)."""
+    if not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(path, timeout=1.0)
+    except (sqlite3.Error, OSError):
+        return None
+    try:
+        return int(conn.execute("SELECT count(*) FROM single").fetchone()[0])
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
 def _remove(path: Path) -> None:
     for extra in FILE_SUFFIXES:
         with contextlib.suppress(OSError):

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ..candstore import FAMILY, FILE_SUFFIXES, MAX_WORDS
+from ..candstore import FAMILY, FILE_SUFFIXES, MAX_WORDS, count_entries
 from ..config import Config
 from ..detect import Engine
 from ..resources import cache_root
@@ -46,6 +46,14 @@ KINDS = {"candidates": "candidate store", "wordnet": "WordNet, parsed", "glove50
          "moby": "Moby lists, parsed", "lemminflect": "inflection tables, parsed"}
 
 
+def _entries(p: Path) -> str:
+    """For a candidate store, how many words and phrases it holds."""
+    if not (p.name.startswith(FAMILY) and p.name.endswith(".sqlite")):
+        return ""
+    n = count_entries(p)
+    return "  (unreadable)" if n is None else f"  ({n:,} words and phrases)"
+
+
 def _kind(name: str) -> str:
     prefix = name.split("-", 1)[0]
     kind = KINDS.get(prefix, prefix)
@@ -74,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         size = _size(p)
         total += size
         if not args.clear:
-            print(f"{size / 1e6:9.1f} MB  {_kind(p.name):<25} {p.name}")
+            print(f"{size / 1e6:9.1f} MB  {_kind(p.name):<25} {p.name}{_entries(p)}")
     if args.clear:
         removed = sum(1 for p in files if _remove(p))
         print(f"{root}: removed {removed} of {len(files)} files ({total / 1e6:.1f} MB)")
