@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Container, Iterable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from .function_phrases import FunctionPhrases, builtin_function_phrases
@@ -185,7 +186,7 @@ class CandidateGenerator:
         ranked = sorted(
             ((-(ps[0] + sc), o, ps) for o, ps in best.items()
              if VULGAR.isdisjoint(o) and (sc := known_score(o)) is not None),
-            key=_first,
+            key=itemgetter(0),
         )
         n = len(words)
         return [Candidate(n, o, p, src) for _, o, (p, src) in ranked[:MAX_PER_SPAN]]
@@ -302,10 +303,6 @@ class CandidateGenerator:
     def _reverse_weight(self, original_lemma: str, spun_lemma: str, pos: str) -> float:
         """The weight of ``spun_lemma`` among the synonyms of ``original_lemma`` (1e-3 if none)."""
         return self.res.thesaurus.sense_share(original_lemma, spun_lemma, pos) or 1e-3
-
-
-def _first(item: tuple[float, Any, Any]) -> float:
-    return item[0]
 
 
 def _inflect(inflector: Inflector, lemma: str, tag: str, verb: bool) -> str:

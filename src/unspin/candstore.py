@@ -138,7 +138,7 @@ class CandidateStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("CREATE TABLE IF NOT EXISTS single (word TEXT PRIMARY KEY, cands TEXT NOT NULL)")
-            self._words = conn.execute("SELECT count(*) FROM single").fetchone()[0]
+            self._words = _held(conn)
         except BaseException:
             conn.close()
             raise
@@ -199,7 +199,7 @@ class CandidateStore:
                 return -1
             try:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                return int(conn.execute("SELECT count(*) FROM single").fetchone()[0])
+                return _held(conn)
             except sqlite3.Error:
                 return -1
 
@@ -229,11 +229,16 @@ def count_entries(path: Path) -> int | None:
     except (sqlite3.Error, OSError):
         return None
     try:
-        return int(conn.execute("SELECT count(*) FROM single").fetchone()[0])
+        return _held(conn)
     except sqlite3.Error:
         return None
     finally:
         conn.close()
+
+
+def _held(conn: sqlite3.Connection) -> int:
+    """How many words and phrases the store open on ``conn`` holds."""
+    return int(conn.execute("SELECT count(*) FROM single").fetchone()[0])
 
 
 def _remove(path: Path) -> None:
