@@ -218,3 +218,29 @@ def test_lemminflects_tables_are_read_from_a_cache_that_is_rebuilt_when_damaged(
     cache.write_bytes(b"not a pickle")
     assert run() == first  # a damaged cache is not trusted: the tables are parsed again...
     assert run() == first.replace("parsed", "cached", 1)  # ...and the cache rewritten
+
+
+def test_lemma_and_inflection_lookups_equal_lemminflects_own(res: Resources) -> None:
+    """The inflector reads lemminflect's tables without the deep copy its functions make on every
+    call: the answers must be lemminflect's, for table words, its overrides, capitalised and
+    unknown words."""
+    import random
+
+    import lemminflect
+    from lemminflect.core.Inflections import Inflections
+    from lemminflect.core.Lemmatizer import Lemmatizer
+
+    inflector = res.inflector
+    assert inflector._tables is not None  # the fast path is the one tested
+    odd = ["Dogs", "RAN", "Running", "iPhone", "qqzxv", "Qqzxv"]
+    lemmatizer = Lemmatizer()
+    table, overrides = lemmatizer._getLemmaDict(), lemmatizer._getOverridesDict()
+    for word in [*random.Random(5).sample(sorted(table), 3000), *overrides, *odd]:
+        assert inflector._lemmas(word) == lemminflect.getAllLemmas(word), word
+    inflections = Inflections()
+    table, overrides = inflections._getInflDict(), inflections._getOverridesDict()
+    for lemma in [*random.Random(6).sample(sorted(table), 3000), *overrides, *odd]:
+        assert inflector._all_inflections(lemma) == lemminflect.getAllInflections(lemma), lemma
+    first = inflector._lemmas("dogs")
+    first["NOUN"] = ("changed",)  # a caller's change never reaches the table
+    assert inflector._lemmas("dogs") == lemminflect.getAllLemmas("dogs")
