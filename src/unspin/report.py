@@ -32,6 +32,11 @@ class Finding:
     ``start``/``end`` are character offsets into the checked text, ``text`` is
     that slice, ``original`` the best guess at what it replaced.  ``signals``
     holds the evidence: language-model gain, channel prior, lexicon hits.
+    ``alternatives`` are the candidate originals of the same span, ``original``
+    first, the others by score: how much better (log10) each reads than ``text``
+    between the text's own neighbours, with its channel prior and topic bonus.
+    The decoder chooses a sentence's findings together, so where a neighbour is
+    restored too, ``original`` can score below an alternative here.
     """
 
     start: int
