@@ -64,6 +64,43 @@ def test_short_text_is_uncertain(engine: Engine) -> None:
     assert report.verdict == "uncertain" and "too short" in report.reason
 
 
+def test_a_list_of_names_is_uncertain_not_clean(engine: Engine) -> None:
+    """Names, numbers and function words give no evidence either way: no confident verdict."""
+    text = "John Smith, Mary Jones, Peter Brown, Alice Green, Robert White, Susan Black and Laura King, 2004."
+    report = engine.check(text)
+    assert report.verdict == "uncertain" and "too little to judge" in report.reason
+    assert report.findings == () and report.restored == text
+    # the limits are settings
+    assert "too little" not in Engine(Config(min_content_words=1, min_content_share=0.0)).check(text).reason
+    # a text in title case reads as names too (it cannot be told from a list of them)
+    title = " ".join(w.capitalize() for w in SPUN.split(" "))
+    report = engine.check(title)
+    assert report.verdict == "uncertain" and "too little to judge" in report.reason
+    assert engine.check(SPUN).verdict == "spun"
+
+
+def test_text_in_capitals_is_checked_in_lower_case(engine: Engine) -> None:
+    """Every word in capitals would read as a name or an abbreviation, which spinners leave: such a
+    text is judged in lower case, its findings point at its own characters and restore in its capitals."""
+    text = ("THE MAYOR STATED THAT THE WORK ON THE OLD BRIDGE WOULD COMMENCE IN THE SPRING, INNING ACCORDANCE "
+            "WITH THE COUNCIL PLAN. THE RESIDENTIAL PUPPY IS A DESCENDANT OF THE WOLF.")
+    report, lower = engine.check(text), engine.check(text.lower())
+    assert report.verdict == lower.verdict == "spun"
+    assert report.spun_probability == lower.spun_probability
+    assert [(f.start, f.end) for f in report.findings] == [(f.start, f.end) for f in lower.findings]
+    for f, g in zip(report.findings, lower.findings, strict=True):
+        assert f.text == text[f.start : f.end] == g.text.upper()
+        assert f.original == g.original.upper() and f.confidence == g.confidence
+        assert [a.text for a in f.alternatives] == [a.text.upper() for a in g.alternatives]
+    assert "INNING ACCORDANCE WITH" in {f.text for f in report.findings}
+    assert "ACCORDING TO THE COUNCIL PLAN" in report.restored
+    assert unspin.apply_findings(text, report.findings) == report.restored
+    # a character whose lower case is longer ("İ" has two) leaves the offsets where they were
+    dotted = "İSTANBUL: " + text
+    report = engine.check(dotted)
+    assert report.findings and all(dotted[f.start : f.end] == f.text for f in report.findings)
+
+
 def test_input_errors(engine: Engine) -> None:
     with pytest.raises(EmptyInputError):
         engine.check("   \n")

@@ -102,3 +102,22 @@ def test_check_text_controls() -> None:
     assert check_text("fine text\n", 1000) == "fine text\n"
     with pytest.raises(TypeError, match="decode bytes first"):
         check_text(b"bytes", 1000)  # type: ignore[arg-type]
+
+
+def test_capitals_and_lowering_in_place() -> None:
+    from unspin.text import in_capitals, lowered_in_place
+
+    def words(text: str) -> list:  # type: ignore[type-arg]
+        return [t for t in tokenize(text) if t.kind == "word"]
+
+    assert in_capitals(words("THE MAYOR SAID IT, A BBC REPORTER WROTE."))
+    assert not in_capitals(words("The BBC and the UN said the EU would act."))  # acronyms in prose
+    assert not in_capitals(words("A I"))  # one-letter words say nothing
+    assert not in_capitals(words("The Mayor Said The Work Would Start In The Spring."))  # title case: no
+    # a headline in capitals above ordinary prose: the prose decides
+    assert not in_capitals(words("COUNCIL VOTES ON BRIDGE REPAIRS\n\nThe mayor said that the work would start soon."))
+    assert lowered_in_place("THE MAYOR SAID") == "the mayor said"
+    text = "İSTANBUL ĞÜZEL ß"  # "İ".lower() is two characters: left as it is
+    low = lowered_in_place(text)
+    assert len(low) == len(text) and low == "İstanbul ğüzel ß"
+

@@ -18,7 +18,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources as importlib_resources
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -39,7 +39,15 @@ from .lexicon import Lexicon, builtin_lexicon
 from .report import Alternative, Finding, Report, Verdict, apply_findings, match_case
 from .resources import LanguageModel, Resources, default_resources, settled, untrack_acyclic
 from .spelling import Speller
-from .text import STOPWORDS, Token, check_text, sentence_spans, tokenize
+from .text import (
+    STOPWORDS,
+    Token,
+    check_text,
+    in_capitals,
+    lowered_in_place,
+    sentence_spans,
+    tokenize,
+)
 
 if TYPE_CHECKING:
     from ._speedups import FastLM
@@ -155,6 +163,10 @@ class Engine:
         words = [t for t in tokens if t.kind == "word"]
         if len(words) < self.config.min_words:
             return _uncertain(text, f"too short to judge: {len(words)} words, need {self.config.min_words}")
+        if in_capitals(words):
+            # every word would read as a name or an abbreviation, which spinners leave, so the
+            # text is checked in lower case and its findings put back in its capitals
+            return _recased(text, self.check(lowered_in_place(text), deadline=deadline, progress=progress))
         share = self._english_share(words)
         if share < self.config.min_english_share:
             return _uncertain(
@@ -227,6 +239,13 @@ class Engine:
                 decoded.extend(self._decode(seg, look, stats))
             if progress is not None:
                 progress(done + 1, len(spans))
+        need = max(self.config.min_content_words, math.ceil(self.config.min_content_share * len(words)))
+        if stats.content < need:
+            return _uncertain(
+                text,
+                f"too little to judge: {stats.content} of its {len(words)} words could be examined, need {need} "
+                "(the others read as function words, names, abbreviations or numbers)",
+            )
         features = stats.features((d.confidence, d.edge.cand.source) for d in decoded)
         prob = self.doc_model.probability(features)
         # A swap in a text that otherwise reads naturally needs stronger evidence:
@@ -978,6 +997,17 @@ def _load_model(name: str, fmt: str) -> LogisticModel:
 
 def _uncertain(text: str, reason: str) -> Report:
     return Report(verdict="uncertain", spun_probability=0.5, findings=(), restored=text, reason=reason)
+
+
+def _recased(text: str, report: Report) -> Report:
+    """The report on ``text`` checked in lower case (:func:`~unspin.text.lowered_in_place`, so the
+    offsets hold): each finding's text as ``text`` has it, originals in its capitals."""
+    findings = []
+    for f in report.findings:
+        surface = text[f.start : f.end]
+        alternatives = tuple(Alternative(match_case(a.text, surface), a.score) for a in f.alternatives)
+        findings.append(replace(f, text=surface, original=match_case(f.original, surface), alternatives=alternatives))
+    return replace(report, findings=tuple(findings), restored=apply_findings(text, findings))
 
 
 @functools.lru_cache(maxsize=4)

@@ -67,6 +67,23 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+def in_capitals(words: list[Token], share: float = 0.5) -> bool:
+    """Whether at least ``share`` of the words of two or more letters are written in capitals
+    ("THE MAYOR STATED ..."): such a text reads as names and abbreviations unless lowered.
+    (Title case is not read so: it cannot be told from a list of names.)"""
+    longer = [t for t in words if len(t.text) > 1]
+    return bool(longer) and sum(t.text.isupper() for t in longer) >= share * len(longer)
+
+
+def lowered_in_place(text: str) -> str:
+    """``text`` in lower case, character for character, so that every offset still points at
+    the same character: a character whose lower case is longer ("İ") is left as it is."""
+    low = text.lower()
+    if len(low) == len(text):  # (no character lowers to nothing, so each gave exactly one)
+        return low
+    return "".join(low_c if len(low_c := c.lower()) == 1 else c for c in text)
+
+
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr vs etc e.g i.e inc ltd co corp gen gov sen rep no fig al approx dept est jan feb mar apr jun jul aug sep sept oct nov dec".split()
 )
