@@ -101,6 +101,31 @@ def test_text_in_capitals_is_checked_in_lower_case(engine: Engine) -> None:
     assert report.findings and all(dotted[f.start : f.end] == f.text for f in report.findings)
 
 
+def test_invisible_characters_change_nothing_but_the_offsets(engine: Engine) -> None:
+    """Soft hyphens and zero-width characters inside and between the words of a spun text (a way to
+    slip it past duplicate checks) leave the verdict, the probability and the originals as they were."""
+    hidden = SPUN.replace("stated", "sta\u00adted").replace("commence", "com\u200bmence").replace(" the ", " \u200bthe ")
+    plain, report = engine.check(SPUN), engine.check(hidden)
+    assert report.verdict == plain.verdict and report.spun_probability == plain.spun_probability
+    assert [f.original for f in report.findings] == [f.original for f in plain.findings]
+    assert all(hidden[f.start : f.end] == f.text for f in report.findings)
+    assert "sta\u00adted" in {f.text for f in report.findings}
+    invisible = dict.fromkeys(map(ord, "\u00ad\u200b"))
+    assert report.restored.translate(invisible) == plain.restored
+
+
+def test_repetitive_text_is_uncertain_not_spun(engine: Engine) -> None:
+    """A word repeated over and over reads oddly at each repeat; such a text is not written prose
+    and gets no verdict (it was called spun at 1.0, with 167 findings)."""
+    text = "bridge " * 500
+    report = engine.check(text)
+    assert report.verdict == "uncertain" and "too repetitive" in report.reason and "'bridge'" in report.reason
+    stuffed = "Cheap shoes, cheap shoes online, cheap shoes for men, cheap shoes for women, cheap shoes today."
+    assert "too repetitive" in engine.check(stuffed).reason
+    assert "too repetitive" not in Engine(Config(max_repeat_share=0.9)).check(stuffed).reason
+    assert engine.check(SPUN).verdict == "spun"  # a topic word repeated in an article is not repetition
+
+
 def test_input_errors(engine: Engine) -> None:
     with pytest.raises(EmptyInputError):
         engine.check("   \n")

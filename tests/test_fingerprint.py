@@ -31,6 +31,17 @@ def test_skeleton_keeps_function_words_numbers_and_names(fp: Fingerprinter) -> N
     assert not any(a == b == "*" for a, b in zip(sk, sk[1:], strict=False))
 
 
+def test_invisible_characters_do_not_split_words(fp: Fingerprinter) -> None:
+    """Zero-width spaces and soft hyphens slipped into a copy's words (to get it past duplicate
+    checks) leave its fingerprints those of the plain text."""
+    hidden = ARTICLE.replace("Rotterdam", "Rotter\u200bdam").replace("committee", "com\u00admittee")
+    hidden = hidden.replace("the capital", "the \u2060capital").replace("June", "Ju\u200dne")
+    assert hidden != ARTICLE
+    assert fp.skeleton(hidden) == fp.skeleton(ARTICLE)
+    a, b = fp.fingerprints(hidden), fp.fingerprints(ARTICLE)
+    assert a.hashes.tolist() == b.hashes.tolist() and a.skeleton_length == b.skeleton_length
+
+
 def test_is_mutable(fp: Fingerprinter) -> None:
     assert fp.is_mutable("begin") and fp.is_mutable("damage")
     assert not fp.is_mutable("the")

@@ -12,7 +12,7 @@ import pytest
 
 from unspin import demo
 from unspin.errors import IndexCorruptError
-from unspin.index import Index
+from unspin.index import FORMAT_VERSION, Index
 from unspin.inputs import Record, Skip
 
 REPO = Path(__file__).resolve().parents[1]
@@ -131,6 +131,14 @@ def test_other_fingerprint_scheme_is_refused(tmp_path: Path) -> None:
     con.commit()
     con.close()
     with pytest.raises(IndexCorruptError, match="format version 99"):
+        Index(tmp_path / "s.db")
+    # an index of an older fingerprint scheme (version 2 split words at invisible characters)
+    con = sqlite3.connect(tmp_path / "s.db")
+    con.execute("UPDATE info SET value = ? WHERE key = 'version'", (str(FORMAT_VERSION),))
+    con.execute("UPDATE info SET value = 'skeleton-v2:n=5:w=10' WHERE key = 'scheme'")
+    con.commit()
+    con.close()
+    with pytest.raises(IndexCorruptError, match="built with fingerprints skeleton-v2.*rebuild it"):
         Index(tmp_path / "s.db")
 
 

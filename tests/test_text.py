@@ -121,3 +121,13 @@ def test_capitals_and_lowering_in_place() -> None:
     low = lowered_in_place(text)
     assert len(low) == len(text) and low == "İstanbul ğüzel ß"
 
+
+def test_invisible_characters_belong_to_the_word_they_sit_in() -> None:
+    """A soft hyphen or zero-width character inside a word stays in its text (offsets hold) and
+    leaves its norm; between words it is skipped like a space, never a punctuation token."""
+    text = "The spe\u00adcial re\u200bport \u200b said: \ufeffgo now\u2060."
+    toks = tokenize(text)
+    assert [t.text for t in toks] == ["The", "spe\u00adcial", "re\u200bport", "said", ":", "go", "now", "."]
+    assert [t.norm for t in toks if t.kind == "word"] == ["the", "special", "report", "said", "go", "now"]
+    assert all(text[t.start : t.end] == t.text for t in toks)
+

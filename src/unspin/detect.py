@@ -45,6 +45,7 @@ from .text import (
     check_text,
     in_capitals,
     lowered_in_place,
+    most_repeated,
     sentence_spans,
     tokenize,
 )
@@ -167,6 +168,13 @@ class Engine:
             # every word would read as a name or an abbreviation, which spinners leave, so the
             # text is checked in lower case and its findings put back in its capitals
             return _recased(text, self.check(lowered_in_place(text), deadline=deadline, progress=progress))
+        word, count, content = most_repeated(words)
+        if content >= 10 and count >= self.config.max_repeat_share * content:
+            return _uncertain(
+                text,
+                f"too repetitive to judge: {word!r} is {count} of its {content} content words "
+                f"(at most {self.config.max_repeat_share:.0%} in written text)",
+            )
         share = self._english_share(words)
         if share < self.config.min_english_share:
             return _uncertain(

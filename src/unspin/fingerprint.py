@@ -55,10 +55,11 @@ from pathlib import Path
 import numpy as np
 
 from .resources import Resources, default_resources
-from .text import STOPWORDS
+from .text import INVISIBLE, STOPWORDS
 
-#: Bumped whenever the hashing or the skeleton rules change; stored in indexes.
-SCHEME_VERSION = 2
+#: Bumped whenever the hashing or the skeleton rules change; stored in indexes.  (3: invisible
+#: characters inside a word no longer split it; an index of version 2 is refused, to be rebuilt.)
+SCHEME_VERSION = 3
 
 HASH_BITS = 47
 _MASK = np.uint64((1 << HASH_BITS) - 1)
@@ -70,6 +71,7 @@ _DROP = -1
 # Simpler and three times faster than unspin.text's pattern; offsets are not needed.
 _TOKEN_RE = re.compile(r"\w+(?:['-]\w+)*|[.,;:?!\"()]")
 _QUOTES = (("\u2019", "'"), ("\u2018", "'"), ("\u02bc", "'"), ("\u201c", '"'), ("\u201d", '"'))
+_NO_INVISIBLE = str.maketrans(dict.fromkeys(INVISIBLE))  # (see unspin.text.INVISIBLE)
 _KEPT_PUNCT = frozenset('.,;:?!"()')
 
 
@@ -205,7 +207,7 @@ class Fingerprinter:
 
     def _tokens(self, text: str) -> list[str]:
         if not text.isascii():
-            text = unicodedata.normalize("NFKC", text)
+            text = unicodedata.normalize("NFKC", text).translate(_NO_INVISIBLE)
             for curly, straight in _QUOTES:
                 if curly in text:
                     text = text.replace(curly, straight)

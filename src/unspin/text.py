@@ -17,17 +17,24 @@ from .errors import BinaryInputError, EmptyInputError, EncodingError, InputTooLa
 
 TokenKind = Literal["word", "number", "punct"]
 
-# A word: letters/digits with inner apostrophes, hyphens or periods (U.S., e-mail, don't).
+# Characters that show nothing: soft hyphen, zero-width space, non-joiner and joiner, word joiner,
+# byte-order mark.  Web text carries them (HTML's &shy;), and they are slipped into words to
+# get a copy past duplicate checks: inside a word they belong to it (and its norm drops them),
+# between words they are skipped like spaces.
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+
+# A word: letters/digits with inner apostrophes, hyphens, invisible characters or periods
+# (U.S., e-mail, don't).
 _TOKEN_RE = re.compile(
-    r"""
+    rf"""
     (?P<number>\d+(?:[.,:/]\d+)*%?)
-  | (?P<word>(?:[^\W\d_]\.){2,}|[^\W\d_](?:[^\W_]|['\u2019](?=[^\W\d_])|-(?=[^\W_]))*)
-  | (?P<punct>[^\w\s])
+  | (?P<word>(?:[^\W\d_]\.){{2,}}|[^\W\d_](?:[^\W_]|['\u2019](?=[^\W\d_])|-(?=[^\W_])|[{INVISIBLE}]+(?=[^\W_]))*)
+  | (?P<punct>[^\w\s{INVISIBLE}])
     """,
     re.VERBOSE,
 )
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", **dict.fromkeys(INVISIBLE)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +57,8 @@ class Token:
 
 
 def normalize_token(surface: str) -> str:
-    """Lowercase, NFKC and straight apostrophes: the form resources are keyed by."""
+    """Lowercase, NFKC, straight apostrophes and no invisible characters: the form resources
+    are keyed by."""
     if surface.isascii():
         return surface.lower()  # NFKC and the apostrophe table leave ASCII as it is
     return unicodedata.normalize("NFKC", surface).translate(_APOSTROPHES).lower()
@@ -232,3 +240,17 @@ STOPWORDS = frozenset(
 def is_content_word(tok: Token) -> bool:
     """A word a synonym spinner might replace: alphabetic, not a function word."""
     return tok.kind == "word" and tok.norm not in STOPWORDS and tok.norm.replace("-", "").isalpha()
+
+
+def most_repeated(words: list[Token]) -> tuple[str, int, int]:
+    """The content word (:func:`is_content_word`, three letters or more) a text repeats most, how
+    often, and how many content words it has: ``("", 0, 0)`` without any."""
+    counts: dict[str, int] = {}
+    for t in words:
+        if len(t.norm) > 2 and is_content_word(t):
+            counts[t.norm] = counts.get(t.norm, 0) + 1
+    if not counts:
+        return "", 0, 0
+    word = max(counts, key=counts.__getitem__)
+    return word, counts[word], sum(counts.values())
+
