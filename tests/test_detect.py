@@ -101,6 +101,16 @@ def test_text_in_capitals_is_checked_in_lower_case(engine: Engine) -> None:
     assert report.findings and all(dotted[f.start : f.end] == f.text for f in report.findings)
 
 
+def test_lookalike_letters_change_nothing(engine: Engine) -> None:
+    """Cyrillic letters drawn like Latin ones, slipped into a spun text's words, leave the verdict,
+    the probability and the originals as they were (a word so masked was unknown to every resource)."""
+    masked = SPUN.replace("stated", "st\u0430ted").replace("commence", "c\u043emmence").replace("council", "c\u043euncil")
+    plain, report = engine.check(SPUN), engine.check(masked)
+    assert report.verdict == plain.verdict and report.spun_probability == plain.spun_probability
+    assert [f.original for f in report.findings] == [f.original for f in plain.findings]
+    assert "st\u0430ted" in {f.text for f in report.findings}
+
+
 def test_invisible_characters_change_nothing_but_the_offsets(engine: Engine) -> None:
     """Soft hyphens and zero-width characters inside and between the words of a spun text (a way to
     slip it past duplicate checks) leave the verdict, the probability and the originals as they were."""

@@ -31,15 +31,21 @@ def test_skeleton_keeps_function_words_numbers_and_names(fp: Fingerprinter) -> N
     assert not any(a == b == "*" for a, b in zip(sk, sk[1:], strict=False))
 
 
-def test_invisible_characters_do_not_split_words(fp: Fingerprinter) -> None:
-    """Zero-width spaces and soft hyphens slipped into a copy's words (to get it past duplicate
-    checks) leave its fingerprints those of the plain text."""
+def test_invisible_characters_and_lookalike_letters_change_no_fingerprint(fp: Fingerprinter) -> None:
+    """Zero-width spaces and soft hyphens slipped into a copy's words, or Cyrillic letters for
+    Latin ones (to get it past duplicate checks), leave its fingerprints those of the plain text."""
     hidden = ARTICLE.replace("Rotterdam", "Rotter\u200bdam").replace("committee", "com\u00admittee")
     hidden = hidden.replace("the capital", "the \u2060capital").replace("June", "Ju\u200dne")
     assert hidden != ARTICLE
     assert fp.skeleton(hidden) == fp.skeleton(ARTICLE)
     a, b = fp.fingerprints(hidden), fp.fingerprints(ARTICLE)
     assert a.hashes.tolist() == b.hashes.tolist() and a.skeleton_length == b.skeleton_length
+    # and so do Cyrillic or Greek letters drawn like the Latin ones they replace
+    masked = ARTICLE.replace("committee", "c\u043emmittee").replace("households", "h\u03bfuseholds")
+    masked = masked.replace("Rotterdam", "R\u043etterd\u0430m").replace("said", "s\u0430id")
+    assert masked != ARTICLE and fp.skeleton(masked) == fp.skeleton(ARTICLE)
+    a, b = fp.fingerprints(masked), fp.fingerprints(ARTICLE)
+    assert a.hashes.tolist() == b.hashes.tolist()
 
 
 def test_is_mutable(fp: Fingerprinter) -> None:

@@ -131,3 +131,16 @@ def test_invisible_characters_belong_to_the_word_they_sit_in() -> None:
     assert [t.norm for t in toks if t.kind == "word"] == ["the", "special", "report", "said", "go", "now"]
     assert all(text[t.start : t.end] == t.text for t in toks)
 
+
+def test_lookalike_letters_in_a_latin_word_read_as_latin() -> None:
+    from unspin.text import _LOOKALIKES, unmasked
+
+    assert all(len(chr(k)) == 1 and v is not None for k, v in _LOOKALIKES.items())
+    text = "The mayor st\u0430ted th\u0435 w\u03bfrk would c\u043emmence. \u041c\u043e\u0441\u043a\u0432\u0430 is far."
+    toks = [t for t in tokenize(text) if t.kind == "word"]
+    assert [t.norm for t in toks][:6] == ["the", "mayor", "stated", "the", "work", "would"]
+    assert toks[6].norm == "commence" and toks[6].text == "c\u043emmence"  # the text is as written
+    assert toks[7].norm == "\u043c\u043e\u0441\u043a\u0432\u0430"  # a Russian word stays Russian
+    assert unmasked("\u0391\u03b8\u03ae\u03bd\u03b1") == "\u0391\u03b8\u03ae\u03bd\u03b1"  # so does a Greek one
+    assert unmasked("plain") == "plain"
+

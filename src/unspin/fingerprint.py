@@ -55,10 +55,11 @@ from pathlib import Path
 import numpy as np
 
 from .resources import Resources, default_resources
-from .text import INVISIBLE, STOPWORDS
+from .text import INVISIBLE, STOPWORDS, unmasked
 
 #: Bumped whenever the hashing or the skeleton rules change; stored in indexes.  (3: invisible
-#: characters inside a word no longer split it; an index of version 2 is refused, to be rebuilt.)
+#: characters inside a word no longer split it, and a Latin word's Cyrillic or Greek lookalike
+#: letters are read as Latin ones; an index of version 2 is refused, to be rebuilt.)
 SCHEME_VERSION = 3
 
 HASH_BITS = 47
@@ -206,12 +207,14 @@ class Fingerprinter:
         return codes
 
     def _tokens(self, text: str) -> list[str]:
-        if not text.isascii():
-            text = unicodedata.normalize("NFKC", text).translate(_NO_INVISIBLE)
-            for curly, straight in _QUOTES:
-                if curly in text:
-                    text = text.replace(curly, straight)
-        return _TOKEN_RE.findall(text.lower())
+        if text.isascii():
+            return _TOKEN_RE.findall(text.lower())
+        text = unicodedata.normalize("NFKC", text).translate(_NO_INVISIBLE)
+        for curly, straight in _QUOTES:
+            if curly in text:
+                text = text.replace(curly, straight)
+        # (a Latin word with Cyrillic or Greek lookalikes in it is read as the word it imitates)
+        return [t if t.isascii() else unmasked(t) for t in _TOKEN_RE.findall(text.lower())]
 
     def skeleton(self, text: str) -> list[str]:
         """The skeleton as readable tokens (``*`` for a gap); for inspection and tests."""

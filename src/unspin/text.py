@@ -56,12 +56,30 @@ class Token:
         return self.kind == "word"
 
 
+# Cyrillic and Greek letters drawn like Latin ones.  A word that mixes them with Latin letters
+# ("stаted" with a Cyrillic "а") is a Latin word in disguise: the swap hides a copy from duplicate
+# checks and a word from dictionaries.  Words written wholly in another script are left alone.
+_LOOKALIKES = str.maketrans(
+    "аеорсухіјѕԁԛԝһӏАВЕКМНОРСТХІЈЅҮ" "οαικνρυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdqwhlABEKMHOPCTXIJSY" "oaikvpuxABEZHIKMNOPTYX",
+)
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def unmasked(word: str) -> str:
+    """``word`` with Cyrillic and Greek lookalikes read as the Latin letters they imitate, where
+    it mixes them with Latin letters; otherwise ``word`` as it is."""
+    if word.isascii() or not _LATIN.search(word):
+        return word
+    return word.translate(_LOOKALIKES)
+
+
 def normalize_token(surface: str) -> str:
-    """Lowercase, NFKC, straight apostrophes and no invisible characters: the form resources
-    are keyed by."""
+    """Lowercase, NFKC, straight apostrophes, no invisible characters and Latin letters for
+    lookalikes in a Latin word (:func:`unmasked`): the form resources are keyed by."""
     if surface.isascii():
         return surface.lower()  # NFKC and the apostrophe table leave ASCII as it is
-    return unicodedata.normalize("NFKC", surface).translate(_APOSTROPHES).lower()
+    return unmasked(unicodedata.normalize("NFKC", surface).translate(_APOSTROPHES)).lower()
 
 
 def tokenize(text: str) -> list[Token]:
