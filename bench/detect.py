@@ -180,12 +180,19 @@ def build_sets(sizes: dict[str, int], quick: bool) -> tuple[dict[str, list[ek.Do
         sets[f"real_pairs:{fam}"] = [s for s, _ in pairs if s.style == fam]
     for fam in ("word", "tortured"):
         sets[f"spun_only:{fam}"] = [d for d in ek.spun_only() if d.style == fam]
+    # technical prose (library docstrings, read from the installed packages), clean and spun
+    technical = ek.technical_prose("test")[: sizes["synth"] if quick else None]
+    if technical:
+        sets["clean:technical"] = technical
+        sets["tech_synth:word@0.3"] = ek.synthetic(technical, 0.3, "word", seed=0)
     info = {
         "bbc_total": len(split.train) + len(split.test) + len(split.dropped),
         "bbc_train": len(split.train),
         "bbc_test": len(split.test),
         "bbc_dropped_duplicates": len(split.dropped),
         "bbc_duplicate_groups": split.groups,
+        "technical_paragraphs": len(technical),
+        "technical_versions": ek.technical_versions(),
     }
     return sets, info
 
@@ -309,7 +316,8 @@ def print_data(sets: dict[str, list[ek.Doc]], info: dict[str, Any], dev: list[An
     table("Data", ["set", "docs", "mean chars", "gold edits"], rows,
           f"BBC: {info['bbc_total']} articles, {info['bbc_duplicate_groups']} duplicate groups, "
           f"{info['bbc_dropped_duplicates']} duplicates dropped, train {info['bbc_train']} / test {info['bbc_test']}. "
-          f"Tortured phrases: dev {len(dev)} / held-out {len(held)}.")
+          f"Tortured phrases: dev {len(dev)} / held-out {len(held)}. Technical prose: {info['technical_paragraphs']} "
+          f"docstring paragraphs ({', '.join(f'{k} {v}' for k, v in info['technical_versions'].items())}).")
 
 
 def print_documents(sets: dict[str, list[ek.Doc]], systems: list[ek.System],
@@ -330,6 +338,8 @@ def print_documents(sets: dict[str, list[ek.Doc]], systems: list[ek.System],
                 auc = math.nan
             elif name.startswith("synth:"):
                 auc = ek.roc_auc(sc.probs, results[s.name]["clean:bbc_test"].probs)
+            elif name.startswith("tech_synth:"):
+                auc = ek.roc_auc(sc.probs, results[s.name]["clean:technical"].probs)
             else:
                 auc = ek.roc_auc(sc.probs, wild_neg[s.name])
             row += [fmt(sc.flagged, pct=True), fmt(at_thr, pct=True), fmt(auc)]
@@ -357,7 +367,8 @@ def print_documents(sets: dict[str, list[ek.Doc]], systems: list[ek.System],
     table("Document level", header, rows,
           "verdict: share flagged by the system's own verdict (recall on spun sets, false-positive rate on clean:* sets);\n"
           "@1%FPR: share above the system's threshold that flags at most 1% of clean:bbc_test;\n"
-          "AUC: synth:* against clean:bbc_test (the same articles unspun); real pages against\n"
+          "AUC: synth:* against clean:bbc_test (the same articles unspun), tech_synth:* against clean:technical\n"
+          "(docstring paragraphs of the installed numpy, scipy and scikit-learn); real pages against\n"
           "clean:clean_only + clean:real_originals (topics differ: spun pages are mostly health/science, clean pages\n"
           "mostly news), so the last row, each real pair's spun text against the originals, is the topic-matched one.\n"
           "'uncertain' verdicts count as not flagged.")
