@@ -208,3 +208,19 @@ def test_cache_lists_and_clears_only_unspins_files(
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
     monkeypatch.setenv("UNSPIN_CACHE", "off")
     assert main(["cache"]) == 0 and "caching is off" in capsys.readouterr().out
+
+
+def test_check_spun_threshold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--spun-threshold sets the probability a text must reach to be called spun; nonsense is refused."""
+    f = tmp_path / "spun.txt"
+    f.write_text(SPUN, encoding="utf-8")
+    assert main(["check", str(f), "--format", "json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert plain["verdict"] == "spun" and plain["spun_probability"] < 0.99
+    threshold = f"{plain['spun_probability'] + 0.01:.4f}"
+    assert main(["check", str(f), "--format", "json", "--spun-threshold", threshold]) == 0
+    strict = json.loads(capsys.readouterr().out)
+    assert strict["verdict"] == "uncertain" and strict["spun_probability"] == plain["spun_probability"]
+    assert strict["findings"] == plain["findings"]
+    assert_one_line_error(run("check", str(f), "--spun-threshold", "0.1"), 1, "--spun-threshold must be above")
+

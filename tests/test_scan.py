@@ -87,3 +87,18 @@ def test_scan_tunes_the_garbage_collector_only_when_asked(tmp_path: Path) -> Non
     finally:
         gc.unfreeze()
         gc.set_threshold(*saved)
+
+
+def test_scan_spun_threshold(tmp_path: Path) -> None:
+    """--spun-threshold moves the verdict, not the probability: above the spun text's probability
+    it is no longer called spun."""
+    from unspin.cli import main
+
+    docs = _corpus(tmp_path)
+    plain, strict = tmp_path / "plain.jsonl", tmp_path / "strict.jsonl"
+    assert main(["scan", str(docs), "-o", str(plain)]) == 0
+    p = _lines(plain)["spun.txt"]["spun_probability"]
+    assert _lines(plain)["spun.txt"]["verdict"] == "spun" and p < 0.99
+    assert main(["scan", str(docs), "-o", str(strict), "--spun-threshold", f"{p + 0.01:.4f}"]) == 0
+    line = _lines(strict)["spun.txt"]
+    assert line["verdict"] == "uncertain" and line["spun_probability"] == p

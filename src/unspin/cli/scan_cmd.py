@@ -7,6 +7,7 @@ import sys
 
 from ..config import Config
 from . import EPILOG, CommandError
+from .detect_cmd import SPUN_THRESHOLD_HELP, with_spun_threshold
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -25,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument("-o", "--output", metavar="OUT", required=True, help="JSONL file to append results to")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (default 1)")
     p.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
+    p.add_argument("--spun-threshold", type=float, metavar="P", help=SPUN_THRESHOLD_HELP)
     p.set_defaults(func=run)
 
 
@@ -33,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise CommandError(f"--jobs must be at least 1, got {args.jobs}")
-    config = Config(lexicon_path=args.lexicon) if args.lexicon else Config()
+    config = with_spun_threshold(Config(lexicon_path=args.lexicon), args.spun_threshold)
     if sys.stderr.isatty():
         from rich.progress import Progress
 
