@@ -481,6 +481,7 @@ def test_serve_refuses_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixtu
         (["serve", "--port", "0"], "--port"),
         (["serve", "--token-file", str(tmp_path / "nope")], "cannot read"),
         (["serve", "--max-request-bytes", "0"], "max_request_bytes"),
+        (["serve", "--spun-threshold", "1.5"], "--spun-threshold must be"),
     ]:
         with pytest.raises(SystemExit) as exc:
             cli_main(argv)

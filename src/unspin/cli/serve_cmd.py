@@ -9,6 +9,7 @@ import sys
 
 from ..config import Config
 from . import EPILOG, CommandError
+from .detect_cmd import SPUN_THRESHOLD_HELP, with_spun_threshold
 
 TOKEN_ENV = "UNSPIN_TOKEN"
 MAX_DEFAULT_PROCESSES = 4  # each worker process holds its own resources (about 0.5 GB)
@@ -47,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="allow pages from ORIGIN (e.g. https://example.org) to call the API; repeatable; none by default")
     p.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
+    p.add_argument("--spun-threshold", type=float, metavar="P", help=SPUN_THRESHOLD_HELP)
     p.set_defaults(func=run)
 
 
@@ -83,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout is not None:
         changes["request_timeout_s"] = args.timeout
     try:
-        config = Config(**changes)  # type: ignore[arg-type]
+        config = with_spun_threshold(Config(**changes), args.spun_threshold)  # type: ignore[arg-type]
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     token = _token(args)
