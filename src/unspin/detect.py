@@ -63,6 +63,7 @@ MAX_CANDIDATES = 4  # candidates per position kept for the beam search
 PRESELECT = 8  # candidates per position given a full context score
 BEAM = 6  # states kept per position
 GATE = -4.0  # log10 P(word, next | context) above which a word's synonyms are not examined
+REPEAT_MIN_WORDS = 10  # content words a text needs before Config.max_repeat_share applies
 SIM_WEIGHT = 2.0  # log10 prior added per unit of word-vector similarity above SIM_CENTRE
 SIM_CENTRE = 0.5
 NEIGHBOURS = 30  # nearest word vectors examined per gated word
@@ -169,7 +170,7 @@ class Engine:
             # text is checked in lower case and its findings put back in its capitals
             return _recased(text, self.check(lowered_in_place(text), deadline=deadline, progress=progress))
         word, count, content = most_repeated(words)
-        if content >= 10 and count >= self.config.max_repeat_share * content:
+        if content >= REPEAT_MIN_WORDS and count >= self.config.max_repeat_share * content:
             return _uncertain(
                 text,
                 f"too repetitive to judge: {word!r} is {count} of its {content} content words "
