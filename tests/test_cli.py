@@ -113,11 +113,15 @@ def test_check_and_restore_read_an_html_pages_main_text(tmp_path: Path) -> None:
     assert "<p>" not in data["restored"] and "color: red" not in data["restored"]
     assert "According to council" in data["restored"]
     assert any(f["text"].lower().startswith("inning accordance") for f in data["findings"])
-    # standard input needs --html; without it the markup is read as text
+    # standard input with --html, or a whole page (it opens with <html> or <!DOCTYPE html>) without
     proc = run("restore", "-", "--html", stdin=page.encode())
     assert proc.returncode == 0, proc.stderr
     assert "According to council" in proc.stdout and "<article>" not in proc.stdout
-    assert "<article>" in run("restore", "-", stdin=page.encode()).stdout
+    proc = run("restore", "-", stdin=("<!-- saved -->\n<!DOCTYPE html>\n" + page).encode())
+    assert "According to council" in proc.stdout and "<article>" not in proc.stdout
+    assert "an HTML page: its main text is checked" in proc.stderr
+    # a fragment of markup is not a page: it is read as written
+    assert "<article>" in run("restore", "-", stdin=page.removeprefix("<html>").encode()).stdout
     empty = tmp_path / "empty.htm"
     empty.write_text("<html><body><script>var x = 1;</script></body></html>", encoding="utf-8")
     assert_one_line_error(run("check", str(empty)), 1, "no main text found in the HTML page")

@@ -102,3 +102,20 @@ def test_scan_spun_threshold(tmp_path: Path) -> None:
     assert main(["scan", str(docs), "-o", str(strict), "--spun-threshold", f"{p + 0.01:.4f}"]) == 0
     line = _lines(strict)["spun.txt"]
     assert line["verdict"] == "uncertain" and line["spun_probability"] == p
+
+
+def test_a_page_saved_as_text_is_read_as_a_page(tmp_path: Path) -> None:
+    """A .txt file holding a whole HTML page gives its main text, not its markup and scripts."""
+    import pytest
+
+    pytest.importorskip("trafilatura", reason="reading HTML needs the trace extra (trafilatura)")
+    from unspin.inputs import looks_like_html, read_inputs
+
+    body = "".join(f"<p>{p}</p>" for p in ARTICLE.split("\n\n") if p.strip())
+    page = f"<!DOCTYPE html><html><head><script>var tracker = 1;</script></head><body>{body}</body></html>"
+    (tmp_path / "saved.txt").write_text(page, encoding="utf-8")
+    (record,) = read_inputs([tmp_path / "saved.txt"])
+    assert "tracker" not in record.text and "<p>" not in record.text
+    assert ARTICLE.split("\n\n")[1][:40] in record.text
+    assert looks_like_html("  <!-- cached -->\n<HTML lang='en'>") and not looks_like_html("The <html> tag opens a page.")
+

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,13 +94,28 @@ def read_file(path: Path, file_id: str, max_bytes: int = 5_000_000) -> Iterator[
                 yield Skip(file_id, f"too large ({len(data):,} bytes, limit {max_bytes:,})")
                 return
             text = decode_input(data, max_bytes)
-            if suffix in HTML_SUFFIXES:
+            if suffix in HTML_SUFFIXES or looks_like_html(text):
                 text = check_text(html_to_text(text), max_bytes)
             yield Record(file_id, text, {"path": str(path)})
     except InputError as exc:
         yield Skip(file_id, str(exc))
     except OSError as exc:
         yield Skip(file_id, f"cannot read: {exc.strerror or exc}")
+
+
+_HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether ``text`` is a whole HTML page (it opens with ``<!DOCTYPE html>`` or ``<html>``,
+    after any comments) that can be read as one (trafilatura, of the trace extra, is installed):
+    such a page saved as .txt or piped in is read as a page, not as prose whose tag and script
+    words would be checked."""
+    if _HTML_START.match(text[:10_000]) is None:
+        return False
+    import importlib.util
+
+    return importlib.util.find_spec("trafilatura") is not None
 
 
 def html_to_text(html: str) -> str:

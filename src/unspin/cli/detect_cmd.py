@@ -10,7 +10,7 @@ from dataclasses import replace
 from ..config import Config
 from ..detect import Engine
 from ..errors import UnspinError
-from ..inputs import HTML_SUFFIXES, html_to_text
+from ..inputs import HTML_SUFFIXES, html_to_text, looks_like_html
 from ..report import Report
 from ..text import check_text
 from . import EPILOG, CommandError, read_input
@@ -99,9 +99,11 @@ def _read(args: argparse.Namespace, config: Config) -> str:
     """The text to check: the file as it is, or an HTML page's main text (boilerplate such
     as menus and footers left out, as ``unspin scan`` and ``unspin index`` read pages)."""
     text = read_input(args.file, config, args.encoding)
-    if not (args.html or args.file.lower().endswith(HTML_SUFFIXES)):
-        return text
     where = "standard input" if args.file == "-" else args.file
+    if not (args.html or args.file.lower().endswith(HTML_SUFFIXES)):
+        if not looks_like_html(text):
+            return text
+        print(f"{where}: an HTML page: its main text is checked", file=sys.stderr)
     try:
         main = html_to_text(text)
         if not main.strip():
