@@ -121,7 +121,7 @@ def test_check_and_restore_read_an_html_pages_main_text(tmp_path: Path) -> None:
     assert "According to council" in proc.stdout and "<article>" not in proc.stdout
     assert "an HTML page: its main text is checked" in proc.stderr
     # a fragment of markup is not a page: it is read as written
-    assert "<article>" in run("restore", "-", stdin=page.removeprefix("<html>").encode()).stdout
+    assert "<article>" in run("restore", "-", stdin=f"<article>{paragraphs}</article>".encode()).stdout
     empty = tmp_path / "empty.htm"
     empty.write_text("<html><body><script>var x = 1;</script></body></html>", encoding="utf-8")
     assert_one_line_error(run("check", str(empty)), 1, "no main text found in the HTML page")

@@ -94,7 +94,7 @@ def read_file(path: Path, file_id: str, max_bytes: int = 5_000_000) -> Iterator[
                 yield Skip(file_id, f"too large ({len(data):,} bytes, limit {max_bytes:,})")
                 return
             text = decode_input(data, max_bytes)
-            if suffix in HTML_SUFFIXES or looks_like_html(text):
+            if suffix in HTML_SUFFIXES or (looks_like_html(text) and can_read_html()):
                 text = check_text(html_to_text(text), max_bytes)
             yield Record(file_id, text, {"path": str(path)})
     except InputError as exc:
@@ -103,16 +103,18 @@ def read_file(path: Path, file_id: str, max_bytes: int = 5_000_000) -> Iterator[
         yield Skip(file_id, f"cannot read: {exc.strerror or exc}")
 
 
-_HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
+_HTML_START = re.compile(r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 
 
 def looks_like_html(text: str) -> bool:
-    """Whether ``text`` is a whole HTML page (it opens with ``<!DOCTYPE html>`` or ``<html>``,
-    after any comments) that can be read as one (trafilatura, of the trace extra, is installed):
-    such a page saved as .txt or piped in is read as a page, not as prose whose tag and script
-    words would be checked."""
-    if _HTML_START.match(text[:10_000]) is None:
-        return False
+    """Whether ``text`` starts like an HTML document (``<!DOCTYPE html>``, ``<html>``, ``<head>`` or
+    ``<body>``, after any comments): such a page, saved as .txt or piped in, is read as a page
+    rather than as prose whose tag and script words would be checked."""
+    return _HTML_START.match(text[:4096]) is not None
+
+
+def can_read_html() -> bool:
+    """Whether HTML pages can be read here (trafilatura, of the trace extra, is installed)."""
     import importlib.util
 
     return importlib.util.find_spec("trafilatura") is not None

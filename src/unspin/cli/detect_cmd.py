@@ -10,7 +10,7 @@ from dataclasses import replace
 from ..config import Config
 from ..detect import Engine
 from ..errors import UnspinError
-from ..inputs import HTML_SUFFIXES, html_to_text, looks_like_html
+from ..inputs import HTML_SUFFIXES, can_read_html, html_to_text, looks_like_html
 from ..report import Report
 from ..text import check_text
 from . import EPILOG, CommandError, read_input
@@ -101,7 +101,7 @@ def _read(args: argparse.Namespace, config: Config) -> str:
     text = read_input(args.file, config, args.encoding)
     where = "standard input" if args.file == "-" else args.file
     if not (args.html or args.file.lower().endswith(HTML_SUFFIXES)):
-        if not looks_like_html(text):
+        if not (looks_like_html(text) and can_read_html()):
             return text
         print(f"{where}: an HTML page: its main text is checked", file=sys.stderr)
     try:

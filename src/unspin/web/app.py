@@ -50,9 +50,10 @@ from .._version import __version__
 from ..config import Config
 from ..detect import Engine
 from ..errors import InputError, InputTooLargeError, UnspinError
+from ..inputs import looks_like_html
 from ..report import Report
 from ..text import check_text, decode_input
-from .htmltext import html_to_text, looks_like_html
+from .htmltext import html_to_text
 
 log = logging.getLogger(__name__)
 

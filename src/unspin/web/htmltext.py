@@ -87,11 +87,3 @@ def html_to_text(html: str) -> str:
     parser.feed(html)
     parser.close()
     return parser.text()
-
-
-_HTML_START = re.compile(r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
-
-
-def looks_like_html(text: str) -> bool:
-    """True when ``text`` starts like an HTML document."""
-    return bool(_HTML_START.match(text[:4096]))
