@@ -176,7 +176,7 @@ def check_text(text: str, max_bytes: int) -> str:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
         raise InputTooLargeError(
-            f"input is {size:,} bytes, over the limit of {max_bytes:,}; split it or raise max_input_bytes"
+            f"input is {size:,} bytes, over the limit of {max_bytes:,} bytes; split it or raise max_input_bytes"
         )
     if not text.strip():
         raise EmptyInputError("input is empty: there is no text to check")
@@ -210,9 +210,9 @@ def decode_input(data: bytes, max_bytes: int, encoding: str | None = None) -> st
     BOM.  Pass ``encoding`` to read another encoding explicitly.
     """
     if len(data) > max_bytes:
-        raise InputTooLargeError(
-            f"input is {len(data):,} bytes, over the limit of {max_bytes:,}; split it or raise max_input_bytes"
-        )
+        # (a reader that stops one byte past the limit knows no more than that)
+        size = "" if len(data) == max_bytes + 1 else f"{len(data):,} bytes, "
+        raise InputTooLargeError(f"input is {size}over the limit of {max_bytes:,} bytes; split it or raise max_input_bytes")
     if not data.strip():
         raise EmptyInputError("input is empty: there is no text to check")
     for magic, what in _MAGIC.items():

@@ -59,7 +59,8 @@ def read_input(path: str, config: Config, encoding: str | None = None) -> str:
         return decode_input(data, config.max_input_bytes, encoding)
     except UnspinError as exc:
         where = "standard input" if path == "-" else path
-        raise CommandError(f"{where}: {exc}") from None
+        message = str(exc).replace("raise max_input_bytes", "raise --max-bytes")  # (the command line's name)
+        raise CommandError(f"{where}: {message}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
