@@ -223,6 +223,16 @@ class Engine:
         progress: Callable[[int, int], None] | None,
     ) -> Report:
         """Decode every segment and judge the document, once the words worth a look are known."""
+        # the words a spinner could have swapped (what _edges counts as content): too few, and
+        # there is nothing to judge, so nothing is decoded
+        content = sum(sum(look.mutable) for ls in looks for look in ls)
+        need = max(self.config.min_content_words, math.ceil(self.config.min_content_share * len(words)))
+        if content < need:
+            return _uncertain(
+                text,
+                f"too little to judge: {content} of its {len(words)} words could be examined, need {need} "
+                "(the others read as function words, names, abbreviations or numbers)",
+            )
         decoded: list[_Decoded] = []
         stats = _Stats()
         # the words worth a look that this process has not met yet: their candidates come
@@ -248,13 +258,6 @@ class Engine:
                 decoded.extend(self._decode(seg, look, stats))
             if progress is not None:
                 progress(done + 1, len(spans))
-        need = max(self.config.min_content_words, math.ceil(self.config.min_content_share * len(words)))
-        if stats.content < need:
-            return _uncertain(
-                text,
-                f"too little to judge: {stats.content} of its {len(words)} words could be examined, need {need} "
-                "(the others read as function words, names, abbreviations or numbers)",
-            )
         features = stats.features((d.confidence, d.edge.cand.source) for d in decoded)
         prob = self.doc_model.probability(features)
         # A swap in a text that otherwise reads naturally needs stronger evidence:
