@@ -94,7 +94,7 @@ def read_file(path: Path, file_id: str, max_bytes: int = 5_000_000) -> Iterator[
                 yield Skip(file_id, f"too large ({len(data):,} bytes, limit {max_bytes:,})")
                 return
             text = decode_input(data, max_bytes)
-            if suffix in HTML_SUFFIXES or (looks_like_html(text) and can_read_html()):
+            if suffix in HTML_SUFFIXES or is_readable_page(text):
                 text = check_text(html_to_text(text), max_bytes)
             yield Record(file_id, text, {"path": str(path)})
     except InputError as exc:
@@ -113,8 +113,11 @@ def looks_like_html(text: str) -> bool:
     return _HTML_START.match(text[:4096]) is not None
 
 
-def can_read_html() -> bool:
-    """Whether HTML pages can be read here (trafilatura, of the trace extra, is installed)."""
+def is_readable_page(text: str) -> bool:
+    """Whether ``text`` is a whole HTML page (:func:`looks_like_html`) that can be read as one
+    here (trafilatura, of the trace extra, is installed)."""
+    if not looks_like_html(text):
+        return False
     import importlib.util
 
     return importlib.util.find_spec("trafilatura") is not None

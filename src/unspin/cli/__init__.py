@@ -4,7 +4,8 @@ Exit codes: 0 success, 1 processing error (bad input, missing resource,
 failed job), 2 usage error (unknown option, bad argument combination).
 Each subcommand lives in its own module and registers itself through
 ``register(subparsers)``; all of them share :func:`read_input` and
-:func:`fail`.
+:func:`fail`, and those that give verdicts :func:`add_spun_threshold` and
+:func:`with_spun_threshold`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import NoReturn
 
 from .._version import __version__
@@ -61,6 +63,30 @@ def read_input(path: str, config: Config, encoding: str | None = None) -> str:
         where = "standard input" if path == "-" else path
         message = str(exc).replace("raise max_input_bytes", "raise --max-bytes")  # (the command line's name)
         raise CommandError(f"{where}: {message}") from None
+
+
+SPUN_THRESHOLD_HELP = (
+    "call a text spun only at this spun probability or above (default 0.525, short texts 0.7; "
+    "raise it for papers and other technical text, which a news-trained model reads as odder: "
+    "see the README's benchmarks)"
+)
+
+
+def add_spun_threshold(parser: argparse.ArgumentParser) -> None:
+    """The ``--spun-threshold P`` option of the commands that give verdicts (check, scan, serve)."""
+    parser.add_argument("--spun-threshold", type=float, metavar="P", help=SPUN_THRESHOLD_HELP)
+
+
+def with_spun_threshold(config: Config, value: float | None) -> Config:
+    """``config`` with the threshold ``--spun-threshold`` asks for, for texts of any length (the
+    short texts' stricter one raised to it where it is lower)."""
+    if value is None:
+        return config
+    if not config.clean_threshold < value <= 1.0:
+        raise CommandError(
+            f"--spun-threshold must be above the clean threshold ({config.clean_threshold}) and at most 1, got {value}"
+        )
+    return replace(config, spun_threshold=value, short_spun_threshold=max(value, config.short_spun_threshold))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 
 from ..config import Config
 from ..detect import Engine
 from ..errors import UnspinError
-from ..inputs import HTML_SUFFIXES, can_read_html, html_to_text, looks_like_html
+from ..inputs import HTML_SUFFIXES, html_to_text, is_readable_page
 from ..report import Report
 from ..text import check_text
-from . import EPILOG, CommandError, read_input
+from . import EPILOG, CommandError, add_spun_threshold, read_input, with_spun_threshold
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -25,25 +24,6 @@ def _config(args: argparse.Namespace) -> Config:
     if getattr(args, "moby", False):
         changes["use_moby"] = True
     return with_spun_threshold(Config(**changes), getattr(args, "spun_threshold", None))
-
-
-SPUN_THRESHOLD_HELP = (
-    "call a text spun only at this spun probability or above (default 0.525, short texts 0.7; "
-    "raise it for papers and other technical text, which a news-trained model reads as odder: "
-    "see the README's benchmarks)"
-)
-
-
-def with_spun_threshold(config: Config, value: float | None) -> Config:
-    """``config`` with the threshold ``--spun-threshold`` asks for, for texts of any length (the
-    short texts' stricter one raised to it where it is lower)."""
-    if value is None:
-        return config
-    if not config.clean_threshold < value <= 1.0:
-        raise CommandError(
-            f"--spun-threshold must be above the clean threshold ({config.clean_threshold}) and at most 1, got {value}"
-        )
-    return replace(config, spun_threshold=value, short_spun_threshold=max(value, config.short_spun_threshold))
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -66,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         epilog=EPILOG,
     )
     _common(p)
-    p.add_argument("--spun-threshold", type=float, metavar="P", help=SPUN_THRESHOLD_HELP)
+    add_spun_threshold(p)
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     p.set_defaults(func=run_check)
 
@@ -101,7 +81,7 @@ def _read(args: argparse.Namespace, config: Config) -> str:
     text = read_input(args.file, config, args.encoding)
     where = "standard input" if args.file == "-" else args.file
     if not (args.html or args.file.lower().endswith(HTML_SUFFIXES)):
-        if not (looks_like_html(text) and can_read_html()):
+        if not is_readable_page(text):
             return text
         print(f"{where}: an HTML page: its main text is checked", file=sys.stderr)
     try:

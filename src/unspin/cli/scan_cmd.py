@@ -6,8 +6,7 @@ import argparse
 import sys
 
 from ..config import Config
-from . import EPILOG, CommandError
-from .detect_cmd import SPUN_THRESHOLD_HELP, with_spun_threshold
+from . import EPILOG, CommandError, add_spun_threshold, with_spun_threshold
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -26,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument("-o", "--output", metavar="OUT", required=True, help="JSONL file to append results to")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (default 1)")
     p.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
-    p.add_argument("--spun-threshold", type=float, metavar="P", help=SPUN_THRESHOLD_HELP)
+    add_spun_threshold(p)
     p.set_defaults(func=run)
 
 

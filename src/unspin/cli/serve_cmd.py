@@ -8,8 +8,7 @@ import os
 import sys
 
 from ..config import Config
-from . import EPILOG, CommandError
-from .detect_cmd import SPUN_THRESHOLD_HELP, with_spun_threshold
+from . import EPILOG, CommandError, add_spun_threshold, with_spun_threshold
 
 TOKEN_ENV = "UNSPIN_TOKEN"
 MAX_DEFAULT_PROCESSES = 4  # each worker process holds its own resources (about 0.5 GB)
@@ -48,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="allow pages from ORIGIN (e.g. https://example.org) to call the API; repeatable; none by default")
     p.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
-    p.add_argument("--spun-threshold", type=float, metavar="P", help=SPUN_THRESHOLD_HELP)
+    add_spun_threshold(p)
     p.set_defaults(func=run)
 
 
