@@ -112,30 +112,29 @@ def _fill(args: argparse.Namespace) -> int:
     words = vocabulary(engine, args.words)
     assert engine.embeddings is not None  # (vocabulary() checked)
     phrases = [" ".join(span) for span in engine.candidates.phrase_spans(set(engine.embeddings.words[: args.words]))]
-    n_words = len(words)
-    words += phrases
+    keys = [*words, *phrases]  # (a phrase's key is its words joined by spaces)
     start = time.monotonic()
-    print(f"working out the candidates of {n_words:,} words and {len(phrases):,} phrases into {store.path}",
+    print(f"working out the candidates of {len(words):,} words and {len(phrases):,} phrases into {store.path}",
           file=sys.stderr)
-    report = _reporter(len(words))
+    report = _reporter(len(keys))
     if args.jobs == 1:
-        added = engine.fill_store(words, report)
+        added = engine.fill_store(keys, report)
     else:
         import multiprocessing as mp
 
-        chunks = [words[k : k + 2000] for k in range(0, len(words), 2000)]
+        chunks = [keys[k : k + 2000] for k in range(0, len(keys), 2000)]
         added = done = 0
         with mp.get_context("fork").Pool(args.jobs, initializer=_set_engine, initargs=(engine,)) as pool:
-            for n_added, n_words in pool.imap_unordered(_fill_chunk, chunks):
-                added, done = added + n_added, done + n_words
-                report(done, len(words))
+            for n_added, n_chunk in pool.imap_unordered(_fill_chunk, chunks):
+                added, done = added + n_added, done + n_chunk
+                report(done, len(keys))
     held = store.settle()
     if store.broken or held < 0:
         raise CommandError(f"{store.path}: the store could not be written")
-    if held < min(len(words), MAX_WORDS):
-        raise CommandError(f"{store.path}: only {held:,} of the {len(words):,} words and phrases are in the store "
+    if held < min(len(keys), MAX_WORDS):
+        raise CommandError(f"{store.path}: only {held:,} of the {len(keys):,} words and phrases are in the store "
                            "(was it written by another process at the same time, or is the disk full?)")
-    print(f"{store.path.name}: {added:,} words and phrases added, {len(words) - added:,} already there "
+    print(f"{store.path.name}: {added:,} words and phrases added, {len(keys) - added:,} already there "
           f"({time.monotonic() - start:.0f} s); it holds {held:,}")
     return 0
 
