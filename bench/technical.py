@@ -21,6 +21,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import evalkit as ek  # noqa: E402
@@ -39,13 +40,13 @@ def _scores(docs: Sequence[ek.Doc]) -> list[tuple[float, float] | None]:
     return out
 
 
-def _called_spun(score: tuple[float, float] | None, threshold: float) -> bool:
-    from unspin import Config
-
+def _called_spun(score: tuple[float, float] | None, threshold: float, config: Any) -> bool:
+    """Whether a text of that score is called spun at ``threshold``, as the engine applies
+    ``Config.spun_threshold`` (texts with fewer than ``short_text_words`` content words keep at
+    least ``short_spun_threshold``)."""
     if score is None:
         return False
     prob, content = score
-    config = Config()
     needed = max(threshold, config.short_spun_threshold) if content < config.short_text_words else threshold
     return prob >= needed
 
@@ -55,6 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--thresholds", default=DEFAULT_THRESHOLDS, help=f"comma-separated (default {DEFAULT_THRESHOLDS})")
     args = ap.parse_args(argv)
     thresholds = [float(t) for t in args.thresholds.split(",")]
+    from unspin import Config
+
+    config = Config()
     technical = ek.technical_prose("test")
     if not technical:
         print("no technical prose: numpy, scipy and scikit-learn are not installed", file=sys.stderr)
@@ -75,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for t in thresholds:
         cells = []
         for name in sets:
-            flagged = sum(_called_spun(s, t) for s in scores[name])
+            flagged = sum(_called_spun(s, t, config) for s in scores[name])
             cells.append(f"{flagged}" if name == "real spun pages" else f"{flagged / len(sets[name]):.1%}")
         print(f"{t:9}  " + "  ".join(f"{c:>{len(name) + 5}}" for c, name in zip(cells, sets, strict=True)))
     print("(a cell: the share called spun, or for the real pages how many)")
