@@ -1,4 +1,4 @@
-"""Reading documents to index: files, directories, JSONL, HTML, WARC/WET.
+"""Reading documents to index: files, directories, JSONL, HTML, WARC/WET, Word, OpenDocument, PDF.
 
 :func:`read_inputs` yields :class:`Record` (id, text, metadata) for every
 readable document and :class:`Skip` (where, reason) for every one that is not:
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .documents import DOCUMENT_SUFFIXES, file_limit, input_text, may_be_document
 from .errors import InputError, UnspinError
 from .text import check_text, decode_input
 
@@ -29,7 +30,7 @@ TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet.gz")
-ALL_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES + WARC_SUFFIXES
+ALL_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES + WARC_SUFFIXES + DOCUMENT_SUFFIXES
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,8 @@ def read_inputs(paths: list[str | os.PathLike[str]], max_bytes: int = 5_000_000)
 
 
 def read_file(path: Path, file_id: str, max_bytes: int = 5_000_000) -> Iterator[Item]:
-    """The records of one file; its kind is chosen by its name (.txt/.md, .html, .jsonl, .warc[.gz])."""
+    """The records of one file; its kind is chosen by its name (.txt/.md, .html, .jsonl, .warc[.gz]),
+    but a Word, OpenDocument or PDF document is known by its bytes whatever its name."""
     suffix = _suffix(path)
     try:
         if suffix in JSONL_SUFFIXES:
@@ -89,14 +91,21 @@ def read_file(path: Path, file_id: str, max_bytes: int = 5_000_000) -> Iterator[
         elif suffix in WARC_SUFFIXES:
             yield from _read_warc(path, file_id, max_bytes)
         else:
-            data = path.read_bytes()
-            if len(data) > max_bytes:
-                yield Skip(file_id, f"too large ({len(data):,} bytes, limit {max_bytes:,})")
+            with open(path, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+                if len(data) > max_bytes and may_be_document(data):  # (a document may be larger than its text)
+                    data += fh.read(file_limit(max_bytes) + 1 - len(data))
+            limit = file_limit(max_bytes) if may_be_document(data) else max_bytes
+            if len(data) > limit:
+                yield Skip(file_id, f"too large (over the limit of {limit:,} bytes)")
                 return
-            text = decode_input(data, max_bytes)
-            if suffix in HTML_SUFFIXES or is_readable_page(text):
+            text, kind = input_text(data, max_bytes)
+            if kind is None and (suffix in HTML_SUFFIXES or is_readable_page(text)):
                 text = check_text(html_to_text(text), max_bytes)
-            yield Record(file_id, text, {"path": str(path)})
+            meta: dict[str, Any] = {"path": str(path)}
+            if kind is not None:
+                meta["format"] = kind
+            yield Record(file_id, text, meta)
     except InputError as exc:
         yield Skip(file_id, str(exc))
     except OSError as exc:

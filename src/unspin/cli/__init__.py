@@ -20,8 +20,8 @@ from typing import NoReturn
 
 from .._version import __version__
 from ..config import Config
+from ..documents import KIND_NAMES, file_limit, input_text, may_be_document
 from ..errors import UnspinError
-from ..text import decode_input
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -44,25 +44,34 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 
 def read_input(path: str, config: Config, encoding: str | None = None) -> str:
-    """Read a text file, or standard input when ``path`` is ``-``, with input checks."""
-    if path == "-":
-        data = sys.stdin.buffer.read(config.max_input_bytes + 1)
-    else:
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read(config.max_input_bytes + 1)
-        except FileNotFoundError:
-            raise CommandError(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise CommandError(f"{path}: is a directory, not a file") from None
-        except PermissionError:
-            raise CommandError(f"{path}: permission denied") from None
+    """Read a text file, or standard input when ``path`` is ``-``, with input checks.  A Word,
+    OpenDocument or PDF document gives its text (:mod:`unspin.documents`), with a note on
+    standard error saying so."""
+    where = "standard input" if path == "-" else path
+    limit = config.max_input_bytes
     try:
-        return decode_input(data, config.max_input_bytes, encoding)
+        fh = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 -- closed below
+    except FileNotFoundError:
+        raise CommandError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise CommandError(f"{path}: is a directory, not a file") from None
+    except PermissionError:
+        raise CommandError(f"{path}: permission denied") from None
+    try:
+        data = fh.read(limit + 1)
+        if len(data) > limit and may_be_document(data):
+            data += fh.read(file_limit(limit) + 1 - len(data))  # (a document may be larger than its text)
+    finally:
+        if fh is not sys.stdin.buffer:
+            fh.close()
+    try:
+        text, kind = input_text(data, limit, encoding)
     except UnspinError as exc:
-        where = "standard input" if path == "-" else path
         message = str(exc).replace("raise max_input_bytes", "raise --max-bytes")  # (the command line's name)
         raise CommandError(f"{where}: {message}") from None
+    if kind is not None:
+        print(f"{where}: {KIND_NAMES[kind]}: its text is read", file=sys.stderr)
+    return text
 
 
 SPUN_THRESHOLD_HELP = (

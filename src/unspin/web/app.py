@@ -49,10 +49,11 @@ from .. import demo
 from .._version import __version__
 from ..config import Config
 from ..detect import Engine
+from ..documents import file_limit, input_text, may_be_document
 from ..errors import InputError, InputTooLargeError, UnspinError
 from ..inputs import looks_like_html
 from ..report import Report
-from ..text import check_text, decode_input
+from ..text import check_text
 from .htmltext import html_to_text
 
 log = logging.getLogger(__name__)
@@ -301,7 +302,7 @@ class DocumentOut(BaseModel):
 class ExtractOut(BaseModel):
     text: str
     filename: str
-    format: Literal["text", "html"]
+    format: Literal["text", "html", "docx", "odt", "pdf"]
 
 
 class HealthOut(BaseModel):
@@ -719,25 +720,36 @@ def create_app(
     @app.post(
         "/api/extract",
         tags=["detect"],
-        summary="Text from an uploaded .txt or .html file",
-        description="A multipart form with one field `file`. HTML is reduced to its visible text.",
+        summary="Text from an uploaded .txt, .html, .docx, .odt or .pdf file",
+        description="A multipart form with one field `file`. HTML is reduced to its visible text; a Word, "
+        "OpenDocument or PDF document (known by its bytes) to its text. `format` says which it was.",
         response_model=ExtractOut,
         responses=_errors(400, 413, 415),
     )
-    async def extract(request: Request, file: UploadFile = File(description="a .txt or .html file")) -> ExtractOut:  # noqa: B008
+    async def extract(
+        request: Request,
+        file: UploadFile = File(description="a .txt, .html, .docx, .odt or .pdf file"),  # noqa: B008
+    ) -> ExtractOut:
         s = _state(request)
-        data = await file.read(s.config.max_input_bytes + 1)
+        limit = s.config.max_input_bytes
+        data = await file.read(limit + 1)
+        if len(data) > limit and may_be_document(data):  # (a document may be larger than its text)
+            data += await file.read(file_limit(limit) + 1 - len(data))
         name = Path(file.filename or "upload").name
         try:
-            text = decode_input(data, s.config.max_input_bytes)
-            is_html = name.lower().endswith((".html", ".htm", ".xhtml")) or (file.content_type or "").startswith(
-                ("text/html", "application/xhtml")
-            ) or looks_like_html(text)
+            text, kind = await s.run(input_text, data, limit)
+            is_html = kind is None and (
+                name.lower().endswith((".html", ".htm", ".xhtml"))
+                or (file.content_type or "").startswith(("text/html", "application/xhtml"))
+                or looks_like_html(text)
+            )
             if is_html:
-                text = check_text(html_to_text(text), s.config.max_input_bytes)
+                text = check_text(html_to_text(text), limit)
         except InputError as exc:
             raise _input_error(exc) from None
-        return ExtractOut(text=text, filename=name, format="html" if is_html else "text")
+        except UnspinError as exc:  # a PDF without pypdf installed here
+            raise ApiError(415, "unsupported_media_type", str(exc)) from None
+        return ExtractOut(text=text, filename=name, format=kind or ("html" if is_html else "text"))
 
     @app.get("/api/example", tags=["server"], summary="A spun example text (for the web page)", response_model=TextIn)
     async def example() -> TextIn:

@@ -117,7 +117,8 @@
       const data = await api("/api/extract", { method: "POST", body });
       textarea.value = data.text;
       updateCount();
-      setStatus(`Loaded ${data.filename}${data.format === "html" ? " (the text of the HTML page)" : ""}. Press Check text.`);
+      const what = { html: "the HTML page", docx: "the Word document", odt: "the OpenDocument file", pdf: "the PDF" }[data.format];
+      setStatus(`Loaded ${data.filename}${what ? ` (the text of ${what})` : ""}. Press Check text.`);
       textarea.focus();
     } catch (err) {
       setStatus("");
