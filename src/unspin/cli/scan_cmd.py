@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         help="check many documents, one JSON line each",
         description=(
             "Check every document under PATH (files, directories searched recursively, .txt/.md/.html, "
-            ".jsonl with id and text, .warc/.warc.gz/.wet) and append one JSON line per document to OUT: "
+            ".jsonl with id and text, .warc/.warc.gz/.wet, .docx/.odt/.pdf) and append one JSON line per document to OUT: "
             '{"id", "verdict", "spun_probability", "findings"}. Rerunning with the same OUT skips the ids '
             "already there, so an interrupted scan resumes."
         ),

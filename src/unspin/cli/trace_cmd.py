@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         description=(
             "Add documents to a trace index (an SQLite file, created when missing). PATH may be a "
             "file or a directory (searched recursively): .txt, .md, .html (boilerplate removed), "
-            ".jsonl (one {\"id\", \"text\"} object a line), .warc/.warc.gz/.wet. A file's id is its "
+            ".jsonl (one {\"id\", \"text\"} object a line), .warc/.warc.gz/.wet, .docx/.odt/.pdf. A file's id is its "
             "path relative to the directory given, or its name when given itself. Ids already "
             "indexed are skipped, so an interrupted run can simply be run again."
         ),
