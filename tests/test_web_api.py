@@ -574,3 +574,15 @@ def test_serve_worker_processes_end_with_the_server() -> None:
     while any(_alive(p) for p in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(_alive(p) for p in workers), "worker processes outlived the server"
+
+
+def test_report_page(client: TestClient) -> None:
+    r = client.post("/api/report", json={"text": demo.SPUN, "filename": "../../secret/essay.docx"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/html")
+    assert r.headers["content-disposition"] == 'attachment; filename="unspin-report.html"'
+    page = r.text
+    assert page.startswith("<!DOCTYPE html>") and "<title>unspin report: essay.docx</title>" in page
+    assert page.count("<mark ") == len(unspin.check(demo.SPUN).findings)
+    assert_error(client.post("/api/report", json={"text": ""}), 400, "empty_input")
+    assert_error(client.post("/api/report", json={"text": "x", "extra": 1}), 400, "invalid_request")

@@ -252,3 +252,25 @@ def test_traced_source_side_by_side(page: Page, indexed_server: LiveServer) -> N
     orig_words = match.locator("mark.orig").all_inner_texts()
     assert all(w.lower() in demo.ARTICLE.lower() for w in orig_words)
     expect(trace).not_to_contain_text(demo.UNRELATED[:40])
+
+
+def test_upload_a_word_document_and_save_the_report(page: Page, server: LiveServer, tmp_path: Path) -> None:
+    from test_documents import PARAGRAPHS, make_docx
+
+    upload = tmp_path / "essay.docx"
+    upload.write_bytes(make_docx(PARAGRAPHS))
+    page.goto(server.url + "/")
+    page.set_input_files("#file", str(upload))
+    expect(page.locator("#status")).to_contain_text("Loaded essay.docx (the text of the Word document)")
+    assert page.input_value("#text") == "\n\n".join(PARAGRAPHS)
+    page.click("#submit")
+    expect(page.locator("#marked .hl").first).to_be_visible(timeout=30_000)
+    with page.expect_download(timeout=30_000) as info:
+        page.click("#save-report")
+    download = info.value
+    assert download.suggested_filename == "unspin-report.html"
+    saved = Path(download.path()).read_text(encoding="utf-8")
+    expected = unspin.check("\n\n".join(PARAGRAPHS))
+    assert "<title>unspin report: essay.docx</title>" in saved
+    assert saved.count("<mark ") == len(expected.findings) > 0
+    expect(page.locator("#status")).to_contain_text("Report saved")

@@ -80,6 +80,23 @@ class Report:
         }
 
 
+def evidence_summary(report: Report) -> str:
+    """What the verdict rests on besides the findings, in words ("" where the text was not judged):
+    how many substitutions among how many content words, and the share of words that fit neither
+    neighbour (the document model's ``isolated`` feature) against clean news."""
+    from .detect import ISOLATED_PRIOR  # (detect imports this module)
+
+    f = report.features
+    content, known, isolated = f.get("content_words"), f.get("known_words"), f.get("isolated_words")
+    if not content or not known or isolated is None:
+        return ""
+    return (
+        f"{len(report.findings)} substitution{'s' if len(report.findings) != 1 else ''} found among "
+        f"{content:.0f} content words; {isolated / known:.0%} of the words fit neither neighbour "
+        f"(about {ISOLATED_PRIOR:.0%} in clean news)"
+    )
+
+
 def apply_findings(text: str, findings: Iterable[Finding]) -> str:
     """Replace each finding's span of ``text`` by its ``original``.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from ..config import Config
@@ -11,6 +12,7 @@ from ..detect import Engine
 from ..errors import UnspinError
 from ..inputs import HTML_SUFFIXES, html_to_text, is_readable_page
 from ..report import Report
+from ..report import evidence_summary as document_evidence
 from ..text import check_text
 from . import EPILOG, CommandError, add_spun_threshold, read_input, with_spun_threshold
 
@@ -47,7 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     )
     _common(p)
     add_spun_threshold(p)
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.add_argument("--format", choices=("text", "json", "html"), default="text",
+                   help="output format (default: text; html: one self-contained page with the text marked, "
+                        "the findings' evidence and the restored text, to save and share)")
     p.set_defaults(func=run_check)
 
     p = sub.add_parser(
@@ -100,6 +104,10 @@ def run_check(args: argparse.Namespace) -> int:
     if args.format == "json":
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
+    elif args.format == "html":
+        from ..htmlreport import render
+
+        sys.stdout.write(render(text, report, source="" if args.file == "-" else os.path.basename(args.file)))
     else:
         print_report(text, report)
     return 0
@@ -112,21 +120,6 @@ def run_restore(args: argparse.Namespace) -> int:
     if not text.endswith("\n"):
         sys.stdout.write("\n")
     return 0
-
-
-def document_evidence(report: Report) -> str:
-    """What the verdict rests on besides the findings, in words ("" where the text was not judged)."""
-    from ..detect import ISOLATED_PRIOR
-
-    f = report.features
-    content, known, isolated = f.get("content_words"), f.get("known_words"), f.get("isolated_words")
-    if not content or not known or isolated is None:
-        return ""
-    return (
-        f"{len(report.findings)} substitution{'s' if len(report.findings) != 1 else ''} found among "
-        f"{content:.0f} content words; {isolated / known:.0%} of the words fit neither neighbour "
-        f"(about {ISOLATED_PRIOR:.0%} in clean news)"
-    )
 
 
 def print_report(text: str, report: Report) -> None:

@@ -51,6 +51,7 @@ from ..config import Config
 from ..detect import Engine
 from ..documents import file_limit, input_text, may_be_document
 from ..errors import InputError, InputTooLargeError, UnspinError
+from ..htmlreport import render as render_report
 from ..inputs import looks_like_html
 from ..report import Report
 from ..text import check_text
@@ -236,6 +237,10 @@ class LimitsMiddleware:
 class TextIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": demo.SPUN[:200]}]})
     text: StrictStr = Field(description="the text to check (plain text, UTF-8)")
+
+
+class ReportIn(TextIn):
+    filename: str | None = Field(None, max_length=255, description="where the text came from, named in the page's title")
 
 
 class TraceIn(TextIn):
@@ -670,6 +675,26 @@ def create_app(
         text = _checked(s, body.text)
         report = await s.check(text)
         return RestoreOut(restored=report.restored)
+
+    @app.post(
+        "/api/report",
+        tags=["detect"],
+        summary="The check as one self-contained HTML page",
+        description="The page `unspin check --format html` writes: the verdict and its evidence, the text with "
+        "its findings marked, a table of them and the restored text; no scripts, nothing loaded. Sent as an "
+        "attachment named `unspin-report.html`.",
+        response_class=HTMLResponse,
+        responses=_errors(400, 413, 415, 503),
+    )
+    async def report_page(body: ReportIn, request: Request) -> HTMLResponse:
+        s = _state(request)
+        text = _checked(s, body.text)
+        report = await s.check(text)
+        name = Path(body.filename).name if body.filename else ""
+        return HTMLResponse(
+            render_report(text, report, source=name),
+            headers={"Content-Disposition": 'attachment; filename="unspin-report.html"'},
+        )
 
     @app.post(
         "/api/trace",

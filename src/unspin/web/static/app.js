@@ -116,6 +116,7 @@
     try {
       const data = await api("/api/extract", { method: "POST", body });
       textarea.value = data.text;
+      state.filename = data.filename;
       updateCount();
       const what = { html: "the HTML page", docx: "the Word document", odt: "the OpenDocument file", pdf: "the PDF" }[data.format];
       setStatus(`Loaded ${data.filename}${what ? ` (the text of ${what})` : ""}. Press Check text.`);
@@ -503,6 +504,7 @@
     showError("");
     try {
       textarea.value = (await api("/api/example")).text;
+      state.filename = null;
       updateCount();
       check();
     } catch (err) {
@@ -524,6 +526,37 @@
       selection.removeAllRanges();
       selection.addRange(range);
       setStatus("Select-all done: press Ctrl+C to copy the restored text.");
+    }
+  });
+  $("save-report").addEventListener("click", async () => {
+    if (!state.report) return;
+    showError("");
+    setStatus("Preparing the report…", true);
+    try {
+      let response;
+      try {
+        response = await fetch("/api/report", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ text: state.text, filename: state.filename || null }),
+        });
+      } catch (err) {
+        throw new Error("The server cannot be reached. Is unspin serve still running?");
+      }
+      if (!response.ok) {
+        const data = await response.json().catch(() => null);
+        throw new Error(data && data.message ? data.message : `The server answered ${response.status} ${response.statusText}.`);
+      }
+      const url = URL.createObjectURL(await response.blob());
+      const link = el("a", { href: url, download: "unspin-report.html" });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      setStatus("Report saved as unspin-report.html.");
+    } catch (err) {
+      setStatus("");
+      showError(err.message);
     }
   });
   $("popover-close").addEventListener("click", () => closePopover(true));

@@ -1,0 +1,154 @@
+"""A report as one self-contained HTML page: what ``unspin check --format html`` writes.
+
+The page carries the evidence a reader needs without unspin installed: the verdict and what it
+rests on, the text with each finding marked and numbered, a table of the findings (likely
+original, confidence, the evidence behind each, the other candidates), and the restored text with
+its changes marked. It has no scripts and loads nothing (its styles are inline and its
+Content-Security-Policy forbids the rest), so it opens offline and can be mailed, attached to a
+case or archived; everything from the checked text is escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+
+from ._version import __version__
+from .report import Finding, Report, evidence_summary
+
+VERDICT_WORDS = {
+    "spun": "spun: machine-spun text, most likely",
+    "clean": "clean: no sign of spinning",
+    "uncertain": "uncertain: unspin cannot tell",
+}
+
+# where a finding's original came from (``signals["source"]``), in words
+SOURCE_WORDS = {
+    "thesaurus": "a WordNet synonym",
+    "related": "a word WordNet relates",
+    "lexicon": "the substitution lexicon",
+    "function": "the function-phrase table",
+    "embedding": "a word-vector neighbour",
+    "moby": "the Moby thesaurus",
+}
+
+_STYLE = """
+body{font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d232a;background:#fff;
+max-width:52rem;margin:2rem auto;padding:0 1rem}
+h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:2rem 0 .5rem}
+.meta{color:#56606b;font-size:.9rem;margin:0 0 1.25rem}
+.verdict{display:inline-block;padding:.2rem .6rem;border-radius:.3rem;font-weight:700}
+.verdict.spun{background:#fde2e1;color:#8e1b14}.verdict.clean{background:#dff3e4;color:#1b5e2d}
+.verdict.uncertain{background:#fff1c9;color:#6b4e00}
+.text{white-space:pre-wrap;border:1px solid #d8dde3;border-radius:.4rem;padding:1rem;background:#fbfcfd}
+mark{background:#ffe88a;color:inherit;border-radius:.15rem;padding:0 .05rem}
+mark.strong{background:#ffc94d}
+mark sup,td.n{font-size:.7rem;color:#56606b;font-weight:600}
+ins{background:#dff3e4;text-decoration:none;border-bottom:2px solid #3c9d5b}
+table{border-collapse:collapse;width:100%;font-size:.92rem}
+th,td{text-align:left;vertical-align:top;padding:.35rem .5rem;border-bottom:1px solid #e4e8ec}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.note{color:#56606b;font-size:.9rem}
+@media print{body{margin:0;max-width:none}.text{border:none;padding:0}}
+"""
+
+
+def render(text: str, report: Report, *, source: str = "", generated: dt.datetime | None = None) -> str:
+    """The HTML page of ``report`` on ``text`` (the text it was checked on; its findings' offsets
+    point into it).  ``source`` names where the text came from (a file name), ``generated`` when
+    (now, by default)."""
+    when = (generated or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
+    findings = sorted(report.findings, key=lambda f: f.start)
+    head = f"unspin report{': ' + source if source else ''}"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        f"<title>{escape(head)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{escape(head)}</h1>",
+        f'<p class="meta">Checked {escape(when)} by unspin {escape(__version__)}. '
+        f"{len(text):,} characters, {len(text.split()):,} words.</p>",
+        f'<p><span class="verdict {report.verdict}">{escape(VERDICT_WORDS[report.verdict])}</span> '
+        f"&nbsp;spun probability {report.spun_probability:.2f}</p>",
+    ]
+    if report.reason:
+        parts.append(f"<p>Why: {escape(report.reason)}</p>")
+    evidence = evidence_summary(report)
+    if evidence:
+        parts.append(f"<p>Evidence: {escape(evidence)}.</p>")
+    parts.append(f"<h2>The text, {_count(len(findings), 'finding')} marked</h2>")
+    parts.append(f'<div class="text" id="text">{_marked(text, findings)}</div>')
+    if findings:
+        parts.append("<h2>Findings</h2>")
+        parts.append(_table(findings))
+        parts.append("<h2>Restored text</h2>")
+        parts.append(f'<div class="text" id="restored">{_restored(text, findings)}</div>')
+    parts.append(
+        '<p class="note">A finding is a word or phrase that reads much less naturally in its context than a '
+        "likely original that a spinner's thesaurus turns into it; the confidence weighs that against how spun "
+        "the whole text looks. Each finding is evidence to read in context, not proof on its own: writers also "
+        "choose unusual words, and technical text reads as odder to unspin than news. The restored text is "
+        "unspin's best guess at the wording before spinning.</p>"
+    )
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _evidence(f: Finding) -> str:
+    s = f.signals
+    words = [f"language-model gain {float(s.get('lm_gain', 0.0)):+.1f}"]
+    if "channel_prior" in s:
+        words.append(f"channel prior {float(s['channel_prior']):.1f}")
+    if s.get("source"):
+        words.append(f"original: {SOURCE_WORDS.get(str(s['source']), str(s['source']))}")
+    if s.get("lexicon_kind") == "learned":
+        words.append(f"learned: swapped {s.get('lexicon_swaps', 0):g}×, left {s.get('lexicon_kept', 0):g}×")
+    return ", ".join(words)
+
+
+def _title(f: Finding) -> str:
+    return f"likely original: {f.original} (confidence {f.confidence:.2f}; {_evidence(f)})"
+
+
+def _marked(text: str, findings: list[Finding]) -> str:
+    out, pos = [], 0
+    for n, f in enumerate(findings, start=1):
+        cls = "strong" if f.confidence >= 0.8 else "weak"
+        out.append(escape(text[pos : f.start]))
+        out.append(
+            f'<mark class="{cls}" id="f{n}" title="{escape(_title(f))}">{escape(text[f.start : f.end])}'
+            f"<sup>{n}</sup></mark>"
+        )
+        pos = f.end
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def _restored(text: str, findings: list[Finding]) -> str:
+    out, pos = [], 0
+    for f in findings:
+        out.append(escape(text[pos : f.start]))
+        out.append(f'<ins title="{escape("was: " + f.text)}">{escape(f.original)}</ins>')
+        pos = f.end
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def _table(findings: list[Finding]) -> str:
+    rows = [
+        "<table><thead><tr><th>#</th><th>spun</th><th>likely original</th><th>confidence</th>"
+        "<th>evidence</th><th>other candidates</th></tr></thead><tbody>"
+    ]
+    for n, f in enumerate(findings, start=1):
+        others = ", ".join(escape(a.text) for a in f.alternatives if a.text != f.original)
+        rows.append(
+            f'<tr><td class="n"><a href="#f{n}">{n}</a></td><td>{escape(f.text)}</td><td>{escape(f.original)}</td>'
+            f'<td class="num">{f.confidence:.2f}</td><td>{escape(_evidence(f))}</td><td>{others or "–"}</td></tr>'
+        )
+    rows.append("</tbody></table>")
+    return "".join(rows)
