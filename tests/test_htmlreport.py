@@ -100,3 +100,40 @@ def test_check_format_html(tmp_path: Path) -> None:
     assert proc.stdout.startswith("<!DOCTYPE html>")
     assert "<title>unspin report: spun article.txt</title>" in proc.stdout
     assert len(parse(proc.stdout).marks) == len(unspin.check(SPUN).findings)
+
+
+def test_trace_format_html(tmp_path: Path) -> None:
+    from conftest import build_demo_index
+    from unspin import demo
+    from unspin.index import open_index
+
+    db = tmp_path / "corpus.db"
+    build_demo_index(db)
+    suspect = tmp_path / "copy.txt"
+    suspect.write_text(SPUN, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "unspin", "trace", str(db), str(suspect), "--format", "html"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    page = proc.stdout
+    assert page.startswith("<!DOCTYPE html>") and "<title>unspin trace report: copy.txt</title>" in page
+    with open_index(str(db)) as index:
+        matches = index.trace(SPUN)
+    assert matches and matches[0].id == demo.ARTICLE_ID
+    best = matches[0]
+    assert f"1. {demo.ARTICLE_ID} (score {best.score:.2f}" in page
+    # each swap is marked on both sides: the spun word in the traced passage, its original in the source's
+    marks = parse(page).marks
+    assert marks.count("") == 0
+    spun_side = [t for t in marks if t.startswith("source has: ")]
+    orig_side = [t for t in marks if t.startswith("traced text has: ")]
+    assert spun_side == [f"source has: {s.original}" for s in sorted(best.substitutions, key=lambda s: s.query)][
+        : len(spun_side)] and len(spun_side) > 0
+    assert len(orig_side) > 0
+    assert "script" not in parse(page).tags
+
+
+def test_trace_page_without_a_source() -> None:
+    from unspin.htmlreport import render_trace
+
+    page = render_trace("Nothing like anything indexed.", [], {}, indexed=2)
+    assert "No source found among 2 indexed documents." in page

@@ -1,20 +1,28 @@
-"""A report as one self-contained HTML page: what ``unspin check --format html`` writes.
+"""Reports as self-contained HTML pages: what ``unspin check --format html`` and ``unspin trace
+--format html`` write.
 
 The page carries the evidence a reader needs without unspin installed: the verdict and what it
 rests on, the text with each finding marked and numbered, a table of the findings (likely
 original, confidence, the evidence behind each, the other candidates), and the restored text with
 its changes marked. It has no scripts and loads nothing (its styles are inline and its
 Content-Security-Policy forbids the rest), so it opens offline and can be mailed, attached to a
-case or archived; everything from the checked text is escaped.
+case or archived; everything from the checked text is escaped.  A trace page shows each source
+found, its copied passages beside the traced text's, and the swapped words marked on both sides:
+the evidence a publisher sends with a complaint about a spun copy.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
 from ._version import __version__
 from .report import Finding, Report, evidence_summary
+
+if TYPE_CHECKING:
+    from .index import Match
 
 VERDICT_WORDS = {
     "spun": "spun: machine-spun text, most likely",
@@ -49,6 +57,8 @@ table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{text-align:left;vertical-align:top;padding:.35rem .5rem;border-bottom:1px solid #e4e8ec}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .note{color:#56606b;font-size:.9rem}
+table.side{table-layout:fixed}table.side td{white-space:pre-wrap;width:50%}
+mark.orig{background:#cdeccf}
 @media print{body{margin:0;max-width:none}.text{border:none;padding:0}}
 """
 
@@ -57,18 +67,9 @@ def render(text: str, report: Report, *, source: str = "", generated: dt.datetim
     """The HTML page of ``report`` on ``text`` (the text it was checked on; its findings' offsets
     point into it).  ``source`` names where the text came from (a file name), ``generated`` when
     (now, by default)."""
-    when = (generated or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
     findings = sorted(report.findings, key=lambda f: f.start)
-    head = f"unspin report{': ' + source if source else ''}"
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
-        f"<title>{escape(head)}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>{escape(head)}</h1>",
-        f'<p class="meta">Checked {escape(when)} by unspin {escape(__version__)}. '
-        f"{len(text):,} characters, {len(text.split()):,} words.</p>",
+        *_head("unspin report", source, "Checked", text, generated),
         f'<p><span class="verdict {report.verdict}">{escape(VERDICT_WORDS[report.verdict])}</span> '
         f"&nbsp;spun probability {report.spun_probability:.2f}</p>",
     ]
@@ -93,6 +94,81 @@ def render(text: str, report: Report, *, source: str = "", generated: dt.datetim
     )
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def render_trace(
+    text: str, matches: Sequence[Match], sources: Mapping[str, str], *, indexed: int, source: str = "",
+    generated: dt.datetime | None = None,
+) -> str:
+    """The HTML page of a trace of ``text``: its ``matches`` (``Index.trace``), each source's text in
+    ``sources`` by id, ``indexed`` documents searched; ``source`` names where the traced text came from."""
+    parts = _head("unspin trace report", source, "Traced", text, generated)
+    if not matches:
+        parts.append(f"<p>No source found among {indexed:,} indexed documents.</p>")
+    else:
+        parts.append(f"<h2>{_count(len(matches), 'source')} among {indexed:,} indexed documents</h2>")
+        rows = ["<table><thead><tr><th>#</th><th>source</th><th>score</th><th>coverage</th><th>passages</th>"
+                "<th>swapped words</th></tr></thead><tbody>"]
+        for k, m in enumerate(matches, start=1):
+            url = m.meta.get("url") if isinstance(m.meta.get("url"), str) else None
+            where = escape(m.id) + (f"<br><small>{escape(url)}</small>" if url and url != m.id else "")
+            rows.append(f'<tr><td class="n"><a href="#m{k}">{k}</a></td><td>{where}</td><td class="num">{m.score:.2f}</td>'
+                        f'<td class="num">{m.coverage:.0%}</td><td class="num">{len(m.passages)}</td>'
+                        f'<td class="num">{len(m.substitutions)}</td></tr>')
+        rows.append("</tbody></table>")
+        parts.append("".join(rows))
+        for k, m in enumerate(matches, start=1):
+            parts.append(f'<h2 id="m{k}">{k}. {escape(m.id)} (score {m.score:.2f}, coverage {m.coverage:.0%})</h2>')
+            src = sources.get(m.id, "")
+            rows = ['<table class="side"><thead><tr><th>traced text</th><th>source</th></tr></thead><tbody>']
+            for p in m.passages:
+                spun = [(s.query, s.original, "spun") for s in m.substitutions
+                        if p.query[0] <= s.query[0] and s.query[1] <= p.query[1]]
+                orig = [(s.source, s.spun, "orig") for s in m.substitutions
+                        if p.source[0] <= s.source[0] and s.source[1] <= p.source[1]]
+                rows.append(f"<tr><td>{_spans(text, p.query, spun, 'source has')}</td>"
+                            f"<td>{_spans(src, p.source, orig, 'traced text has')}</td></tr>")
+            rows.append("</tbody></table>")
+            parts.append("".join(rows))
+            if m.substitutions:
+                swaps = ", ".join(f"{escape(s.spun)} ← {escape(s.original)}" for s in m.substitutions)
+                parts.append(f"<p>Swapped words (traced text ← source): {swaps}.</p>")
+    parts.append(
+        '<p class="note">A source is a document of the index that the traced text shares passages with: copied '
+        "word for word or with words swapped for synonyms. Score grows with how many of the traced text's words the "
+        "source explains; coverage is the share of its words inside the passages shown.</p>"
+    )
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _head(kind: str, source: str, verb: str, text: str, generated: dt.datetime | None) -> list[str]:
+    when = (generated or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
+    head = f"{kind}{': ' + source if source else ''}"
+    return [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        f"<title>{escape(head)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{escape(head)}</h1>",
+        f'<p class="meta">{verb} {escape(when)} by unspin {escape(__version__)}. '
+        f"{len(text):,} characters, {len(text.split()):,} words.</p>",
+    ]
+
+
+def _spans(text: str, within: tuple[int, int], spans: list[tuple[tuple[int, int], str, str]], says: str) -> str:
+    """``text[within]`` escaped, each of ``spans`` (offsets into ``text``, the other side's word, a class)
+    marked; overlapping spans after the first are left unmarked."""
+    out, pos = [], within[0]
+    for (a, b), other, cls in sorted(spans):
+        if a < pos:
+            continue
+        out.append(escape(text[pos:a]))
+        out.append(f'<mark class="{cls}" title="{escape(says + ": " + other)}">{escape(text[a:b])}</mark>')
+        pos = b
+    out.append(escape(text[pos : within[1]]))
+    return "".join(out)
 
 
 def _count(n: int, noun: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -53,7 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument("file", metavar="FILE", help="text file to trace, or - for standard input")
     p.add_argument("--top", type=_positive, default=5, metavar="K", help="report at most K sources (default 5)")
     p.add_argument("--all", action="store_true", help="also report sources below the score threshold")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.add_argument("--format", choices=("text", "json", "html"), default="text",
+                   help="output format (default: text; html: one self-contained page with each source's passages "
+                        "beside the traced text's and the swapped words marked, to save and share)")
     p.add_argument("--encoding", help="input encoding (default: UTF-8, or UTF-16 with a BOM)")
     p.add_argument("--max-bytes", type=_positive, metavar="N", help="refuse inputs larger than N bytes (default 5000000)")
     p.set_defaults(func=run_trace)
@@ -120,6 +123,12 @@ def run_trace(args: argparse.Namespace) -> int:
         if args.format == "json":
             json.dump({"matches": [m.to_dict() for m in matches]}, sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
+        elif args.format == "html":
+            from ..htmlreport import render_trace
+
+            sources = {m.id: index.get(m.id).text for m in matches}
+            name = "" if args.file == "-" else os.path.basename(args.file)
+            sys.stdout.write(render_trace(text, matches, sources, indexed=len(index), source=name))
         else:
             print_trace(text, matches, index, config.trace_threshold)
     return 0
