@@ -219,7 +219,9 @@ def test_web_upload_of_documents() -> None:
     assert r.status_code == 400 and r.json()["error"] == "empty_input"
 
 
-def test_input_error_kinds() -> None:
-    # every document error is an InputError: callers that catch those (scan, the web app) keep working
-    for exc in (BinaryInputError, EmptyInputError, InputTooLargeError):
-        assert issubclass(exc, InputError)
+def test_pdf_without_pypdf_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from unspin.errors import UnspinError
+
+    monkeypatch.setitem(sys.modules, "pypdf", None)  # (an import of it now fails, as where it is not installed)
+    with pytest.raises(UnspinError, match=r"reading PDF needs pypdf; run: pip install 'unspin\[pdf\]'"):
+        document_text(make_pdf(["The mayor stated it."]), 100_000)
