@@ -515,6 +515,13 @@ def _checked(state: AppState, text: str) -> str:
         raise _input_error(exc) from None
 
 
+async def _report(request: Request, text: str) -> tuple[str, Report]:
+    """The text of a request, checked as input, and its report."""
+    s = _state(request)
+    text = _checked(s, text)
+    return text, await s.check(text)
+
+
 # --- the application ----------------------------------------------------------------------
 
 
@@ -657,9 +664,7 @@ def create_app(
         responses={200: {"model": CheckOut}, **_errors(400, 413, 415, 503)},
     )
     async def check(body: TextIn, request: Request) -> JSONResponse:
-        s = _state(request)
-        text = _checked(s, body.text)
-        report = await s.check(text)
+        _, report = await _report(request, body.text)
         return JSONResponse(report.to_dict())
 
     @app.post(
@@ -671,9 +676,7 @@ def create_app(
         responses=_errors(400, 413, 415, 503),
     )
     async def restore(body: TextIn, request: Request) -> RestoreOut:
-        s = _state(request)
-        text = _checked(s, body.text)
-        report = await s.check(text)
+        _, report = await _report(request, body.text)
         return RestoreOut(restored=report.restored)
 
     @app.post(
@@ -687,9 +690,7 @@ def create_app(
         responses=_errors(400, 413, 415, 503),
     )
     async def report_page(body: ReportIn, request: Request) -> HTMLResponse:
-        s = _state(request)
-        text = _checked(s, body.text)
-        report = await s.check(text)
+        text, report = await _report(request, body.text)
         name = Path(body.filename).name if body.filename else ""
         return HTMLResponse(
             render_report(text, report, source=name),
