@@ -225,3 +225,9 @@ def test_pdf_without_pypdf_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setitem(sys.modules, "pypdf", None)  # (an import of it now fails, as where it is not installed)
     with pytest.raises(UnspinError, match=r"reading PDF needs pypdf; run: pip install 'unspin\[pdf\]'"):
         document_text(make_pdf(["The mayor stated it."]), 100_000)
+    # in a folder, that PDF is skipped with the reason, and the other files are read
+    (tmp_path / "paper.pdf").write_bytes(make_pdf(["The mayor stated it."]))
+    (tmp_path / "note.txt").write_text(SPUN, encoding="utf-8")
+    items = {i.where if isinstance(i, Skip) else i.id: i for i in read_inputs([tmp_path])}
+    assert isinstance(items["paper.pdf"], Skip) and "needs pypdf" in items["paper.pdf"].reason
+    assert isinstance(items["note.txt"], Record)

@@ -99,7 +99,11 @@ def read_file(path: Path, file_id: str, max_bytes: int = 5_000_000) -> Iterator[
             if len(data) > limit:
                 yield Skip(file_id, f"too large (over the limit of {limit:,} bytes)")
                 return
-            text, kind = input_text(data, max_bytes)
+            try:
+                text, kind = input_text(data, max_bytes)
+            except UnspinError as exc:  # (a PDF where pypdf is missing: this file only, not the whole run)
+                yield Skip(file_id, str(exc))
+                return
             if kind is None and (suffix in HTML_SUFFIXES or is_readable_page(text)):
                 text = check_text(html_to_text(text), max_bytes)
             meta: dict[str, Any] = {"path": str(path)}
