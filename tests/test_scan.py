@@ -63,7 +63,23 @@ def test_scan_command_with_two_jobs(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "checked" in proc.stdout and "skipped" in proc.stdout
-    assert _lines(out)["spun.txt"]["verdict"] == "spun"
+    got = _lines(out)
+    assert got["spun.txt"]["verdict"] == "spun"
+    # the documents called spun are named, likeliest first, with their probability and findings
+    spun = sorted((d for d in got.values() if d["verdict"] == "spun"), key=lambda d: (-d["spun_probability"], d["id"]))
+    listed = proc.stdout.split("called spun, likeliest first:\n")[1].splitlines()
+    assert listed == [f"  {d['spun_probability']:.2f}  {d['id']}  ({len(d['findings'])} findings)" for d in spun]
+
+
+def test_scan_summary_keeps_the_likeliest_spun_documents() -> None:
+    from unspin.scan import TOP_SPUN, ScanSummary
+
+    summary = ScanSummary()
+    for k in range(3 * TOP_SPUN):
+        summary.add({"id": f"d{k}", "verdict": "spun" if k % 3 else "clean", "spun_probability": k / 100, "findings": []})
+    top = summary.top_spun()
+    assert [t[1] for t in top] == [f"d{k}" for k in range(3 * TOP_SPUN - 1, -1, -1) if k % 3][:TOP_SPUN]
+    assert summary.verdicts == {"spun": 2 * TOP_SPUN, "clean": TOP_SPUN} and summary.checked == 3 * TOP_SPUN
 
 
 def test_scan_tunes_the_garbage_collector_only_when_asked(tmp_path: Path) -> None:

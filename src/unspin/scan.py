@@ -12,6 +12,7 @@ that many processes; past one machine, run the same per-document function
 from __future__ import annotations
 
 import gc
+import heapq
 import json
 import os
 from collections import Counter
@@ -29,12 +30,30 @@ _worker_engine: Engine | None = None
 _worker_tuned = False
 
 
+TOP_SPUN = 10  # documents called spun that a summary names, most likely first
+
+
 @dataclass
 class ScanSummary:
     checked: int = 0
     resumed: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    # (spun probability, id, findings) of the documents this run called spun that are likeliest
+    # spun, at most TOP_SPUN, as a heap (kept small: a crawl may call a million documents spun)
+    spun: list[tuple[float, str, int]] = field(default_factory=list)
+
+    def add(self, line: dict[str, Any]) -> None:
+        """Count one output line."""
+        self.checked += 1
+        self.verdicts[line["verdict"]] += 1
+        if line["verdict"] == "spun":
+            item = (float(line["spun_probability"]), str(line["id"]), len(line["findings"]))
+            (heapq.heappush if len(self.spun) < TOP_SPUN else heapq.heappushpop)(self.spun, item)
+
+    def top_spun(self) -> list[tuple[float, str, int]]:
+        """The documents this run called spun, likeliest first (at most :data:`TOP_SPUN`)."""
+        return sorted(self.spun, key=lambda t: (-t[0], t[1]))
 
     def line(self) -> str:
         verdicts = ", ".join(f"{n} {v}" for v, n in sorted(self.verdicts.items())) or "none"
@@ -128,8 +147,7 @@ def _write(
         fh.flush()
         if tune_gc and summary.checked == 0:
             tune_gc_for_checks()  # the first check has loaded every resource
-        summary.checked += 1
-        summary.verdicts[line["verdict"]] += 1
+        summary.add(line)
         if progress is not None:
             progress(summary.checked)
 

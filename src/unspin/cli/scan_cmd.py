@@ -45,4 +45,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         summary = scan(args.paths, args.output, config, jobs=args.jobs, tune_gc=True)
     print(f"{args.output}: {summary.line()}")
+    top = summary.top_spun()
+    if top:
+        more = summary.verdicts["spun"] - len(top)
+        print(f"called spun, likeliest first{f' (the first {len(top)}; {more:,} more in the output)' if more else ''}:")
+        for prob, doc_id, findings in top:
+            print(f"  {prob:.2f}  {doc_id}  ({findings} finding{'s' if findings != 1 else ''})")
     return 0
