@@ -22,6 +22,7 @@ import json
 import math
 import os
 import shlex
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -153,11 +154,20 @@ def run_speed_probe(n: int, moby: bool = False, repeats: int = SPEED_REPEATS) ->
             "filled_store_ms_per_doc_cpu": statistics.median(r["ms_per_doc_cpu"] for r in filled)}
 
 
-def baseline_speed(system: ek.System, texts: Sequence[str]) -> float:
-    cpu = time.process_time()
+def baseline_speed(system: ek.System, texts: Sequence[str], passes: int = 10) -> float:
+    """A peer's documents per CPU-second: the median of ``passes`` timed passes over ``texts``
+    after an untimed one.  A pass of 20 texts takes the lookup peer about 0.15 s, so one pass
+    alone read its warm-up and the machine's jitter (single passes ranged 116-160 documents/s
+    within a minute in session 13; medians of 10 passes 166-180)."""
     for t in texts:
         system.run(t)
-    return len(texts) / max(1e-9, time.process_time() - cpu)
+    rates = []
+    for _ in range(passes):
+        cpu = time.process_time()
+        for t in texts:
+            system.run(t)
+        rates.append(len(texts) / max(1e-9, time.process_time() - cpu))
+    return statistics.median(rates)
 
 
 # --- the benchmark ------------------------------------------------------------------------
@@ -510,9 +520,20 @@ def print_speed(systems: list[ek.System], n: int, out: dict[str, Any], moby: boo
           "After `unspin cache --fill --jobs 2` into another empty store "
           f"({fmt(probe.get('fill_s'), digits=0)} s wall): "
           f"{fmt(probe.get('filled_store_docs_per_cpu_second'), digits=2)} docs/s/core "
-          f"({runs(probe.get('filled_store_docs_per_cpu_second_runs'))}).")
+          f"({runs(probe.get('filled_store_docs_per_cpu_second_runs'))})."
+          + _ratio_line(probe, speeds.get("tortured-lookup")))
     out["speed"] = {"unspin": probe, **{k: {"docs_per_cpu_second": v} for k, v in speeds.items()}}
     return probe
+
+
+def _ratio_line(probe: dict[str, Any], peer: float | None) -> str:
+    """unspin's rates as multiples of the tortured-phrase lookup's in the same run (the peers' rates
+    are medians of 10 warm passes; compare sessions by these ratios, not by raw rates)."""
+    if not peer or "error" in probe:
+        return ""
+    empty, filled = probe.get("docs_per_cpu_second"), probe.get("filled_store_docs_per_cpu_second")
+    parts = [f"empty store {empty / peer:.3f}" if empty else "", f"filled store {filled / peer:.3f}" if filled else ""]
+    return "\nAs a ratio to tortured-lookup's docs/s/core in this run: " + ", ".join(p for p in parts if p) + "."
 
 
 def print_targets(doc: dict[str, Any], results: dict[str, dict[str, ek.SetScores]], tort: dict[str, Any],
