@@ -192,8 +192,10 @@ def check_text(text: str, max_bytes: int) -> str:
 
 
 _MAGIC = {
-    b"%PDF": "a PDF file",
-    b"PK\x03\x04": "a ZIP archive (or a .docx/.xlsx file)",
+    # (Word, OpenDocument and PDF documents are read by unspin.documents before text is decoded: what
+    # reaches here is another archive, a damaged document, or bytes given to decode_input directly)
+    b"%PDF": "a PDF file (unspin.documents.input_text reads its text)",
+    b"PK\x03\x04": "a ZIP archive (a spreadsheet, a presentation or a damaged document, say)",
     b"\x1f\x8b": "gzip-compressed data",
     b"\x89PNG": "a PNG image",
     b"\xff\xd8\xff": "a JPEG image",
