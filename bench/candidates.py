@@ -10,9 +10,10 @@ candidates for the spun word (the thesaurus, the vector neighbours and the
 Moby thesaurus words as the engine filters them, or any of these; and, for
 comparison, whether the whole Moby lists of the spun word hold it) and whether
 ``unspin.check`` restored it, by default and with ``--moby``.  A second table
-follows the default engine swap by swap: was the word examined at all (any
-finding on it), was the original among its candidates, did the decoder choose it,
-did its confidence pass the threshold.
+follows the default engine swap by swap: did the gate let the word through (were its
+candidates looked up at all), was there any finding on it, was the original among its
+candidates, was it kept for the beam search, did the decoder choose it, did its
+confidence pass the threshold.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import evalkit as ek  # noqa: E402
@@ -38,6 +40,17 @@ def main(argv: list[str] | None = None) -> int:
     engine = Engine()
     with_moby = Engine(Config(use_moby=True))  # --moby
     uncut = Engine(Config(finding_threshold=0.0))  # every decoded finding, before the confidence cut
+    # what the decoder saw at each word of the last text the uncut engine checked, by character
+    # offset: whether the gate let the word through, and the originals it kept for the beam search
+    seen: dict[int, tuple[bool, set[tuple[str, ...]]]] = {}
+
+    def edges_seen(seg: Any, words: Any, look: Any, stats: Any) -> Any:
+        edges = Engine._edges(uncut, seg, words, look, stats)
+        for i, tok in enumerate(seg):
+            seen[tok.start] = (look.gated[i], {e.cand.original for e in edges[i] if e.cand.length == 1})
+        return edges
+
+    uncut._edges = edges_seen  # type: ignore[method-assign]
     emb = engine.embeddings
     rows = []
     for spun, _ in ek.real_pairs():
@@ -45,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         report = engine.check(spun.text)
         moby_report = with_moby.check(spun.text)
+        seen.clear()
         uncut_report = uncut.check(spun.text)
         for e in spun.edits or ():
             if e.kind != "substitute":
@@ -69,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
                     for r in (report, moby_report, uncut_report)
                 )
                 examined = any(f.start <= at < f.end for f in uncut_report.findings)
+                gated, kept = seen.get(at, (False, set()))
                 rows.append((spun.id, tok.norm, orig, thesaurus, vectors, moby, restored, moby_all, moby_restored,
-                             decoded, examined))
+                             decoded, examined, gated, (orig,) in kept))
     n = len(rows)
     if not n:
         print("no one-to-one substitutions found")
@@ -92,14 +107,16 @@ def main(argv: list[str] | None = None) -> int:
     # where the default engine loses the swaps, step by step
     covered = [r for r in rows if r[3] or r[4]]
     print()
-    print(f"{'the default engine, swap by swap':<52} {'count':>6} {'share':>7}")
+    print(f"{'the default engine, swap by swap':<58} {'count':>6} {'share':>7}")
     for label, k in (
+        ("the gate let the word through (candidates looked up)", sum(r[11] for r in rows)),
         ("a finding on the word (any original, any confidence)", sum(r[10] for r in rows)),
         ("original among its candidates (thesaurus or vectors)", len(covered)),
+        ("... and kept for the beam search (the best by local score)", sum(r[12] for r in covered)),
         ("... and the decoder chose it (any confidence)", sum(r[9] for r in covered)),
         ("... and its confidence passed the threshold", sum(r[9] and r[6] for r in covered)),
     ):
-        print(f"{label:<52} {k:>6} {k / n:>7.1%}")
+        print(f"{label:<58} {k:>6} {k / n:>7.1%}")
     return 0
 
 
