@@ -230,3 +230,21 @@ def test_check_spun_threshold(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert strict["findings"] == plain["findings"]
     assert_one_line_error(run("check", str(f), "--spun-threshold", "0.1"), 1, "--spun-threshold must be above")
 
+
+
+def test_min_confidence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--min-confidence keeps only the findings at least that confident, in the report and in the
+    restored text; the verdict does not change; nonsense is refused."""
+    f = tmp_path / "spun.txt"
+    f.write_text(SPUN, encoding="utf-8")
+    assert main(["check", str(f), "--format", "json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    cut = sorted(x["confidence"] for x in plain["findings"])[len(plain["findings"]) // 2]
+    assert main(["check", str(f), "--format", "json", "--min-confidence", str(cut)]) == 0
+    strict = json.loads(capsys.readouterr().out)
+    assert strict["findings"] == [x for x in plain["findings"] if x["confidence"] >= cut]
+    assert 0 < len(strict["findings"]) < len(plain["findings"])
+    assert (strict["verdict"], strict["spun_probability"]) == (plain["verdict"], plain["spun_probability"])
+    assert main(["restore", str(f), "--min-confidence", str(cut)]) == 0
+    assert capsys.readouterr().out == strict["restored"]  # (SPUN ends with a newline: none is added)
+    assert_one_line_error(run("check", str(f), "--min-confidence", "1.5"), 1, "--min-confidence must be between 0 and 1")

@@ -4,8 +4,9 @@ Exit codes: 0 success, 1 processing error (bad input, missing resource,
 failed job), 2 usage error (unknown option, bad argument combination).
 Each subcommand lives in its own module and registers itself through
 ``register(subparsers)``; all of them share :func:`read_input` and
-:func:`fail`, and those that give verdicts :func:`add_spun_threshold` and
-:func:`with_spun_threshold`.
+:func:`fail`, those that give verdicts :func:`add_spun_threshold` and
+:func:`with_spun_threshold`, and those that report findings :func:`add_min_confidence` and
+:func:`with_min_confidence`.
 """
 
 from __future__ import annotations
@@ -96,6 +97,24 @@ def with_spun_threshold(config: Config, value: float | None) -> Config:
             f"--spun-threshold must be above the clean threshold ({config.clean_threshold}) and at most 1, got {value}"
         )
     return replace(config, spun_threshold=value, short_spun_threshold=max(value, config.short_spun_threshold))
+
+
+def add_min_confidence(parser: argparse.ArgumentParser) -> None:
+    """The ``--min-confidence C`` option of the commands that report or apply findings."""
+    parser.add_argument(
+        "--min-confidence", type=float, metavar="C",
+        help="report and restore only findings at least this confident, 0 to 1 (default 0.4; 0.8 keeps "
+             "the strongest: fewer words a writer chose are flagged, and fewer swaps are found)",
+    )
+
+
+def with_min_confidence(config: Config, value: float | None) -> Config:
+    """``config`` with the finding threshold ``--min-confidence`` asks for."""
+    if value is None:
+        return config
+    if not 0.0 <= value <= 1.0:
+        raise CommandError(f"--min-confidence must be between 0 and 1, got {value}")
+    return replace(config, finding_threshold=value)
 
 
 def build_parser() -> argparse.ArgumentParser:

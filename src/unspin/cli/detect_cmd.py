@@ -14,7 +14,15 @@ from ..inputs import HTML_SUFFIXES, html_to_text, is_readable_page
 from ..report import Report
 from ..report import evidence_summary as document_evidence
 from ..text import check_text
-from . import EPILOG, CommandError, add_spun_threshold, read_input, with_spun_threshold
+from . import (
+    EPILOG,
+    CommandError,
+    add_min_confidence,
+    add_spun_threshold,
+    read_input,
+    with_min_confidence,
+    with_spun_threshold,
+)
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -25,7 +33,8 @@ def _config(args: argparse.Namespace) -> Config:
         changes["max_input_bytes"] = args.max_bytes
     if getattr(args, "moby", False):
         changes["use_moby"] = True
-    return with_spun_threshold(Config(**changes), getattr(args, "spun_threshold", None))
+    config = with_spun_threshold(Config(**changes), getattr(args, "spun_threshold", None))
+    return with_min_confidence(config, getattr(args, "min_confidence", None))
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -38,6 +47,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-bytes", type=int, metavar="N", help="refuse inputs larger than N bytes (default 5000000)")
     p.add_argument("--moby", action="store_true",
                    help="also try the Moby thesaurus's loose synonyms as originals (slower; see Config.use_moby)")
+    add_min_confidence(p)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]

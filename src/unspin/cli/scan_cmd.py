@@ -6,7 +6,14 @@ import argparse
 import sys
 
 from ..config import Config
-from . import EPILOG, CommandError, add_spun_threshold, with_spun_threshold
+from . import (
+    EPILOG,
+    CommandError,
+    add_min_confidence,
+    add_spun_threshold,
+    with_min_confidence,
+    with_spun_threshold,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -26,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (default 1)")
     p.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
     add_spun_threshold(p)
+    add_min_confidence(p)
     p.set_defaults(func=run)
 
 
@@ -35,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise CommandError(f"--jobs must be at least 1, got {args.jobs}")
     config = with_spun_threshold(Config(lexicon_path=args.lexicon), args.spun_threshold)
+    config = with_min_confidence(config, args.min_confidence)
     if sys.stderr.isatty():
         from rich.progress import Progress
 
