@@ -504,3 +504,16 @@ def test_function_phrases_count_whether_or_not_the_language_model_objects(engine
     assert engine.doc_model.weights["function_excess"] > 0
     one = engine.check("The library may be open by the summer, and the council will decide on its hours soon.")
     assert one.features["function_rate"] > 0 and one.features["function_excess"] == 0.0
+
+
+def test_rejudged_by_other_thresholds() -> None:
+    from unspin.detect import rejudged
+
+    report = unspin.check(SPUN)
+    assert rejudged(SPUN, report, Config()) == report  # its own thresholds: the same report
+    strict = rejudged(SPUN, report, Config(spun_threshold=0.999, short_spun_threshold=0.999, finding_threshold=0.9))
+    assert strict.verdict == "uncertain" and strict.reason == "the evidence is not conclusive"
+    assert strict.findings == tuple(f for f in report.findings if f.confidence >= 0.9)
+    assert strict.restored == unspin.apply_findings(SPUN, strict.findings)
+    unjudged = unspin.check("Far too short.")
+    assert rejudged("Far too short.", unjudged, Config(spun_threshold=0.9)) is unjudged

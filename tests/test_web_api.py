@@ -586,3 +586,28 @@ def test_report_page(client: TestClient) -> None:
     assert page.count("<mark ") == len(unspin.check(demo.SPUN).findings)
     assert_error(client.post("/api/report", json={"text": ""}), 400, "empty_input")
     assert_error(client.post("/api/report", json={"text": "x", "extra": 1}), 400, "invalid_request")
+
+
+def test_check_with_the_requests_thresholds(client: TestClient) -> None:
+    plain = client.post("/api/check", json={"text": demo.SPUN}).json()
+    assert plain["verdict"] == "spun" and len(plain["findings"]) >= 2
+    # a stricter verdict: same probability and findings, no longer "spun"
+    stricter = client.post("/api/check", json={"text": demo.SPUN, "spun_threshold": min(1.0, plain["spun_probability"] + 0.01)})
+    assert stricter.status_code == 200, stricter.text
+    s = stricter.json()
+    assert s["verdict"] == "uncertain" and s["spun_probability"] == plain["spun_probability"]
+    assert s["findings"] == plain["findings"]
+    # fewer findings: exactly those at least as confident, and the restored text made of them
+    cut = sorted(f["confidence"] for f in plain["findings"])[-1]
+    fewer = client.post("/api/check", json={"text": demo.SPUN, "min_confidence": cut}).json()
+    assert fewer["findings"] == [f for f in plain["findings"] if f["confidence"] >= cut]
+    kept = [unspin.Finding(f["start"], f["end"], f["text"], f["original"], f["confidence"]) for f in fewer["findings"]]
+    assert fewer["restored"] == unspin.apply_findings(demo.SPUN, kept)
+    assert client.post("/api/restore", json={"text": demo.SPUN, "min_confidence": cut}).json() == {"restored": fewer["restored"]}
+    page = client.post("/api/report", json={"text": demo.SPUN, "min_confidence": cut}).text
+    assert page.count("<mark ") == len(fewer["findings"])
+    # what cannot be honoured is refused
+    assert_error(client.post("/api/check", json={"text": demo.SPUN, "spun_threshold": 0.1}), 400, "invalid_request")
+    body = assert_error(client.post("/api/check", json={"text": demo.SPUN, "min_confidence": 0.1}), 400, "invalid_request")
+    assert "finding threshold" in body["message"]
+    assert_error(client.post("/api/check", json={"text": demo.SPUN, "spun_threshold": 2}), 400, "invalid_request")

@@ -274,3 +274,20 @@ def test_upload_a_word_document_and_save_the_report(page: Page, server: LiveServ
     assert "<title>unspin report: essay.docx</title>" in saved
     assert saved.count("<mark ") == len(expected.findings) > 0
     expect(page.locator("#status")).to_contain_text("Report saved")
+
+
+def test_technical_text_option(page: Page, server: LiveServer) -> None:
+    from unspin.detect import rejudged
+
+    text = demo.SPUN
+    plain = unspin.check(text)
+    strict = rejudged(text, plain, Config(spun_threshold=0.9, short_spun_threshold=0.9))
+    page.goto(server.url + "/")
+    page.fill("#text", text)
+    page.check("#technical")
+    page.click("#submit")
+    expect(page.locator("#results")).to_be_visible(timeout=30_000)
+    expect(page.locator("#verdict-label")).to_contain_text(strict.verdict)
+    expect(page.locator("#probability")).to_have_text(f"{round(strict.spun_probability * 100)}%")
+    # the demo's copy scores between the default threshold and 0.9: the option changes the verdict
+    assert (plain.verdict, strict.verdict) == ("spun", "uncertain")

@@ -269,15 +269,7 @@ class Engine:
         accepted = tuple(
             self._finding(text, d, confidence) for d in decoded if (confidence := d.weighed(weight, prob)) >= threshold
         )
-        cfg = self.config
-        hi, lo = cfg.spun_threshold, cfg.clean_threshold
-        if stats.content < cfg.short_text_words:  # little evidence: only clear cases get a verdict
-            hi, lo = max(hi, cfg.short_spun_threshold), min(lo, cfg.short_clean_threshold)
-        verdict: Verdict = "spun" if prob >= hi else "clean" if prob <= lo else "uncertain"
-        reason = "" if verdict != "uncertain" else (
-            f"short text ({stats.content} content words): the evidence is not conclusive"
-            if stats.content < cfg.short_text_words else "the evidence is not conclusive"
-        )
+        verdict, reason = _verdict(prob, stats.content, self.config)
         return Report(
             verdict=verdict,
             spun_probability=prob,
@@ -1005,6 +997,34 @@ def _load_model(name: str, fmt: str) -> LogisticModel:
     return LogisticModel(
         dict(raw["weights"]), float(raw["bias"]), dict(raw.get("mean", {})), dict(raw.get("scale", {}))
     )
+
+
+def _verdict(prob: float, content: int, cfg: Config) -> tuple[Verdict, str]:
+    """The verdict on a text of spun probability ``prob`` with ``content`` content words, and the
+    reason where it is "uncertain"."""
+    hi, lo = cfg.spun_threshold, cfg.clean_threshold
+    if content < cfg.short_text_words:  # little evidence: only clear cases get a verdict
+        hi, lo = max(hi, cfg.short_spun_threshold), min(lo, cfg.short_clean_threshold)
+    verdict: Verdict = "spun" if prob >= hi else "clean" if prob <= lo else "uncertain"
+    reason = "" if verdict != "uncertain" else (
+        f"short text ({content} content words): the evidence is not conclusive"
+        if content < cfg.short_text_words else "the evidence is not conclusive"
+    )
+    return verdict, reason
+
+
+def rejudged(text: str, report: Report, config: Config) -> Report:
+    """``report`` on ``text`` as ``config``'s thresholds judge it: the verdict from its spun
+    probability by ``config``'s spun and clean thresholds, the findings at least
+    ``config.finding_threshold`` confident, the restored text made of those.  The report must
+    come from a configuration whose finding threshold is no higher (findings below that were never
+    made).  A text that was not judged (too short, not English, ...) keeps its report."""
+    content = report.features.get("content_words")
+    if content is None:
+        return report
+    findings = tuple(f for f in report.findings if f.confidence >= config.finding_threshold)
+    verdict, reason = _verdict(report.spun_probability, int(content), config)
+    return Report(verdict, report.spun_probability, findings, apply_findings(text, findings), reason, report.features)
 
 
 def _uncertain(text: str, reason: str) -> Report:

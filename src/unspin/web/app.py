@@ -31,6 +31,7 @@ import time
 from collections.abc import AsyncIterator, Callable, MutableMapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -48,7 +49,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import demo
 from .._version import __version__
 from ..config import Config
-from ..detect import Engine
+from ..detect import Engine, rejudged
 from ..documents import file_limit, input_text, may_be_document
 from ..errors import InputError, InputTooLargeError, UnspinError
 from ..htmlreport import render as render_report
@@ -239,7 +240,20 @@ class TextIn(BaseModel):
     text: StrictStr = Field(description="the text to check (plain text, UTF-8)")
 
 
-class ReportIn(TextIn):
+class CheckIn(TextIn):
+    spun_threshold: float | None = Field(
+        None, gt=0, le=1,
+        description="call the text spun only at this spun probability or above (the server's by default; "
+        "0.9 for papers and other technical text, which read as odder to a news-trained model)",
+    )
+    min_confidence: float | None = Field(
+        None, ge=0, le=1,
+        description="report and restore only findings at least this confident (at least the server's "
+        "finding threshold: weaker findings are not made)",
+    )
+
+
+class ReportIn(CheckIn):
     filename: str | None = Field(None, max_length=255, description="where the text came from, named in the page's title")
 
 
@@ -515,11 +529,27 @@ def _checked(state: AppState, text: str) -> str:
         raise _input_error(exc) from None
 
 
-async def _report(request: Request, text: str) -> tuple[str, Report]:
-    """The text of a request, checked as input, and its report."""
+async def _report(request: Request, body: CheckIn) -> tuple[str, Report]:
+    """The text of a request, checked as input, and its report, judged by the request's thresholds
+    where it sets any (:func:`unspin.detect.rejudged`)."""
     s = _state(request)
-    text = _checked(s, text)
-    return text, await s.check(text)
+    cfg = s.config
+    changes: dict[str, Any] = {}
+    if body.spun_threshold is not None:
+        if body.spun_threshold <= cfg.clean_threshold:
+            raise ApiError(400, "invalid_request",
+                           f"spun_threshold must be above the clean threshold ({cfg.clean_threshold}), got {body.spun_threshold}")
+        changes["spun_threshold"] = body.spun_threshold
+        changes["short_spun_threshold"] = max(body.spun_threshold, cfg.short_spun_threshold)
+    if body.min_confidence is not None:
+        if body.min_confidence < cfg.finding_threshold:
+            raise ApiError(400, "invalid_request",
+                           f"min_confidence must be at least this server's finding threshold "
+                           f"({cfg.finding_threshold}): weaker findings are not made; got {body.min_confidence}")
+        changes["finding_threshold"] = body.min_confidence
+    text = _checked(s, body.text)
+    report = await s.check(text)
+    return text, rejudged(text, report, replace(cfg, **changes)) if changes else report
 
 
 # --- the application ----------------------------------------------------------------------
@@ -663,8 +693,8 @@ def create_app(
         description="The same JSON object as `unspin check --format json`.",
         responses={200: {"model": CheckOut}, **_errors(400, 413, 415, 503)},
     )
-    async def check(body: TextIn, request: Request) -> JSONResponse:
-        _, report = await _report(request, body.text)
+    async def check(body: CheckIn, request: Request) -> JSONResponse:
+        _, report = await _report(request, body)
         return JSONResponse(report.to_dict())
 
     @app.post(
@@ -675,8 +705,8 @@ def create_app(
         response_model=RestoreOut,
         responses=_errors(400, 413, 415, 503),
     )
-    async def restore(body: TextIn, request: Request) -> RestoreOut:
-        _, report = await _report(request, body.text)
+    async def restore(body: CheckIn, request: Request) -> RestoreOut:
+        _, report = await _report(request, body)
         return RestoreOut(restored=report.restored)
 
     @app.post(
@@ -690,7 +720,7 @@ def create_app(
         responses=_errors(400, 413, 415, 503),
     )
     async def report_page(body: ReportIn, request: Request) -> HTMLResponse:
-        text, report = await _report(request, body.text)
+        text, report = await _report(request, body)
         name = Path(body.filename).name if body.filename else ""
         return HTMLResponse(
             render_report(text, report, source=name),
