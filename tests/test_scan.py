@@ -135,3 +135,28 @@ def test_a_page_saved_as_text_is_read_as_a_page(tmp_path: Path) -> None:
     assert ARTICLE.split("\n\n")[1][:40] in record.text
     assert looks_like_html("  <!-- cached -->\n<HTML lang='en'>") and not looks_like_html("The <html> tag opens a page.")
 
+
+
+def test_scan_writes_a_report_page_per_document(tmp_path: Path) -> None:
+    from unspin.scan import report_path
+
+    docs, out, pages = _corpus(tmp_path), tmp_path / "out.jsonl", tmp_path / "reports"
+    scan([docs], out, reports=pages)
+    got = _lines(out)
+    assert len(list(pages.iterdir())) == len(got)  # one page each, and no temporary file left
+    for doc_id, line in got.items():
+        page = report_path(pages, doc_id).read_text(encoding="utf-8")
+        assert f"<title>unspin report: {doc_id}</title>" in page
+        assert page.count("<mark ") == len(line["findings"])
+    # ids that differ only in characters a file name cannot hold get pages of their own
+    assert report_path(pages, "a/b") != report_path(pages, "a_b")
+    assert report_path(pages, "sub/article.md").name.startswith("sub_article.md-")
+    # the command names each spun document's page
+    out2 = tmp_path / "out2.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-m", "unspin", "scan", str(docs), "-o", str(out2), "--jobs", "2", "--reports", str(pages)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    listed = proc.stdout.split("called spun, likeliest first:\n")[1].splitlines()
+    assert listed and all(Path(line.split()[-1]).exists() for line in listed)

@@ -12,9 +12,11 @@ that many processes; past one machine, run the same per-document function
 from __future__ import annotations
 
 import gc
+import hashlib
 import heapq
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -25,8 +27,10 @@ from typing import Any
 from .config import Config
 from .detect import Engine
 from .inputs import Record, Skip, read_inputs, reason_kind
+from .report import Report
 
 _worker_engine: Engine | None = None
+_worker_reports: str | os.PathLike[str] | None = None
 _worker_tuned = False
 
 
@@ -65,9 +69,31 @@ class ScanSummary:
         )
 
 
-def check_record(engine: Engine, record: Record) -> dict[str, Any]:
-    """The output line of one document."""
+def report_path(folder: str | os.PathLike[str], doc_id: str) -> Path:
+    """Where ``unspin scan --reports`` keeps the HTML page of document ``doc_id``: its id made a file
+    name (path separators and other odd characters as ``_``, at most 100 characters) and a short
+    hash of the id, so that ids that read alike never share a page."""
+    safe = re.sub(r"[^\w.-]+", "_", doc_id).strip("._")[:100] or "document"
+    return Path(folder) / f"{safe}-{hashlib.sha1(doc_id.encode('utf-8')).hexdigest()[:8]}.html"
+
+
+def write_report(folder: str | os.PathLike[str], record: Record, report: Report) -> Path:
+    """Write the HTML page of ``report`` (:mod:`unspin.htmlreport`) for ``record`` into ``folder``,
+    atomically (a killed scan leaves no half page)."""
+    from .htmlreport import render
+
+    path = report_path(folder, record.id)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(render(record.text, report, source=record.id), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def check_record(engine: Engine, record: Record, reports: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The output line of one document (and its HTML page in the folder ``reports``, where given)."""
     report = engine.check(record.text)
+    if reports is not None:
+        write_report(reports, record, report)
     return {
         "id": record.id,
         "verdict": report.verdict,
@@ -103,8 +129,10 @@ def scan(
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
     tune_gc: bool = False,
+    reports: str | os.PathLike[str] | None = None,
 ) -> ScanSummary:
-    """Check every document under ``paths``, appending one JSON line each to ``output``.
+    """Check every document under ``paths``, appending one JSON line each to ``output`` (and
+    writing its HTML page into the folder ``reports``, where given: :func:`report_path`).
 
     Worker processes (``jobs > 1``) tune their garbage collector for a long run of checks
     (:func:`tune_gc_for_checks`); with ``tune_gc`` this process does too, after its first
@@ -126,13 +154,15 @@ def scan(
                 seen.add(item.id)
                 yield item
 
+    if reports is not None:
+        Path(reports).mkdir(parents=True, exist_ok=True)
     with open(out, "a", encoding="utf-8") as fh:
         if jobs == 1:
             engine = Engine(config)
-            results: Iterator[dict[str, Any]] = (check_record(engine, r) for r in todo())
+            results: Iterator[dict[str, Any]] = (check_record(engine, r, reports) for r in todo())
             _write(results, fh, summary, progress, tune_gc)
         else:
-            with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(config,)) as pool:
+            with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(config, reports)) as pool:
                 # in batches, so a large crawl is never read into memory at once
                 for batch in _batches(todo(), 32 * jobs):
                     _write(pool.map(_check_in_worker, batch), fh, summary, progress)
@@ -163,15 +193,16 @@ def _batches(items: Iterator[Record], size: int) -> Iterator[list[Record]]:
         yield batch
 
 
-def _init_worker(config: Config) -> None:
-    global _worker_engine
+def _init_worker(config: Config, reports: str | os.PathLike[str] | None = None) -> None:
+    global _worker_engine, _worker_reports
     _worker_engine = Engine(config)
+    _worker_reports = reports
 
 
 def _check_in_worker(record: Record) -> dict[str, Any]:
     global _worker_tuned
     assert _worker_engine is not None
-    line = check_record(_worker_engine, record)
+    line = check_record(_worker_engine, record, _worker_reports)
     if not _worker_tuned:  # the first check has loaded every resource
         tune_gc_for_checks()
         _worker_tuned = True

@@ -34,11 +34,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
     add_spun_threshold(p)
     add_min_confidence(p)
+    p.add_argument("--reports", metavar="DIR",
+                   help="also write each document's HTML report (as check --format html) into DIR, "
+                        "named after its id")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..scan import scan
+    from ..scan import report_path, scan
 
     if args.jobs < 1:
         raise CommandError(f"--jobs must be at least 1, got {args.jobs}")
@@ -50,14 +53,16 @@ def run(args: argparse.Namespace) -> int:
         with Progress(transient=True) as bar:
             task = bar.add_task("checking documents", total=None)
             summary = scan(args.paths, args.output, config, jobs=args.jobs,
-                           progress=lambda n: bar.update(task, completed=n), tune_gc=True)
+                           progress=lambda n: bar.update(task, completed=n), tune_gc=True,
+                           reports=args.reports)
     else:
-        summary = scan(args.paths, args.output, config, jobs=args.jobs, tune_gc=True)
+        summary = scan(args.paths, args.output, config, jobs=args.jobs, tune_gc=True, reports=args.reports)
     print(f"{args.output}: {summary.line()}")
     top = summary.top_spun()
     if top:
         more = summary.verdicts["spun"] - len(top)
         print(f"called spun, likeliest first{f' (the first {len(top)}; {more:,} more in the output)' if more else ''}:")
         for prob, doc_id, findings in top:
-            print(f"  {prob:.2f}  {doc_id}  ({findings} finding{'s' if findings != 1 else ''})")
+            page = f"  {report_path(args.reports, doc_id)}" if args.reports else ""
+            print(f"  {prob:.2f}  {doc_id}  ({findings} finding{'s' if findings != 1 else ''}){page}")
     return 0
