@@ -188,6 +188,8 @@ def test_a_document_larger_than_the_text_limit_is_read(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     proc = run("check", str(path), "--max-bytes", "2000")
     assert proc.returncode == 1 and "raise --max-bytes" in proc.stderr and "Traceback" not in proc.stderr
+    # the reader stops one byte past the documents' limit: no size is claimed from that
+    assert "input is a PDF file or ZIP archive, over the limit of 40,000 bytes for documents" in proc.stderr
 
 
 def test_scan_and_index_readers_take_documents(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from typing import Literal
+from typing import BinaryIO, Literal
 from xml.etree import ElementTree
 
 from .errors import BinaryInputError, EmptyInputError, InputError, InputTooLargeError, UnspinError
@@ -80,10 +80,7 @@ def document_text(data: bytes, max_bytes: int, kind: Kind | None = None) -> str:
         raise BinaryInputError("input is not a .docx, .odt or PDF document")
     name = KIND_NAMES[kind]
     if len(data) > file_limit(max_bytes):
-        raise InputTooLargeError(
-            f"input is {name} of {len(data):,} bytes, over the limit of {file_limit(max_bytes):,} bytes "
-            f"for documents ({FILE_FACTOR} times the text limit); raise max_input_bytes"
-        )
+        raise _too_large(name, data, max_bytes)
     if kind == "pdf":
         text = _pdf_text(data)
     else:
@@ -101,6 +98,16 @@ def document_text(data: bytes, max_bytes: int, kind: Kind | None = None) -> str:
             "split it or raise max_input_bytes"
         )
     return text
+
+
+def _too_large(what: str, data: bytes, max_bytes: int) -> InputTooLargeError:
+    """The error for a document file over :func:`file_limit`; its size is not claimed where a
+    reader stopped one byte past the limit (:func:`read_limited`) and knows no more than that."""
+    told = "" if len(data) == file_limit(max_bytes) + 1 else f" of {len(data):,} bytes"
+    return InputTooLargeError(
+        f"input is {what}{told}, over the limit of {file_limit(max_bytes):,} bytes "
+        f"for documents ({FILE_FACTOR} times the text limit); raise max_input_bytes"
+    )
 
 
 def _xml_part(data: bytes, part: str, name: str, expand_limit: int) -> ElementTree.Element:
@@ -221,6 +228,9 @@ def input_text(data: bytes, max_bytes: int, encoding: str | None = None) -> tupl
     :func:`unspin.text.decode_input` does (``encoding`` applies to those only)."""
     from .text import decode_input
 
+    if may_be_document(data) and len(data) > file_limit(max_bytes):
+        # (cut short by a reader, a ZIP archive cannot even be told apart: its directory is at the end)
+        raise _too_large("a PDF file or ZIP archive", data, max_bytes)
     kind = document_kind(data)
     if kind is not None:
         return document_text(data, max_bytes, kind), kind
@@ -228,6 +238,15 @@ def input_text(data: bytes, max_bytes: int, encoding: str | None = None) -> tupl
 
 
 def may_be_document(head: bytes) -> bool:
-    """Whether bytes starting with ``head`` may be a document (a PDF or a ZIP archive): a reader
-    that stopped at the text limit reads on, up to :func:`file_limit`, where they may."""
+    """Whether bytes starting with ``head`` may be a document (a PDF or a ZIP archive)."""
     return head.startswith((b"%PDF", b"PK\x03\x04"))
+
+
+def read_limited(fh: BinaryIO, max_bytes: int) -> bytes:
+    """The bytes of the open file ``fh`` as far as the checks need them: one byte past the text
+    limit ``max_bytes`` (enough to know it is too large), or for what may be a document, which may
+    be larger than its text, one byte past :func:`file_limit`."""
+    data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes and may_be_document(data):
+        data += fh.read(file_limit(max_bytes) + 1 - len(data))
+    return data

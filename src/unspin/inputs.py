@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .documents import DOCUMENT_SUFFIXES, file_limit, input_text, may_be_document
+from .documents import DOCUMENT_SUFFIXES, input_text, read_limited
 from .errors import InputError, UnspinError
 from .text import check_text, decode_input
 
@@ -92,16 +92,11 @@ def read_file(path: Path, file_id: str, max_bytes: int = 5_000_000) -> Iterator[
             yield from _read_warc(path, file_id, max_bytes)
         else:
             with open(path, "rb") as fh:
-                data = fh.read(max_bytes + 1)
-                if len(data) > max_bytes and may_be_document(data):  # (a document may be larger than its text)
-                    data += fh.read(file_limit(max_bytes) + 1 - len(data))
-            limit = file_limit(max_bytes) if may_be_document(data) else max_bytes
-            if len(data) > limit:
-                yield Skip(file_id, f"too large (over the limit of {limit:,} bytes)")
-                return
+                data = read_limited(fh, max_bytes)
             try:
+                # (too large, empty, binary, undecodable: its error is the skip's reason)
                 text, kind = input_text(data, max_bytes)
-            except UnspinError as exc:  # (a PDF where pypdf is missing: this file only, not the whole run)
+            except UnspinError as exc:  # (and a PDF where pypdf is missing: this file only, not the whole run)
                 yield Skip(file_id, str(exc))
                 return
             if kind is None and (suffix in HTML_SUFFIXES or is_readable_page(text)):

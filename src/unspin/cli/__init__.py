@@ -21,7 +21,7 @@ from typing import NoReturn
 
 from .._version import __version__
 from ..config import Config
-from ..documents import KIND_NAMES, file_limit, input_text, may_be_document
+from ..documents import KIND_NAMES, input_text, read_limited
 from ..errors import UnspinError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -59,9 +59,7 @@ def read_input(path: str, config: Config, encoding: str | None = None) -> str:
     except PermissionError:
         raise CommandError(f"{path}: permission denied") from None
     try:
-        data = fh.read(limit + 1)
-        if len(data) > limit and may_be_document(data):
-            data += fh.read(file_limit(limit) + 1 - len(data))  # (a document may be larger than its text)
+        data = read_limited(fh, limit)
     finally:
         if fh is not sys.stdin.buffer:
             fh.close()

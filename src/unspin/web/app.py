@@ -50,7 +50,7 @@ from .. import demo
 from .._version import __version__
 from ..config import Config
 from ..detect import Engine, rejudged
-from ..documents import file_limit, input_text, may_be_document
+from ..documents import input_text, read_limited
 from ..errors import InputError, InputTooLargeError, UnspinError
 from ..htmlreport import render as render_report
 from ..inputs import looks_like_html
@@ -788,9 +788,7 @@ def create_app(
     ) -> ExtractOut:
         s = _state(request)
         limit = s.config.max_input_bytes
-        data = await file.read(limit + 1)
-        if len(data) > limit and may_be_document(data):  # (a document may be larger than its text)
-            data += await file.read(file_limit(limit) + 1 - len(data))
+        data = await anyio.to_thread.run_sync(read_limited, file.file, limit)
         name = Path(file.filename or "upload").name
         try:
             text, kind = await s.run(input_text, data, limit)
