@@ -164,5 +164,15 @@ class Config:
         """Return a copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
 
+    def with_spun_threshold(self, value: float) -> Config:
+        """A copy that calls a text of any length spun only at ``value`` or above: the short
+        texts' stricter threshold is raised to it where it is lower.  ``value`` must be above
+        the clean threshold (else no text could be called clean below it) and at most 1."""
+        if not self.clean_threshold < value <= 1.0:
+            raise ValueError(
+                f"spun_threshold must be above the clean threshold ({self.clean_threshold}) and at most 1, got {value}"
+            )
+        return self.replace(spun_threshold=value, short_spun_threshold=max(value, self.short_spun_threshold))
+
 
 DEFAULT_CONFIG = Config()

@@ -90,11 +90,10 @@ def with_spun_threshold(config: Config, value: float | None) -> Config:
     short texts' stricter one raised to it where it is lower)."""
     if value is None:
         return config
-    if not config.clean_threshold < value <= 1.0:
-        raise CommandError(
-            f"--spun-threshold must be above the clean threshold ({config.clean_threshold}) and at most 1, got {value}"
-        )
-    return replace(config, spun_threshold=value, short_spun_threshold=max(value, config.short_spun_threshold))
+    try:
+        return config.with_spun_threshold(value)
+    except ValueError as exc:
+        raise CommandError(f"--{exc}".replace("spun_threshold", "spun-threshold", 1)) from None
 
 
 def add_min_confidence(parser: argparse.ArgumentParser) -> None:

@@ -31,7 +31,6 @@ import time
 from collections.abc import AsyncIterator, Callable, MutableMapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -533,23 +532,21 @@ async def _report(request: Request, body: CheckIn) -> tuple[str, Report]:
     """The text of a request, checked as input, and its report, judged by the request's thresholds
     where it sets any (:func:`unspin.detect.rejudged`)."""
     s = _state(request)
-    cfg = s.config
-    changes: dict[str, Any] = {}
+    cfg = judge = s.config
     if body.spun_threshold is not None:
-        if body.spun_threshold <= cfg.clean_threshold:
-            raise ApiError(400, "invalid_request",
-                           f"spun_threshold must be above the clean threshold ({cfg.clean_threshold}), got {body.spun_threshold}")
-        changes["spun_threshold"] = body.spun_threshold
-        changes["short_spun_threshold"] = max(body.spun_threshold, cfg.short_spun_threshold)
+        try:
+            judge = judge.with_spun_threshold(body.spun_threshold)
+        except ValueError as exc:
+            raise ApiError(400, "invalid_request", str(exc)) from None
     if body.min_confidence is not None:
         if body.min_confidence < cfg.finding_threshold:
             raise ApiError(400, "invalid_request",
                            f"min_confidence must be at least this server's finding threshold "
                            f"({cfg.finding_threshold}): weaker findings are not made; got {body.min_confidence}")
-        changes["finding_threshold"] = body.min_confidence
+        judge = judge.replace(finding_threshold=body.min_confidence)
     text = _checked(s, body.text)
     report = await s.check(text)
-    return text, rejudged(text, report, replace(cfg, **changes)) if changes else report
+    return text, rejudged(text, report, judge) if judge is not cfg else report
 
 
 # --- the application ----------------------------------------------------------------------
