@@ -79,6 +79,8 @@ def test_word_document_text() -> None:
         '<w:r><w:tab/><w:t>after a tab</w:t><w:br/><w:t>next line</w:t></w:r></w:p>'
         '<w:tbl><w:tr><w:tc><w:p><w:r><w:t>in a table cell</w:t></w:r></w:p></w:tc></w:tr></w:tbl>'
         '<w:p><w:r><w:instrText> PAGE </w:instrText><w:t>x</w:t></w:r></w:p>'
+        '<w:p><w:r><w:t>Beside a box.</w:t></w:r><w:r><w:pict><w:txbxContent><w:p><w:r><w:t>Inside the box.</w:t>'
+        '</w:r></w:p></w:txbxContent></w:pict></w:r></w:p>'
     )
     data = make_docx(PARAGRAPHS, extra)
     assert document_kind(data) == "docx"
@@ -87,6 +89,8 @@ def test_word_document_text() -> None:
     assert "kept\tafter a tab\nnext line" in text
     assert "in a table cell" in text
     assert "deleted words" not in text and "PAGE" not in text
+    # a text box's paragraph is a paragraph of its own, read once
+    assert text.endswith("Beside a box.\n\nInside the box.") and text.count("Inside the box.") == 1
 
 
 def test_opendocument_text() -> None:

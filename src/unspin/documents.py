@@ -138,19 +138,26 @@ def _xml_part(data: bytes, part: str, name: str, expand_limit: int) -> ElementTr
 def _docx_text(root: ElementTree.Element) -> str:
     """Word's paragraphs (``w:p``, table cells' too), one a line: runs' text, tabs and breaks."""
     paragraphs: list[str] = []
+
+    def walk(el: ElementTree.Element, out: list[str]) -> None:
+        for child in el:
+            tag = child.tag
+            if tag == f"{_W}p":
+                continue  # a paragraph inside this one (a text box's): a paragraph of its own
+            if tag == f"{_W}t" and child.text:
+                out.append(child.text)
+            elif tag == f"{_W}tab":
+                out.append("\t")
+            elif tag in (f"{_W}br", f"{_W}cr"):
+                out.append("\n")
+            elif tag == f"{_W}noBreakHyphen":
+                out.append("-")
+            # w:delText (deleted tracked changes) and w:instrText (field codes) are not text
+            walk(child, out)
+
     for p in root.iter(f"{_W}p"):
         parts: list[str] = []
-        for el in p.iter():
-            tag = el.tag
-            if tag == f"{_W}t" and el.text:
-                parts.append(el.text)
-            elif tag == f"{_W}tab":
-                parts.append("\t")
-            elif tag in (f"{_W}br", f"{_W}cr"):
-                parts.append("\n")
-            elif tag == f"{_W}noBreakHyphen":
-                parts.append("-")
-            # w:delText (deleted tracked changes) and w:instrText (field codes) are not text
+        walk(p, parts)
         paragraphs.append("".join(parts))
     return "\n\n".join(paragraphs)
 
