@@ -41,14 +41,15 @@ EXPAND_LIMIT = 20
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _TEXT_NS = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _ODT_MIME = b"application/vnd.oasis.opendocument.text"
+_PDF_MAGIC, _ZIP_MAGIC = b"%PDF", b"PK\x03\x04"
 
 
 def document_kind(data: bytes) -> Kind | None:
     """The kind of document ``data`` is (``"docx"``, ``"odt"`` or ``"pdf"``), or ``None``
     where it is not one of them (plain text, HTML, or another ZIP archive)."""
-    if data.startswith(b"%PDF"):
+    if data.startswith(_PDF_MAGIC):
         return "pdf"
-    if not data.startswith(b"PK\x03\x04"):
+    if not data.startswith(_ZIP_MAGIC):
         return None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -246,7 +247,7 @@ def input_text(data: bytes, max_bytes: int, encoding: str | None = None) -> tupl
 
 def may_be_document(head: bytes) -> bool:
     """Whether bytes starting with ``head`` may be a document (a PDF or a ZIP archive)."""
-    return head.startswith((b"%PDF", b"PK\x03\x04"))
+    return head.startswith((_PDF_MAGIC, _ZIP_MAGIC))
 
 
 def read_limited(fh: BinaryIO, max_bytes: int) -> bytes:
