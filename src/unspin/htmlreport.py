@@ -14,7 +14,7 @@ the evidence a publisher sends with a complaint about a spun copy.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -160,12 +160,21 @@ def _head(kind: str, source: str, verb: str, text: str, generated: dt.datetime |
 def _spans(text: str, within: tuple[int, int], spans: list[tuple[tuple[int, int], str, str]], says: str) -> str:
     """``text[within]`` escaped, each of ``spans`` (offsets into ``text``, the other side's word, a class)
     marked; overlapping spans after the first are left unmarked."""
+    return _woven(text, within, (
+        (a, b, f'<mark class="{cls}" title="{escape(says + ": " + other)}">{escape(text[a:b])}</mark>')
+        for (a, b), other, cls in sorted(spans)
+    ))
+
+
+def _woven(text: str, within: tuple[int, int], pieces: Iterable[tuple[int, int, str]]) -> str:
+    """``text[within]`` escaped, with each ``(start, end, markup)`` of ``pieces`` (in text order)
+    put in place of ``text[start:end]``; a piece overlapping the one before it is left out."""
     out, pos = [], within[0]
-    for (a, b), other, cls in sorted(spans):
+    for a, b, markup in pieces:
         if a < pos:
             continue
         out.append(escape(text[pos:a]))
-        out.append(f'<mark class="{cls}" title="{escape(says + ": " + other)}">{escape(text[a:b])}</mark>')
+        out.append(markup)
         pos = b
     out.append(escape(text[pos : within[1]]))
     return "".join(out)
@@ -192,27 +201,18 @@ def _title(f: Finding) -> str:
 
 
 def _marked(text: str, findings: list[Finding]) -> str:
-    out, pos = [], 0
-    for n, f in enumerate(findings, start=1):
-        cls = "strong" if f.confidence >= 0.8 else "weak"
-        out.append(escape(text[pos : f.start]))
-        out.append(
-            f'<mark class="{cls}" id="f{n}" title="{escape(_title(f))}">{escape(text[f.start : f.end])}'
-            f"<sup>{n}</sup></mark>"
-        )
-        pos = f.end
-    out.append(escape(text[pos:]))
-    return "".join(out)
+    return _woven(text, (0, len(text)), (
+        (f.start, f.end,
+         f'<mark class="{"strong" if f.confidence >= 0.8 else "weak"}" id="f{n}" title="{escape(_title(f))}">'
+         f"{escape(text[f.start : f.end])}<sup>{n}</sup></mark>")
+        for n, f in enumerate(findings, start=1)
+    ))
 
 
 def _restored(text: str, findings: list[Finding]) -> str:
-    out, pos = [], 0
-    for f in findings:
-        out.append(escape(text[pos : f.start]))
-        out.append(f'<ins title="{escape("was: " + f.text)}">{escape(f.original)}</ins>')
-        pos = f.end
-    out.append(escape(text[pos:]))
-    return "".join(out)
+    return _woven(text, (0, len(text)), (
+        (f.start, f.end, f'<ins title="{escape("was: " + f.text)}">{escape(f.original)}</ins>') for f in findings
+    ))
 
 
 def _table(findings: list[Finding]) -> str:
