@@ -55,7 +55,7 @@ from pathlib import Path
 import numpy as np
 
 from .resources import Resources, default_resources
-from .text import INVISIBLE, STOPWORDS, unmasked
+from .text import PLAIN_APOSTROPHES, STOPWORDS, unmasked
 
 #: Bumped whenever the hashing or the skeleton rules change; stored in indexes.  (3: invisible
 #: characters inside a word no longer split it, and a Latin word's Cyrillic or Greek lookalike
@@ -71,8 +71,8 @@ _DROP = -1
 # Words (letters/digits with inner ' or -) and the punctuation kept in skeletons.
 # Simpler and three times faster than unspin.text's pattern; offsets are not needed.
 _TOKEN_RE = re.compile(r"\w+(?:['-]\w+)*|[.,;:?!\"()]")
-# straight quotes for curly ones, and no invisible characters (see unspin.text.INVISIBLE)
-_PLAIN = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"', **dict.fromkeys(INVISIBLE)})
+# straight quotes for curly ones, and no invisible characters (unspin.text's table, and double quotes)
+_PLAIN = {**PLAIN_APOSTROPHES, ord("\u201c"): '"', ord("\u201d"): '"'}
 _KEPT_PUNCT = frozenset('.,;:?!"()')
 
 

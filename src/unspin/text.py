@@ -33,7 +33,8 @@ _TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", **dict.fromkeys(INVISIBLE)})
+# straight apostrophes for curly ones, and no invisible characters (for str.translate)
+PLAIN_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", **dict.fromkeys(INVISIBLE)})
 
 
 class Token(NamedTuple):
@@ -79,7 +80,7 @@ def normalize_token(surface: str) -> str:
     lookalikes in a Latin word (:func:`unmasked`): the form resources are keyed by."""
     if surface.isascii():
         return surface.lower()  # NFKC and the apostrophe table leave ASCII as it is
-    return unmasked(unicodedata.normalize("NFKC", surface).translate(_APOSTROPHES)).lower()
+    return unmasked(unicodedata.normalize("NFKC", surface).translate(PLAIN_APOSTROPHES)).lower()
 
 
 def tokenize(text: str) -> list[Token]:
