@@ -47,16 +47,15 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--jobs must be at least 1, got {args.jobs}")
     config = with_spun_threshold(Config(lexicon_path=args.lexicon), args.spun_threshold)
     config = with_min_confidence(config, args.min_confidence)
+    options = {"jobs": args.jobs, "tune_gc": True, "reports": args.reports}
     if sys.stderr.isatty():
         from rich.progress import Progress
 
         with Progress(transient=True) as bar:
             task = bar.add_task("checking documents", total=None)
-            summary = scan(args.paths, args.output, config, jobs=args.jobs,
-                           progress=lambda n: bar.update(task, completed=n), tune_gc=True,
-                           reports=args.reports)
+            summary = scan(args.paths, args.output, config, progress=lambda n: bar.update(task, completed=n), **options)
     else:
-        summary = scan(args.paths, args.output, config, jobs=args.jobs, tune_gc=True, reports=args.reports)
+        summary = scan(args.paths, args.output, config, **options)
     print(f"{args.output}: {summary.line()}")
     top = summary.top_spun()
     if top:
