@@ -193,3 +193,41 @@ def test_an_engine_keeps_its_caches_out_of_the_garbage_collectors_walk() -> None
     assert not gc.is_tracked(engine._cand_cache)
     memo = engine.candidates.__dict__["_memo__originals"]
     assert memo and not gc.is_tracked(memo)
+
+
+def test_rank_reads_any_candidate_by_its_names() -> None:
+    """The C loop reads Candidate named tuples by position, having seen that their items are
+    its fields in order; a candidate of another kind (fields in another order, or no tuple at
+    all) is read by name, so every kind gets the same answer."""
+    from dataclasses import dataclass
+    from typing import NamedTuple
+
+    class Reordered(NamedTuple):
+        source: str
+        prior: float
+        original: tuple[str, ...]
+        lexicon_count: float
+        length: int
+
+    @dataclass(frozen=True)
+    class Plain:
+        length: int
+        original: tuple[str, ...]
+        prior: float
+        source: str
+        lexicon_count: float = 0.0
+
+    fast = _fast()
+    rng = random.Random(3)
+    constants = (detect.PRESELECT, detect.PRIOR_WEIGHT, detect.TOPIC_WEIGHT, detect.SUBSTITUTION_COST,
+                 detect.LOCAL_MARGIN, detect.MAX_CANDIDATES)
+    for _ in range(100):
+        words = [rng.choice(VOCAB) for _ in range(rng.randint(1, 9))]
+        i = rng.randrange(len(words))
+        cands = _candidates(rng, len(words) - i, rng.randint(1, 3 * detect.PRESELECT))
+        want = fast.rank(words, i, cands, constants, {}, None, None, detect.UNCOUNTED)
+        reordered = [Reordered(c.source, c.prior, c.original, c.lexicon_count, c.length) for c in cands]
+        plain = [Plain(c.length, c.original, c.prior, c.source, c.lexicon_count) for c in cands]
+        assert fast.rank(words, i, reordered, constants, {}, None, None, detect.UNCOUNTED) == want
+        assert fast.rank(words, i, plain, constants, {}, None, None, detect.UNCOUNTED) == want
+        assert fast.rank(words, i, cands, constants, {}, None, None, detect.UNCOUNTED) == want

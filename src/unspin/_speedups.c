@@ -104,50 +104,55 @@ word_info(FastLM *self, PyObject *word, WordInfo *out)
     return 0;
 }
 
-/* log10 P(word | prev2 prev1) as LanguageModel.logprob computes it (None: no word).
- * The answer depends on the words' ids only (unknown words share one id and are
- * treated alike), so it is memoised by them. */
+/* log10 P(w | p2 p1) for words already looked up (NULL: no word).  The answer depends on
+ * the words' ids only (unknown words share one id and are treated alike), so it is
+ * memoised by them. */
+static double
+logprob_info(FastLM *self, const WordInfo *w, const WordInfo *p1, const WordInfo *p2)
+{
+    int32 hist[2], n_used;
+    int32 id1 = NO_WORD, id2 = NO_WORD;
+    if (p1 != NULL) {
+        id1 = p1->wid;
+        if (p2 != NULL)
+            id2 = p2->wid;
+    }
+    uint32_t h = ((uint32_t)w->wid * 2654435761u) ^ ((uint32_t)id1 * 2246822519u) ^ ((uint32_t)id2 * 3266489917u);
+    struct memo_entry *e = &self->memo[(h ^ (h >> MEMO_BITS)) & (MEMO_SIZE - 1)];
+    if (e->w == w->wid && e->p1 == id1 && e->p2 == id2)
+        return e->value;
+    e->w = w->wid;
+    e->p1 = id1;
+    e->p2 = id2;
+    if (w->uni <= self->known_above)
+        e->value = self->oov_logprob;
+    else if (p1 == NULL || p1->uni <= self->known_above)
+        e->value = w->uni;
+    else {
+        hist[0] = p1->wid;
+        if (p2 == NULL || p2->uni <= self->known_above)
+            e->value = (double)self->ng_prob(self->model, w->wid, hist, 1, &n_used) * self->ln_base;
+        else {
+            hist[1] = p2->wid;
+            e->value = (double)self->ng_prob(self->model, w->wid, hist, 2, &n_used) * self->ln_base;
+        }
+    }
+    return e->value;
+}
+
+/* log10 P(word | prev2 prev1) as LanguageModel.logprob computes it (None: no word). */
 static int
 logprob(FastLM *self, PyObject *word, PyObject *prev1, PyObject *prev2, double *out)
 {
     WordInfo w, p1, p2;
-    int32 hist[2], n_used;
     if (word_info(self, word, &w) < 0)
         return -1;
-    int32 id1 = NO_WORD, id2 = NO_WORD;
-    if (prev1 != Py_None) {
-        if (word_info(self, prev1, &p1) < 0)
-            return -1;
-        id1 = p1.wid;
-        if (prev2 != Py_None) {
-            if (word_info(self, prev2, &p2) < 0)
-                return -1;
-            id2 = p2.wid;
-        }
-    }
-    uint32_t h = ((uint32_t)w.wid * 2654435761u) ^ ((uint32_t)id1 * 2246822519u) ^ ((uint32_t)id2 * 3266489917u);
-    struct memo_entry *e = &self->memo[(h ^ (h >> MEMO_BITS)) & (MEMO_SIZE - 1)];
-    if (e->w == w.wid && e->p1 == id1 && e->p2 == id2) {
-        *out = e->value;
-        return 0;
-    }
-    e->w = w.wid;
-    e->p1 = id1;
-    e->p2 = id2;
-    if (w.uni <= self->known_above)
-        e->value = self->oov_logprob;
-    else if (prev1 == Py_None || p1.uni <= self->known_above)
-        e->value = w.uni;
-    else {
-        hist[0] = p1.wid;
-        if (prev2 == Py_None || p2.uni <= self->known_above)
-            e->value = (double)self->ng_prob(self->model, w.wid, hist, 1, &n_used) * self->ln_base;
-        else {
-            hist[1] = p2.wid;
-            e->value = (double)self->ng_prob(self->model, w.wid, hist, 2, &n_used) * self->ln_base;
-        }
-    }
-    *out = e->value;
+    int have1 = prev1 != Py_None, have2 = have1 && prev2 != Py_None;
+    if (have1 && word_info(self, prev1, &p1) < 0)
+        return -1;
+    if (have2 && word_info(self, prev2, &p2) < 0)
+        return -1;
+    *out = logprob_info(self, &w, have1 ? &p1 : NULL, have2 ? &p2 : NULL);
     return 0;
 }
 
@@ -338,15 +343,34 @@ field(PyObject *c, PyObject *name)
     return v;
 }
 
+/* A named tuple type whose items were seen to be a Candidate's fields in order (length,
+ * original, prior, source, lexicon_count): its instances are read by index, without the five
+ * attribute lookups.  Learned from the first candidate read by name (a strong reference). */
+static PyTypeObject *candidate_type = NULL;
+
 /* Read a Candidate's fields. */
 static int
 cand_info(PyObject *c, CandInfo *out)
 {
     PyObject *length, *prior, *count;
-    if ((length = field(c, str_length)) == NULL || (prior = field(c, str_prior)) == NULL
-        || (count = field(c, str_lexicon_count)) == NULL || (out->original = field(c, str_original)) == NULL
-        || (out->source = field(c, str_source)) == NULL)
-        return -1;
+    if (Py_TYPE(c) == candidate_type) {
+        length = PyTuple_GET_ITEM(c, 0);
+        out->original = PyTuple_GET_ITEM(c, 1);
+        prior = PyTuple_GET_ITEM(c, 2);
+        out->source = PyTuple_GET_ITEM(c, 3);
+        count = PyTuple_GET_ITEM(c, 4);
+    } else {
+        if ((length = field(c, str_length)) == NULL || (prior = field(c, str_prior)) == NULL
+            || (count = field(c, str_lexicon_count)) == NULL || (out->original = field(c, str_original)) == NULL
+            || (out->source = field(c, str_source)) == NULL)
+            return -1;
+        if (candidate_type == NULL && PyTuple_Check(c) && PyTuple_GET_SIZE(c) >= 5 && PyTuple_GET_ITEM(c, 0) == length
+            && PyTuple_GET_ITEM(c, 1) == out->original && PyTuple_GET_ITEM(c, 2) == prior
+            && PyTuple_GET_ITEM(c, 3) == out->source && PyTuple_GET_ITEM(c, 4) == count) {
+            candidate_type = Py_TYPE(c);
+            Py_INCREF(candidate_type);
+        }
+    }
     if (!PyTuple_Check(out->original) || !PyUnicode_Check(out->source)) {
         PyErr_SetString(PyExc_TypeError, "a candidate's original must be a tuple and its source a str");
         return -1;
@@ -428,28 +452,68 @@ cands_read(PyObject *cands_obj, Cands *c)
     return 0;
 }
 
-/* unspin.detect._gains: sets keep[k] for the candidates worth a full score and gain[k] for them. */
+/* Sum of log10 probabilities of a[0..na) then b[0..nb) after history (p2, p1), for words
+ * already looked up: score2 without the lookups. */
+static double
+score_info(FastLM *self, const WordInfo *a, Py_ssize_t na, const WordInfo *b, Py_ssize_t nb, const WordInfo *p2,
+           const WordInfo *p1)
+{
+    double total = 0.0;
+    for (Py_ssize_t j = 0; j < na + nb; j++) {
+        const WordInfo *w = j < na ? &a[j] : &b[j - na];
+        total += logprob_info(self, w, p1, p2);
+        p2 = p1;
+        p1 = w;
+    }
+    return total;
+}
+
+/* unspin.detect._gains: sets keep[k] for the candidates worth a full score and gain[k] for them.
+ *
+ * The words around the position and the candidates' words are looked up once.  A candidate
+ * scored in the preselection (its words and the one after the span) is fully scored by adding
+ * the second word after the span to that sum: the same additions in the same order as scoring
+ * it anew, so the same number. */
 static int
 position_gains(FastLM *self, PyObject **words, Py_ssize_t n, Py_ssize_t i, Cands *c, Py_ssize_t preselect,
                double prior_weight)
 {
-    Py_ssize_t nc = c->nc, max_len = 1;
+    Py_ssize_t nc = c->nc, max_len = 1, n_orig = 0;
     CandInfo *ci = c->ci;
-    PyObject *p2 = i >= 2 ? words[i - 2] : Py_None, *p1 = i >= 1 ? words[i - 1] : Py_None;
-    for (Py_ssize_t k = 0; k < nc; k++)
+    for (Py_ssize_t k = 0; k < nc; k++) {
         if (ci[k].length > max_len)
             max_len = ci[k].length;
-    /* per span length: the text as written over the span and the word(s) after it */
+        n_orig += PyTuple_GET_SIZE(ci[k].original);
+    }
+    /* words[lo .. hi) is all any score reads: two words before the position, the longest
+     * span and two words after it */
+    Py_ssize_t lo = i >= 2 ? i - 2 : 0, hi = i + max_len + 2 < n ? i + max_len + 2 : n;
     double *as_written = PyMem_Calloc(max_len + 1, sizeof(double));
     double *with_s = PyMem_Calloc(max_len + 1, sizeof(double));
     char *have_aw = PyMem_Calloc(max_len + 1, 1);
     char *have_ws = PyMem_Calloc(max_len + 1, 1);
     Ranked *ranked = PyMem_Malloc((nc + 1) * sizeof(Ranked));
+    double *pre = PyMem_Malloc((nc + 1) * sizeof(double)); /* the preselection's sum */
+    char *have_pre = PyMem_Calloc(nc + 1, 1);
+    WordInfo *wi = PyMem_Malloc((hi - lo + 1) * sizeof(WordInfo)); /* words[j] at wi[j - lo] */
+    WordInfo *oi = PyMem_Malloc((n_orig + 1) * sizeof(WordInfo)); /* the originals' words, in turn */
+    Py_ssize_t *o_at = PyMem_Malloc((nc + 1) * sizeof(Py_ssize_t)); /* candidate k's words: oi[o_at[k]...] */
     int rc = -1;
-    if (as_written == NULL || with_s == NULL || have_aw == NULL || have_ws == NULL || ranked == NULL) {
+    if (as_written == NULL || with_s == NULL || have_aw == NULL || have_ws == NULL || ranked == NULL || pre == NULL
+        || have_pre == NULL || wi == NULL || oi == NULL || o_at == NULL) {
         PyErr_NoMemory();
         goto done;
     }
+    for (Py_ssize_t j = lo; j < hi; j++)
+        if (word_info(self, words[j], &wi[j - lo]) < 0)
+            goto done;
+    for (Py_ssize_t k = 0, at = 0; k < nc; k++) {
+        o_at[k] = at;
+        for (Py_ssize_t q = 0; q < PyTuple_GET_SIZE(ci[k].original); q++)
+            if (word_info(self, PyTuple_GET_ITEM(ci[k].original, q), &oi[at++]) < 0)
+                goto done;
+    }
+    const WordInfo *p2 = i >= 2 ? &wi[i - 2 - lo] : NULL, *p1 = i >= 1 ? &wi[i - 1 - lo] : NULL;
     if (nc > preselect) {
         Py_ssize_t nr = 0;
         for (Py_ssize_t k = 0; k < nc; k++) {
@@ -459,15 +523,14 @@ position_gains(FastLM *self, PyObject **words, Py_ssize_t n, Py_ssize_t i, Cands
             Py_ssize_t L = ci[k].length;
             Py_ssize_t end = i + L < n ? i + L : n;  /* words[i : i + L] */
             Py_ssize_t after = i + L < n ? 1 : 0;    /* words[i + L : i + L + 1] */
+            const WordInfo *next = &wi[end - lo];   /* (read only where after is 1) */
             if (!have_aw[L]) {
-                if (score2(self, words + i, end - i, words + i + L, after, p2, p1, &as_written[L]) < 0)
-                    goto done;
+                as_written[L] = score_info(self, &wi[i - lo], end - i, next, after, p2, p1);
                 have_aw[L] = 1;
             }
-            double s;
-            if (score2(self, PySequence_Fast_ITEMS(ci[k].original), PyTuple_GET_SIZE(ci[k].original),
-                       words + i + L, after, p2, p1, &s) < 0)
-                goto done;
+            double s = score_info(self, &oi[o_at[k]], PyTuple_GET_SIZE(ci[k].original), next, after, p2, p1);
+            pre[k] = s;
+            have_pre[k] = 1;
             ranked[nr].value = as_written[L] - s - prior_weight * ci[k].prior;
             ranked[nr].k = k;
             nr++;
@@ -481,18 +544,23 @@ position_gains(FastLM *self, PyObject **words, Py_ssize_t n, Py_ssize_t i, Cands
     for (Py_ssize_t k = 0; k < nc; k++) {
         if (!c->keep[k])
             continue;
-        Py_ssize_t L = ci[k].length;
+        Py_ssize_t L = ci[k].length, no = PyTuple_GET_SIZE(ci[k].original);
         Py_ssize_t end = i + L < n ? i + L : n;
         Py_ssize_t right = i + L >= n ? 0 : (n - (i + L) < 2 ? n - (i + L) : 2); /* words[i + L : i + L + 2] */
+        const WordInfo *next = &wi[end - lo];
         if (!have_ws[L]) {
-            if (score2(self, words + i, end - i, words + i + L, right, p2, p1, &with_s[L]) < 0)
-                goto done;
+            if (have_aw[L])  /* the span and the word after it, scored: add the second word after */
+                with_s[L] = right < 2 ? as_written[L]
+                                      : as_written[L] + logprob_info(self, &next[1], &next[0], &wi[end - 1 - lo]);
+            else
+                with_s[L] = score_info(self, &wi[i - lo], end - i, next, right, p2, p1);
             have_ws[L] = 1;
         }
         double s;
-        if (score2(self, PySequence_Fast_ITEMS(ci[k].original), PyTuple_GET_SIZE(ci[k].original), words + i + L,
-                   right, p2, p1, &s) < 0)
-            goto done;
+        if (have_pre[k] && no > 0)
+            s = right < 2 ? pre[k] : pre[k] + logprob_info(self, &next[1], &next[0], &oi[o_at[k] + no - 1]);
+        else
+            s = score_info(self, &oi[o_at[k]], no, next, right, p2, p1);
         c->gain[k] = s - with_s[L];
     }
     rc = 0;
@@ -502,6 +570,11 @@ done:
     PyMem_Free(have_aw);
     PyMem_Free(have_ws);
     PyMem_Free(ranked);
+    PyMem_Free(pre);
+    PyMem_Free(have_pre);
+    PyMem_Free(wi);
+    PyMem_Free(oi);
+    PyMem_Free(o_at);
     return rc;
 }
 

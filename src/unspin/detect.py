@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 # substitutions; the finding model (data/finding_model.json) decides which to keep.
 SUBSTITUTION_COST = -0.5  # log10 cost of claiming any substitution in the beam search
 PRIOR_WEIGHT = 0.5  # weight of the channel prior (log10) against the language model
+_MISSING = object()  # a memo's "not there" (None is an answer)
 LOCAL_MARGIN = 2.5  # candidates this much worse than the word as written are pruned
 MAX_CANDIDATES = 4  # candidates per position kept for the beam search
 PRESELECT = 8  # candidates per position given a full context score
@@ -425,10 +426,21 @@ class Engine:
         if len(spun) == 1 and len(original) == 1:
             i, j = emb.index.get(original[0]), emb.index.get(spun[0])
             return 0.0 if i is None or j is None else float(stats.topic_scores[i] - stats.topic_scores[j])
-        vo, vs = emb.vector(original), emb.vector(spun)
-        if vo is None or vs is None:
+        # each span's cosine once per document: a spun span has several candidates, and an
+        # original is offered at several places
+        dots = stats.topic_dots
+        ko, ks = tuple(original), tuple(spun)  # (the C loop passes the spun words as a list)
+        do = dots.get(ko, _MISSING)
+        if do is _MISSING:
+            vo = emb.vector(ko)
+            do = dots[ko] = None if vo is None else vo @ topic
+        ds = dots.get(ks, _MISSING)
+        if ds is _MISSING:
+            vs = emb.vector(ks)
+            ds = dots[ks] = None if vs is None else vs @ topic
+        if do is None or ds is None:
             return 0.0
-        return float(vo @ topic - vs @ topic)
+        return float(do - ds)
 
     def _neighbour_batch(self, words: Iterable[str]) -> dict[str, tuple[tuple[str, float], ...]]:
         """Vector neighbours, in one matrix product, of those ``words`` that may take one (a
@@ -942,6 +954,7 @@ class _Stats:
         self.neighbours: dict[str, tuple[tuple[str, float], ...]] = {}
         self.topic: Any = None  # unit vector (numpy) or None
         self.topic_scores: Any = None  # cosine of every embedded word with the topic
+        self.topic_dots: dict[tuple[str, ...], Any] = {}  # a span's cosine with the topic (None: no vector)
 
     def features(self, findings: Iterable[tuple[float, str]]) -> dict[str, float]:
         """Document features from every decoded finding, as ``(confidence, source)`` before
