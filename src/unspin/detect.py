@@ -380,28 +380,36 @@ class Engine:
         scores = stats.topic_scores if emb is not None and stats.topic is not None else None
         if fast and scores is not None and getattr(getattr(scores, "dtype", None), "char", "") != "f":
             fast = None  # the C loop reads float32 topic scores (what the word vectors give) only
+        # where a thesaurus phrase may start (found by _look; a phrase may also start with
+        # another form of its first word, so each span was tested on its own)
+        phrase_starts = {start for start, _ in phrases}
         for i in range(n):
             cands: list[Candidate] = []
+            # which tables have a phrase (or a word) starting with this word: where neither
+            # has, their lookups below would find nothing
+            in_lexicon = words[i] in lex_firsts
+            in_functions = words[i] in fn_firsts
             if mutable[i]:
                 stats.content += 1
                 if gated[i]:
                     cands.extend(self._single_candidates(words[i], neigh))
                 else:
                     stats.gains.append(0.0)
-                cands.extend(self.candidates.lexicon_hits((words[i],)))
+                if in_lexicon:
+                    cands.extend(self.candidates.lexicon_hits((words[i],)))
             name = look.capitalised[i] and not mutable[i] and not (i == 0 and look.sentence_start)
-            if not name:
+            if not name and in_functions:
                 _add_new(cands, self.candidates.function_hits((words[i],)))
-            longest = 1 if name else min(max(3, lex_max, fn_max), n - i)
-            # which tables have a phrase starting with this word (a thesaurus phrase may
-            # also start with another form of it, so that is tested span by span)
-            in_lexicon = words[i] in lex_firsts
-            in_functions = words[i] in fn_firsts
+            longest = 1 if name or not (in_lexicon or in_functions or i in phrase_starts) else min(
+                max(3, lex_max, fn_max), n - i)
             for length in range(2, longest + 1):
                 if look.capitalised[i + length - 1]:
                     break  # a span never takes in a name
+                in_phrases = (i, length) in phrases
+                if not (in_phrases or in_lexicon or in_functions):
+                    continue
                 span = tuple(words[i : i + length])
-                if (i, length) in phrases:
+                if in_phrases:
                     cands.extend(self._phrase_candidates(span))
                 if in_lexicon:
                     cands.extend(self.candidates.lexicon_hits(span))
