@@ -144,3 +144,17 @@ def test_lookalike_letters_in_a_latin_word_read_as_latin() -> None:
     assert unmasked("\u0391\u03b8\u03ae\u03bd\u03b1") == "\u0391\u03b8\u03ae\u03bd\u03b1"  # so does a Greek one
     assert unmasked("plain") == "plain"
 
+
+
+def test_control_characters_are_unicode_cc_but_line_breaks_and_tabs() -> None:
+    """check_text counts control characters with a regular expression; it must match exactly
+    the characters of Unicode category Cc other than tab, line feed, vertical tab, form feed and
+    carriage return, over every code point."""
+    import unicodedata
+
+    from unspin.text import _CONTROLS
+
+    allowed = {"\t", "\n", "\v", "\f", "\r"}
+    wrong = [hex(cp) for cp in range(0x110000)
+             if (unicodedata.category(chr(cp)) == "Cc" and chr(cp) not in allowed) != bool(_CONTROLS.fullmatch(chr(cp)))]
+    assert wrong == []

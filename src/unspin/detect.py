@@ -18,7 +18,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources as importlib_resources
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -141,6 +141,7 @@ class Engine:
         self._phrase_cache: dict[tuple[str, ...], tuple[Candidate, ...]] = {}
         self.speller = Speller(self.res)
         self._lexicon_respelled = False
+        self._english_words: dict[str, bool] = {}  # word -> known English (see _english)
         self.doc_model = _load_model("doc_model.json", "unspin-doc-model 1")
         # with the Moby candidates, a finding model fitted on their findings (bench/train_models.py --moby)
         finding_model = "finding_model_moby.json" if config.use_moby else "finding_model.json"
@@ -283,14 +284,19 @@ class Engine:
     def _english_share(self, words: Sequence[Token]) -> float:
         """Share of lowercase words that are English function words or in the thesaurus
         (capitalised words are left out: names are unknown in any language)."""
-        th, infl = self.res.thesaurus, self.res.inflector
         lower = [t for t in words if not t.text[:1].isupper()] or list(words)
-        known = sum(
-            1
-            for t in lower
-            if t.norm in STOPWORDS or t.norm in th or any(lemma in th for _, lemma, _ in infl.analyses(t.norm))
-        )
-        return known / len(lower)
+        memo, english = self._english_words, self._english
+        return sum(e if (e := memo.get(t.norm)) is not None else english(t.norm) for t in lower) / len(lower)
+
+    def _english(self, word: str) -> bool:
+        """Whether ``word`` is an English function word or in the thesaurus (as it is or as a
+        lemma of it), remembered for :meth:`_english_share`."""
+        th = self.res.thesaurus
+        known = word in STOPWORDS or word in th or any(lemma in th for _, lemma, _ in self.res.inflector.analyses(word))
+        if len(self._english_words) >= 200_000:
+            self._english_words.clear()
+        self._english_words[word] = known
+        return known
 
     # --- decoding ---------------------------------------------------------------
 
@@ -1002,11 +1008,19 @@ class LogisticModel:
     bias: float
     mean: dict[str, float]
     scale: dict[str, float]
+    # each weight with its feature's mean and scale, read once (a check asks the finding model
+    # a hundred times)
+    _terms: tuple[tuple[str, float, float, float], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        terms = tuple((k, w, self.mean.get(k, 0.0), self.scale.get(k, 1.0)) for k, w in self.weights.items())
+        object.__setattr__(self, "_terms", terms)
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.bias
-        for k, w in self.weights.items():
-            z += w * (features.get(k, 0.0) - self.mean.get(k, 0.0)) / self.scale.get(k, 1.0)
+        get = features.get
+        for k, w, mean, scale in self._terms:
+            z += w * (get(k, 0.0) - mean) / scale
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
