@@ -79,7 +79,6 @@ class CandidateGenerator:
             return ()  # no thesaurus entry spans these words
         return tuple(self._thesaurus(words))
 
-    @memoised(200_000)
     def may_be_phrase(self, words: tuple[str, ...]) -> bool:
         """A cheap test that :meth:`phrase` cannot find anything for ``words`` where it fails:
         a span is read either at its first word (a lemma of it, then the other words as
