@@ -53,12 +53,13 @@ from .text import (
 if TYPE_CHECKING:
     from ._speedups import FastLM
 
+_MISSING = object()  # a memo's "not there" (None is an answer)
+
 # Decoder constants, chosen with bench/detect.py on synthetic spins of the BBC
 # training split and the development pairs.  A permissive decoder proposes
 # substitutions; the finding model (data/finding_model.json) decides which to keep.
 SUBSTITUTION_COST = -0.5  # log10 cost of claiming any substitution in the beam search
 PRIOR_WEIGHT = 0.5  # weight of the channel prior (log10) against the language model
-_MISSING = object()  # a memo's "not there" (None is an answer)
 LOCAL_MARGIN = 2.5  # candidates this much worse than the word as written are pruned
 MAX_CANDIDATES = 4  # candidates per position kept for the beam search
 PRESELECT = 8  # candidates per position given a full context score
