@@ -137,6 +137,21 @@ def test_a_page_saved_as_text_is_read_as_a_page(tmp_path: Path) -> None:
 
 
 
+def test_an_xhtml_file_in_a_folder_is_read_as_a_page(tmp_path: Path) -> None:
+    """A folder's .xhtml files are scanned, and read as pages (the web upload reads them so too)."""
+    import pytest
+
+    pytest.importorskip("trafilatura", reason="reading HTML needs the trace extra (trafilatura)")
+    from unspin.inputs import read_inputs
+
+    body = "".join(f"<p>{p}</p>" for p in ARTICLE.split("\n\n") if p.strip())
+    fragment = f"<div><nav>Home | News</nav>{body}</div>"  # no doctype: only the name says it is a page
+    (tmp_path / "chapter.xhtml").write_text(fragment, encoding="utf-8")
+    (record,) = read_inputs([tmp_path])
+    assert record.id == "chapter.xhtml" and "<p>" not in record.text
+    assert ARTICLE.split("\n\n")[1][:40] in record.text
+
+
 def test_scan_writes_a_report_page_per_document(tmp_path: Path) -> None:
     from unspin.scan import report_path
 

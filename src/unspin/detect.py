@@ -206,8 +206,13 @@ class Engine:
             self._lexicon_respelled = True
         spans = sentence_spans(text, tokens)
         segments = [_segments(tokens[a:b]) for a, b in spans]
-        # the words worth a look, found first so their vector neighbours come in one batch
-        looks = [[self._look(seg, k == 0) for k, seg in enumerate(segs)] for segs in segments]
+        # the words worth a look, found first so their vector neighbours come in one batch (a
+        # long text's looks take seconds: the deadline is kept here too, sentence by sentence)
+        looks = []
+        for segs in segments:
+            if deadline is not None and time.monotonic() > deadline:
+                raise CheckTimeout("the check ran past its deadline")
+            looks.append([self._look(seg, k == 0) for k, seg in enumerate(segs)])
         if self._store is not None:
             try:
                 return self._check(text, words, spans, segments, looks, deadline, progress)

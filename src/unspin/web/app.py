@@ -52,7 +52,7 @@ from ..detect import Engine, rejudged
 from ..documents import input_text, read_limited
 from ..errors import InputError, InputTooLargeError, UnspinError
 from ..htmlreport import render as render_report
-from ..inputs import looks_like_html
+from ..inputs import HTML_SUFFIXES, looks_like_html
 from ..report import Report
 from ..text import check_text
 from .htmltext import html_to_text
@@ -790,7 +790,7 @@ def create_app(
         try:
             text, kind = await s.run(input_text, data, limit)
             is_html = kind is None and (
-                name.lower().endswith((".html", ".htm", ".xhtml"))
+                name.lower().endswith(HTML_SUFFIXES)
                 or (file.content_type or "").startswith(("text/html", "application/xhtml"))
                 or looks_like_html(text)
             )
