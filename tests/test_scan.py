@@ -175,3 +175,25 @@ def test_scan_writes_a_report_page_per_document(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     listed = proc.stdout.split("called spun, likeliest first:\n")[1].splitlines()
     assert listed and all(Path(line.split()[-1]).exists() for line in listed)
+
+
+def test_scan_says_when_the_candidate_store_is_empty(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A crawl over an empty candidate store is told of `unspin cache --fill`; once the store
+    holds enough, it is not."""
+    from unspin.cli import main, scan_cmd
+    from unspin.detect import stored_candidates
+
+    monkeypatch.setenv("UNSPIN_CACHE", str(tmp_path / "cache"))
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "spun.txt").write_text(SPUN, encoding="utf-8")
+    assert stored_candidates() == 0
+    assert main(["scan", str(docs), "-o", str(tmp_path / "a.jsonl")]) == 0
+    assert "unspin cache --fill" in capsys.readouterr().err
+    held = stored_candidates()
+    assert held is not None and held > 0  # the scan stored the candidates it worked out
+    monkeypatch.setattr(scan_cmd, "FILLED_ENOUGH", held)
+    assert main(["scan", str(docs), "-o", str(tmp_path / "b.jsonl")]) == 0
+    assert "unspin cache --fill" not in capsys.readouterr().err
+    monkeypatch.setenv("UNSPIN_CACHE", "off")
+    assert stored_candidates() is None

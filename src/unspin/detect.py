@@ -730,6 +730,18 @@ class Engine:
                 "lexicon_evidence": c.lexicon_evidence}
 
 
+def stored_candidates(config: Config | None = None) -> int | None:
+    """How many words and phrases the candidate store for ``config`` holds (0 where it has not
+    been made yet); ``None`` where the engine keeps none (caching off)."""
+    from .candstore import count_entries
+
+    config = config or DEFAULT_CONFIG
+    store = CandidateStore.open(_store_settings(config)) if config.cache_candidates else None
+    if store is None:
+        return None
+    return count_entries(store.path) or 0
+
+
 def _store_settings(config: Config) -> tuple[object, ...]:
     """What the single-word candidates depend on besides the code and the resources: the
     switches and the constants as they stand now (bench scripts change some at run time)."""
