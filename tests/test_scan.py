@@ -197,3 +197,34 @@ def test_scan_says_when_the_candidate_store_is_empty(tmp_path: Path, monkeypatch
     assert "unspin cache --fill" not in capsys.readouterr().err
     monkeypatch.setenv("UNSPIN_CACHE", "off")
     assert stored_candidates() is None
+
+
+def test_scan_stops_a_check_at_the_time_limit(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """With a time limit, a document whose check needs longer is written as stopped
+    ("uncertain", no probability, ``timed_out``) and the scan goes on; a rerun does not check it
+    again. Without one, or with a generous one, documents are judged as before."""
+    import pytest
+
+    from unspin.cli import main
+
+    docs = _corpus(tmp_path)
+    judged, stopped = tmp_path / "judged.jsonl", tmp_path / "stopped.jsonl"
+    scan([docs], judged, time_limit=600.0)
+    summary = scan([docs], stopped, time_limit=1e-9, jobs=2)  # (every deadline has passed at once)
+    full, cut = _lines(judged), _lines(stopped)
+    assert set(full) == set(cut) == {"spun.txt", "sub/article.md", "feed-1"}
+    assert full["spun.txt"]["verdict"] == "spun" and "timed_out" not in full["spun.txt"]
+    for doc_id, line in cut.items():
+        assert line["verdict"] == "uncertain" and line["spun_probability"] is None and line["findings"] == []
+        assert line["timed_out"] is True and "time limit of 1e-09 s" in line["reason"], doc_id
+    assert summary.timed_out == summary.checked == 3 and "3 of them stopped at the time limit" in summary.line()
+    assert scan([docs], stopped, time_limit=1e-9).resumed == 3  # written, so not checked again
+    with pytest.raises(ValueError, match="time_limit"):
+        scan([docs], tmp_path / "x.jsonl", time_limit=0)
+    assert main(["scan", str(docs), "-o", str(tmp_path / "z.jsonl"), "--time-limit", "1e-9"]) == 0
+    assert "3 of them stopped at the time limit" in capsys.readouterr().out
+    assert all(line["timed_out"] for line in _lines(tmp_path / "z.jsonl").values())
+    with pytest.raises(SystemExit) as exit_:
+        main(["scan", str(docs), "-o", str(tmp_path / "y.jsonl"), "--time-limit", "-1"])
+    assert exit_.value.code == 1
+    assert "--time-limit must be a positive number" in capsys.readouterr().err

@@ -17,6 +17,7 @@ import heapq
 import json
 import os
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -26,11 +27,13 @@ from typing import Any
 
 from .config import Config
 from .detect import Engine
+from .errors import CheckTimeout
 from .inputs import Record, Skip, read_inputs, reason_kind
 from .report import Report
 
 _worker_engine: Engine | None = None
 _worker_reports: str | os.PathLike[str] | None = None
+_worker_time_limit: float | None = None
 _worker_tuned = False
 
 
@@ -41,6 +44,7 @@ TOP_SPUN = 10  # documents called spun that a summary names, most likely first
 class ScanSummary:
     checked: int = 0
     resumed: int = 0
+    timed_out: int = 0  # of the checked: stopped at the time limit (their lines say "uncertain")
     verdicts: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     # (spun probability, id, findings) of the documents this run called spun that are likeliest
@@ -51,6 +55,8 @@ class ScanSummary:
         """Count one output line."""
         self.checked += 1
         self.verdicts[line["verdict"]] += 1
+        if line.get("timed_out"):
+            self.timed_out += 1
         if line["verdict"] == "spun":
             item = (float(line["spun_probability"]), str(line["id"]), len(line["findings"]))
             (heapq.heappush if len(self.spun) < TOP_SPUN else heapq.heappushpop)(self.spun, item)
@@ -64,7 +70,9 @@ class ScanSummary:
         skipped = sum(self.skipped.values())
         reasons = "; ".join(f"{n} {r}" for r, n in self.skipped.most_common(3))
         return (
-            f"{self.checked} checked ({verdicts}), {self.resumed} already done, {skipped} skipped"
+            f"{self.checked} checked ({verdicts}"
+            + (f"; {self.timed_out} of them stopped at the time limit" if self.timed_out else "")
+            + f"), {self.resumed} already done, {skipped} skipped"
             + (f" ({reasons})" if skipped else "")
         )
 
@@ -89,9 +97,28 @@ def write_report(folder: str | os.PathLike[str], record: Record, report: Report)
     return path
 
 
-def check_record(engine: Engine, record: Record, reports: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """The output line of one document (and its HTML page in the folder ``reports``, where given)."""
-    report = engine.check(record.text)
+def check_record(
+    engine: Engine, record: Record, reports: str | os.PathLike[str] | None = None, time_limit: float | None = None,
+) -> dict[str, Any]:
+    """The output line of one document (and its HTML page in the folder ``reports``, where given).
+
+    A check that runs past ``time_limit`` seconds stops there, and the line says so: verdict
+    "uncertain", no probability, no findings, ``"timed_out": true`` and the reason (a rerun
+    skips it like any document written; check it on its own, without the limit, to judge it)."""
+    if time_limit is not None:
+        try:
+            report = engine.check(record.text, deadline=time.monotonic() + time_limit)
+        except CheckTimeout:
+            return {
+                "id": record.id,
+                "verdict": "uncertain",
+                "spun_probability": None,
+                "findings": [],
+                "timed_out": True,
+                "reason": f"its check ran past the time limit of {time_limit:g} s ({len(record.text):,} characters)",
+            }
+    else:
+        report = engine.check(record.text)
     if reports is not None:
         write_report(reports, record, report)
     return {
@@ -130,15 +157,21 @@ def scan(
     progress: Callable[[int], None] | None = None,
     tune_gc: bool = False,
     reports: str | os.PathLike[str] | None = None,
+    time_limit: float | None = None,
 ) -> ScanSummary:
     """Check every document under ``paths``, appending one JSON line each to ``output`` (and
     writing its HTML page into the folder ``reports``, where given: :func:`report_path`).
 
     Worker processes (``jobs > 1``) tune their garbage collector for a long run of checks
     (:func:`tune_gc_for_checks`); with ``tune_gc`` this process does too, after its first
-    document (the command line's ``unspin scan`` asks for it: its process is its own)."""
+    document (the command line's ``unspin scan`` asks for it: its process is its own).
+    With ``time_limit``, a document whose check needs more seconds than that is stopped and
+    written as such (:func:`check_record`), so one huge or pathological document does not hold
+    up a crawl."""
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
+    if time_limit is not None and not time_limit > 0:
+        raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit}")
     config = config or Config()
     out = Path(output)
     seen = done_ids(out)
@@ -159,10 +192,10 @@ def scan(
     with open(out, "a", encoding="utf-8") as fh:
         if jobs == 1:
             engine = Engine(config)
-            results: Iterator[dict[str, Any]] = (check_record(engine, r, reports) for r in todo())
+            results: Iterator[dict[str, Any]] = (check_record(engine, r, reports, time_limit) for r in todo())
             _write(results, fh, summary, progress, tune_gc)
         else:
-            with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(config, reports)) as pool:
+            with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(config, reports, time_limit)) as pool:
                 # in batches, so a large crawl is never read into memory at once
                 for batch in _batches(todo(), 32 * jobs):
                     _write(pool.map(_check_in_worker, batch), fh, summary, progress)
@@ -193,16 +226,19 @@ def _batches(items: Iterator[Record], size: int) -> Iterator[list[Record]]:
         yield batch
 
 
-def _init_worker(config: Config, reports: str | os.PathLike[str] | None = None) -> None:
-    global _worker_engine, _worker_reports
+def _init_worker(
+    config: Config, reports: str | os.PathLike[str] | None = None, time_limit: float | None = None
+) -> None:
+    global _worker_engine, _worker_reports, _worker_time_limit
     _worker_engine = Engine(config)
     _worker_reports = reports
+    _worker_time_limit = time_limit
 
 
 def _check_in_worker(record: Record) -> dict[str, Any]:
     global _worker_tuned
     assert _worker_engine is not None
-    line = check_record(_worker_engine, record, _worker_reports)
+    line = check_record(_worker_engine, record, _worker_reports, _worker_time_limit)
     if not _worker_tuned:  # the first check has loaded every resource
         tune_gc_for_checks()
         _worker_tuned = True
