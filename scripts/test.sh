@@ -15,7 +15,8 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
-"$PY" -m pip install -q --disable-pip-version-check -e ".[test]"
+# (the spark extra: the Spark job's tests run a local Spark on the Java that is here)
+"$PY" -m pip install -q --disable-pip-version-check -e ".[test,spark]"
 "$PY" -m ruff check src tests bench
 "$PY" -m mypy
 "$PY" -m pytest -q "$@"

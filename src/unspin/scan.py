@@ -5,7 +5,7 @@ document and appends ``{"id", "verdict", "spun_probability", "findings"}`` to
 a JSONL file, flushed per document.  A rerun with the same output skips the
 ids already written, so an interrupted scan resumes where it stopped (a line
 cut off by a kill is dropped and redone).  ``jobs > 1`` checks documents in
-that many processes; past one machine, run the same per-document function
+that many processes; past one machine, :mod:`unspin.spark` runs the same per-document function
 (:func:`check_record`) in a Spark job.
 """
 
