@@ -53,13 +53,23 @@ def _candidates(rng: random.Random, n_left: int, count: int) -> list[Candidate]:
     return out
 
 
+def _position(rng: random.Random) -> tuple[list[str], int, list[Candidate]]:
+    """A random segment, a position in it and candidates there (up to three times PRESELECT)."""
+    words = [rng.choice(VOCAB) for _ in range(rng.randint(1, 9))]
+    i = rng.randrange(len(words))
+    return words, i, _candidates(rng, len(words) - i, rng.randint(1, 3 * detect.PRESELECT))
+
+
+def _rank_constants() -> tuple[object, ...]:
+    return (detect.PRESELECT, detect.PRIOR_WEIGHT, detect.TOPIC_WEIGHT, detect.SUBSTITUTION_COST,
+            detect.LOCAL_MARGIN, detect.MAX_CANDIDATES)
+
+
 def test_gains_in_c_equal_the_python_reference() -> None:
     fast, lm = _fast(), default_resources().lm
     rng = random.Random(11)
     for _ in range(400):
-        words = [rng.choice(VOCAB) for _ in range(rng.randint(1, 9))]
-        i = rng.randrange(len(words))
-        cands = _candidates(rng, len(words) - i, rng.randint(1, 3 * detect.PRESELECT))
+        words, i, cands = _position(rng)
         assert fast.gains(words, i, cands, detect.PRESELECT, detect.PRIOR_WEIGHT) == detect._gains(lm, words, i, cands)
 
 
@@ -76,12 +86,9 @@ def test_rank_in_c_equals_the_python_reference() -> None:
     def topic_gain(spun: list[str], original: tuple[str, ...]) -> float:
         return 0.01 * (len(original) - len(spun)) + 0.001 * len(original[0])
 
-    constants = (detect.PRESELECT, detect.PRIOR_WEIGHT, detect.TOPIC_WEIGHT, detect.SUBSTITUTION_COST,
-                 detect.LOCAL_MARGIN, detect.MAX_CANDIDATES)
+    constants = _rank_constants()
     for trial in range(400):
-        words = [rng.choice(VOCAB) for _ in range(rng.randint(1, 9))]
-        i = rng.randrange(len(words))
-        cands = _candidates(rng, len(words) - i, rng.randint(1, 3 * detect.PRESELECT))
+        words, i, cands = _position(rng)
         if trial % 5 == 0:  # the moby source is not counted in the best gain
             cands = [Candidate(c.length, c.original, c.prior, "moby", 0.0) for c in cands]
 
@@ -219,12 +226,9 @@ def test_rank_reads_any_candidate_by_its_names() -> None:
 
     fast = _fast()
     rng = random.Random(3)
-    constants = (detect.PRESELECT, detect.PRIOR_WEIGHT, detect.TOPIC_WEIGHT, detect.SUBSTITUTION_COST,
-                 detect.LOCAL_MARGIN, detect.MAX_CANDIDATES)
+    constants = _rank_constants()
     for _ in range(100):
-        words = [rng.choice(VOCAB) for _ in range(rng.randint(1, 9))]
-        i = rng.randrange(len(words))
-        cands = _candidates(rng, len(words) - i, rng.randint(1, 3 * detect.PRESELECT))
+        words, i, cands = _position(rng)
         want = fast.rank(words, i, cands, constants, {}, None, None, detect.UNCOUNTED)
         reordered = [Reordered(c.source, c.prior, c.original, c.lexicon_count, c.length) for c in cands]
         plain = [Plain(c.length, c.original, c.prior, c.source, c.lexicon_count) for c in cands]
