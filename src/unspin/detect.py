@@ -143,6 +143,7 @@ class Engine:
         self.speller = Speller(self.res)
         self._lexicon_respelled = False
         self._english_words: dict[str, bool] = {}  # word -> known English (see _english)
+        self._may_be_phrase: dict[str, bool] = {}  # span text -> CandidateGenerator.may_be_phrase (see _look)
         self.doc_model = _load_model("doc_model.json", "unspin-doc-model 1")
         # with the Moby candidates, a finding model fitted on their findings (bench/train_models.py --moby)
         finding_model = "finding_model_moby.json" if config.use_moby else "finding_model.json"
@@ -355,6 +356,7 @@ class Engine:
         # (may_be_phrase reads a span either as a first word and a "rest" or as a "head" and a
         # last word: where neither part is in the thesaurus it cannot pass, and most spans stop here)
         rests, heads = self.res.thesaurus.multiword_rests, self.res.thesaurus.multiword_heads
+        tested = self._may_be_phrase  # span text -> may_be_phrase's answer
         phrases: set[tuple[int, int]] = set()
         for i in range(n - 1):
             if capitalised[i] and not mutable[i] and not (i == 0 and sentence_start):
@@ -368,7 +370,18 @@ class Engine:
                     either = words[i + 1] in rests or words[i] in heads
                 else:
                     either = f"{words[i + 1]} {words[i + 2]}" in rests or f"{words[i]} {words[i + 1]}" in heads
-                if either and may_be_phrase(tuple(words[i : i + length])):
+                if not either:
+                    continue
+                # remembered by the span's text: a string key, unlike a tuple, is nothing for
+                # the garbage collector to count or walk (a tuple-keyed memo cost more than it saved)
+                key = " ".join(words[i : i + length])
+                ok = tested.get(key)
+                if ok is None:
+                    ok = may_be_phrase(tuple(words[i : i + length]))
+                    if len(tested) >= 200_000:
+                        tested.clear()
+                    tested[key] = ok
+                if ok:
                     phrases.add((i, length))
         return _Look(words, inside, mutable, gated, capitalised, sentence_start, known, isolated, phrases)
 
