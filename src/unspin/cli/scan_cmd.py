@@ -87,4 +87,4 @@ def _hint_fill(config: Config) -> None:
     held = stored_candidates(config)
     if held is not None and held < FILLED_ENOUGH:
         print(f"note: the candidate store holds {held:,} words and phrases: run `unspin cache --fill --jobs N` "
-              "first (about a minute on 2 cores) and a crawl checks several times faster", file=sys.stderr)
+              "first (under a minute on 2 cores) and a crawl checks several times faster", file=sys.stderr)
