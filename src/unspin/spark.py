@@ -29,11 +29,25 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .config import Config
+from .demo import ARTICLE as WARM_UP
 from .errors import InputError
 from .inputs import Record
-from .scan import check_record
+from .scan import check_record, tune_gc_for_checks
 
 _engines: dict[Config, Any] = {}  # per Python worker: one engine per configuration, kept across partitions
+
+_tuned = False  # whether this Python worker's garbage collector is set for a long run of checks
+
+
+def _tune_once(engine: Any) -> None:
+    """Load the resources with a first check, then set this worker's garbage collector for a long
+    run of checks (:func:`unspin.scan.tune_gc_for_checks`), as ``unspin scan``'s workers do: a
+    Spark Python worker, reused from task to task, does nothing else."""
+    global _tuned
+    engine.check(WARM_UP)
+    tune_gc_for_checks()
+    _tuned = True
+
 
 # the columns of the result, in order (findings as a JSON string)
 COLUMNS = ("id", "verdict", "spun_probability", "findings", "timed_out", "error")
@@ -64,6 +78,8 @@ def check_rows(
     if engine is None:
         engine = _engines[config] = Engine(config)
     for doc_id, text in rows:
+        if not _tuned:
+            _tune_once(engine)
         doc_id = str(doc_id)
         if not isinstance(text, str):
             yield doc_id, "uncertain", None, "[]", False, f"no text to check (the text column holds {type(text).__name__})"
