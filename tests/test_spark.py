@@ -85,3 +85,16 @@ def test_scan_dataframe_in_spark_equals_the_scan(spark: Any) -> None:
     assert stopped == 3  # every checkable text (the empty and missing ones are not checked at all)
     with pytest.raises(ValueError, match="no column 'id'"):
         scan_dataframe(df)
+
+
+def test_check_rows_leaves_the_garbage_collector_alone_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Called directly (a library user's process), check_rows must not retune the process's
+    collector; Spark's workers ask it to (scan_dataframe passes tune_gc)."""
+    import gc
+
+    import unspin.spark
+
+    monkeypatch.setattr(unspin.spark, "_tuned", False)  # as in a fresh process
+    before = gc.get_threshold()
+    list(check_rows(DOCS[:1]))
+    assert gc.get_threshold() == before and unspin.spark._tuned is False

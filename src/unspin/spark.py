@@ -67,10 +67,12 @@ def _schema() -> Any:
 
 
 def check_rows(
-    rows: Iterable[tuple[Any, Any]], config: Config | None = None, time_limit: float | None = None
+    rows: Iterable[tuple[Any, Any]], config: Config | None = None, time_limit: float | None = None,
+    *, tune_gc: bool = False,
 ) -> Iterator[tuple[str, str, float | None, str, bool, str | None]]:
     """The result rows (:data:`COLUMNS`) of ``(id, text)`` pairs: what each Spark partition runs.
-    Usable without Spark too (it is plain Python)."""
+    Usable without Spark too (it is plain Python).  With ``tune_gc`` (Spark's workers, which do
+    nothing else) the process's garbage collector is set for a long run of checks, once."""
     from .detect import Engine
 
     config = config or Config()
@@ -78,7 +80,7 @@ def check_rows(
     if engine is None:
         engine = _engines[config] = Engine(config)
     for doc_id, text in rows:
-        if not _tuned:
+        if tune_gc and not _tuned:
             _tune_once(engine)
         doc_id = str(doc_id)
         if not isinstance(text, str):
@@ -107,5 +109,5 @@ def scan_dataframe(
         raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit}")
     config = config or Config()
     pairs = df.select(id_col, text_col).rdd.map(tuple)
-    rows = pairs.mapPartitions(lambda part: check_rows(part, config, time_limit))
+    rows = pairs.mapPartitions(lambda part: check_rows(part, config, time_limit, tune_gc=True))
     return df.sparkSession.createDataFrame(rows, _schema())
