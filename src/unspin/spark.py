@@ -17,7 +17,8 @@ Each Python worker loads the resources once (some seconds) and keeps its engine 
 partition it is given (Spark reuses its Python workers by default), so give it partitions
 of hundreds of documents or more; unspin must be installed, with the same version and
 extras, wherever the workers run (and ``unspin cache --fill`` run on each machine first, as
-before any crawl).  Findings are kept as a JSON string (their evidence is nested); a text
+before any crawl); a learned lexicon (``Config.lexicon_path``) must be readable at that path on
+every machine.  Findings are kept as a JSON string (their evidence is nested); a text
 that cannot be checked (empty, binary, too large) gets verdict ``"uncertain"`` with the
 reason in ``error``, instead of failing the job.  Needs the ``spark`` extra (pyspark).
 """
