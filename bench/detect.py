@@ -91,10 +91,15 @@ def speed_probe(n: int, moby: bool = False) -> dict[str, float]:
     unspin.check(texts[0], config)  # loads resources; not timed
     load_s = time.perf_counter() - t0
     rss_after_load = ek.peak_rss_mb()
-    wall, cpu = time.perf_counter(), time.process_time()
+    ek.calibration_workload()
+    wall = cpu = calibration = 0.0
     for t in texts[1:]:
+        w0, c0 = time.perf_counter(), time.process_time()
         unspin.check(t, config)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        wall, cpu = wall + time.perf_counter() - w0, cpu + time.process_time() - c0
+        c0 = time.process_time()
+        ek.calibration_workload()  # (after each document: the machine's speed of the moment)
+        calibration += time.process_time() - c0
     m = len(texts) - 1
     return {
         "docs": m,
@@ -102,6 +107,8 @@ def speed_probe(n: int, moby: bool = False) -> dict[str, float]:
         "docs_per_cpu_second": m / cpu,
         "docs_per_wall_second": m / wall,
         "ms_per_doc_cpu": 1000 * cpu / m,
+        "calibration_ms": 1000 * calibration / m,
+        "cost_in_calibrations": cpu / calibration,
         "first_call_s": load_s,
         "peak_rss_mb_after_load": rss_after_load,
         "peak_rss_mb": ek.peak_rss_mb(),
@@ -147,10 +154,15 @@ def run_speed_probe(n: int, moby: bool = False, repeats: int = SPEED_REPEATS) ->
                 return filled[-1]
     rates = [r["docs_per_cpu_second"] for r in firsts]
     filled_rates = [r["docs_per_cpu_second"] for r in filled]
+    costs = [r["cost_in_calibrations"] for r in firsts]
+    filled_costs = [r["cost_in_calibrations"] for r in filled]
     median = sorted(firsts, key=lambda r: r["docs_per_cpu_second"])[len(firsts) // 2]
     return {**median, "docs_per_cpu_second": statistics.median(rates), "docs_per_cpu_second_runs": rates,
+            "cost_in_calibrations": statistics.median(costs), "cost_in_calibrations_runs": costs,
             "fill_s": fill_s, "filled_store_docs_per_cpu_second": statistics.median(filled_rates),
             "filled_store_docs_per_cpu_second_runs": filled_rates,
+            "filled_store_cost_in_calibrations": statistics.median(filled_costs),
+            "filled_store_cost_in_calibrations_runs": filled_costs,
             "filled_store_ms_per_doc_cpu": statistics.median(r["ms_per_doc_cpu"] for r in filled)}
 
 
@@ -521,9 +533,22 @@ def print_speed(systems: list[ek.System], n: int, out: dict[str, Any], moby: boo
           f"({fmt(probe.get('fill_s'), digits=0)} s wall): "
           f"{fmt(probe.get('filled_store_docs_per_cpu_second'), digits=2)} docs/s/core "
           f"({runs(probe.get('filled_store_docs_per_cpu_second_runs'))})."
-          + _ratio_line(probe, speeds.get("tortured-lookup")))
+          + _ratio_line(probe, speeds.get("tortured-lookup")) + _calibration_line(probe))
     out["speed"] = {"unspin": probe, **{k: {"docs_per_cpu_second": v} for k, v in speeds.items()}}
     return probe
+
+
+def _calibration_line(probe: dict[str, Any]) -> str:
+    """unspin's CPU time per document in units of a fixed Python workload timed after each document
+    in the same process (``evalkit.calibration_workload``): steadier than the rates from run to run,
+    so the figure to compare between sessions (lower is faster)."""
+    if "error" in probe or "cost_in_calibrations" not in probe:
+        return ""
+    return ("\nCost per document in calibration units (its CPU time over a fixed Python workload's, timed "
+            "after each document in the same process; lower is faster): "
+            f"empty store {probe['cost_in_calibrations']:.1f} ({runs(probe.get('cost_in_calibrations_runs'))}), "
+            f"filled store {probe['filled_store_cost_in_calibrations']:.2f} "
+            f"({runs(probe.get('filled_store_cost_in_calibrations_runs'))}).")
 
 
 def _ratio_line(probe: dict[str, Any], peer: float | None) -> str:

@@ -773,6 +773,27 @@ def threshold_for_fpr(neg: Sequence[float], max_fpr: float = 0.01) -> float:
     return s[k] if k < len(s) else -math.inf
 
 
+def calibration_workload(n: int = 6000) -> float:
+    """A fixed piece of pure-Python work (dict and set lookups, small tuples, string methods,
+    float arithmetic: what a check is mostly made of), to time beside a check in the same process.
+
+    This machine's speed drifts by a fifth between runs, and runs side by side on its two cores
+    differ as much; a check's CPU time divided by this workload's, timed right after each document,
+    varied by about 4% over six fresh processes where the raw time varied by 17% (session 14,
+    ``/tmp/s14/calib.py``).  So the speed probe reports its cost in these units as well."""
+    table = {f"w{i}": i for i in range(2000)}
+    keys = set(table)
+    acc = 0.0
+    for i in range(n):
+        k = f"w{i % 2500}"
+        v = table.get(k)
+        t = (k, i, v)
+        if k in keys and t[1] % 3:
+            acc += (i * 0.5) / (1 + (v or 0))
+        acc += len(k.upper())
+    return acc
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident memory in MB: ``VmHWM`` where Linux gives it.  (On Linux
     ``ru_maxrss`` survives ``exec``, so a process started by a large one reports the parent's
