@@ -180,7 +180,8 @@ def test_scan_writes_a_report_page_per_document(tmp_path: Path) -> None:
 def test_scan_says_when_the_candidate_store_is_empty(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     """A crawl over an empty candidate store is told of `unspin cache --fill`; once the store
     holds enough, it is not."""
-    from unspin.cli import main, scan_cmd
+    import unspin.cli
+    from unspin.cli import main
     from unspin.detect import stored_candidates
 
     monkeypatch.setenv("UNSPIN_CACHE", str(tmp_path / "cache"))
@@ -192,7 +193,7 @@ def test_scan_says_when_the_candidate_store_is_empty(tmp_path: Path, monkeypatch
     assert "unspin cache --fill" in capsys.readouterr().err
     held = stored_candidates()
     assert held is not None and held > 0  # the scan stored the candidates it worked out
-    monkeypatch.setattr(scan_cmd, "FILLED_ENOUGH", held)
+    monkeypatch.setattr(unspin.cli, "FILLED_ENOUGH", held)
     assert main(["scan", str(docs), "-o", str(tmp_path / "b.jsonl")]) == 0
     assert "unspin cache --fill" not in capsys.readouterr().err
     monkeypatch.setenv("UNSPIN_CACHE", "off")

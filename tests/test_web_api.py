@@ -612,3 +612,19 @@ def test_check_with_the_requests_thresholds(client: TestClient) -> None:
     body = assert_error(client.post("/api/check", json={"text": demo.SPUN, "min_confidence": 0.1}), 400, "invalid_request")
     assert "finding threshold" in body["message"]
     assert_error(client.post("/api/check", json={"text": demo.SPUN, "spun_threshold": 2}), 400, "invalid_request")
+
+
+def test_serve_says_when_the_candidate_store_is_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before it serves, `unspin serve` says when the candidate store is (nearly) empty, as scan does."""
+    import uvicorn
+
+    served: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(app))
+    monkeypatch.setenv("UNSPIN_CACHE", str(tmp_path / "cache"))
+    assert cli_main(["serve", "--processes", "0"]) == 0
+    assert served and "unspin cache --fill" in capsys.readouterr().err
+    monkeypatch.setenv("UNSPIN_CACHE", "off")
+    assert cli_main(["serve", "--processes", "0"]) == 0
+    assert "unspin cache --fill" not in capsys.readouterr().err

@@ -114,6 +114,25 @@ def with_min_confidence(config: Config, value: float | None) -> Config:
     return replace(config, finding_threshold=value)
 
 
+# a store that `unspin cache --fill` filled holds some 200,000 words and phrases; one that a few
+# checks filled as they went, a few thousand
+FILLED_ENOUGH = 50_000
+
+
+def hint_fill(config: Config) -> None:
+    """Say on standard error when the candidate store is (nearly) empty: a process's first
+    documents then spend most of their time working out candidates that `unspin cache --fill`
+    stores ahead of time (bench/DETECT.md, "Speed": about 4 documents/s per core against 17-20).
+    For the commands that check many texts (scan, serve)."""
+    from ..detect import stored_candidates
+
+    held = stored_candidates(config)
+    if held is not None and held < FILLED_ENOUGH:
+        print(f"unspin: note: the candidate store holds {held:,} words and phrases; `unspin cache --fill --jobs N` "
+              "(under a minute on 2 cores) makes the first checks of every process several times faster",
+              file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="unspin",

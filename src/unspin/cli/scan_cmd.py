@@ -11,6 +11,7 @@ from . import (
     CommandError,
     add_min_confidence,
     add_spun_threshold,
+    hint_fill,
     with_min_confidence,
     with_spun_threshold,
 )
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if args.time_limit is not None and not args.time_limit > 0:
         raise CommandError(f"--time-limit must be a positive number of seconds, got {args.time_limit:g}")
     options = {"jobs": args.jobs, "tune_gc": True, "reports": args.reports, "time_limit": args.time_limit}
-    _hint_fill(config)
+    hint_fill(config)
     if sys.stderr.isatty():
         from rich.progress import Progress
 
@@ -72,19 +73,3 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {prob:.2f}  {doc_id}  ({findings} finding{'s' if findings != 1 else ''}){page}")
     return 0
 
-
-# a store that `unspin cache --fill` filled holds some 200,000 words and phrases; one that a few
-# checks filled as they went, a few thousand
-FILLED_ENOUGH = 50_000
-
-
-def _hint_fill(config: Config) -> None:
-    """Say on standard error when the candidate store is (nearly) empty: a crawl's first
-    documents then spend most of their time working out candidates that `unspin cache --fill`
-    stores ahead of time (bench/DETECT.md, "Speed": about 4 documents/s per core against 20)."""
-    from ..detect import stored_candidates
-
-    held = stored_candidates(config)
-    if held is not None and held < FILLED_ENOUGH:
-        print(f"note: the candidate store holds {held:,} words and phrases: run `unspin cache --fill --jobs N` "
-              "first (under a minute on 2 cores) and a crawl checks several times faster", file=sys.stderr)

@@ -8,7 +8,7 @@ import os
 import sys
 
 from ..config import Config
-from . import EPILOG, CommandError, add_spun_threshold, with_spun_threshold
+from . import EPILOG, CommandError, add_spun_threshold, hint_fill, with_spun_threshold
 
 TOKEN_ENV = "UNSPIN_TOKEN"
 MAX_DEFAULT_PROCESSES = 4  # each worker process holds its own resources (about 0.5 GB)
@@ -107,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--db needs the trace part of unspin, which is missing here ({exc})") from None
     except ValueError as exc:
         raise CommandError(str(exc)) from None
+    hint_fill(config)
     print(f"unspin: loading resources, then serving on http://{_url_host(args.host)}:{args.port}/ "
           "(Ctrl+C stops)", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info" if args.verbose else "warning",
