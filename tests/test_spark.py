@@ -92,9 +92,9 @@ def test_check_rows_leaves_the_garbage_collector_alone_unless_asked(monkeypatch:
     collector; Spark's workers ask it to (scan_dataframe passes tune_gc)."""
     import gc
 
-    import unspin.spark
+    import unspin.scan
 
-    monkeypatch.setattr(unspin.spark, "_tuned", False)  # as in a fresh process
+    monkeypatch.setattr(unspin.scan, "_worker_tuned", False)  # as in a fresh process
     before = gc.get_threshold()
     list(check_rows(DOCS[:1]))
-    assert gc.get_threshold() == before and unspin.spark._tuned is False
+    assert gc.get_threshold() == before and unspin.scan._worker_tuned is False

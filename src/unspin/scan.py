@@ -105,20 +105,17 @@ def check_record(
     A check that runs past ``time_limit`` seconds stops there, and the line says so: verdict
     "uncertain", no probability, no findings, ``"timed_out": true`` and the reason (a rerun
     skips it like any document written; check it on its own, without the limit, to judge it)."""
-    if time_limit is not None:
-        try:
-            report = engine.check(record.text, deadline=time.monotonic() + time_limit)
-        except CheckTimeout:
-            return {
-                "id": record.id,
-                "verdict": "uncertain",
-                "spun_probability": None,
-                "findings": [],
-                "timed_out": True,
-                "reason": f"its check ran past the time limit of {time_limit:g} s ({len(record.text):,} characters)",
-            }
-    else:
-        report = engine.check(record.text)
+    try:
+        report = engine.check(record.text, deadline=None if time_limit is None else time.monotonic() + time_limit)
+    except CheckTimeout:
+        return {
+            "id": record.id,
+            "verdict": "uncertain",
+            "spun_probability": None,
+            "findings": [],
+            "timed_out": True,
+            "reason": f"its check ran past the time limit of {time_limit:g} s ({len(record.text):,} characters)",
+        }
     if reports is not None:
         write_report(reports, record, report)
     return {
@@ -170,8 +167,7 @@ def scan(
     up a crawl."""
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
-    if time_limit is not None and not time_limit > 0:
-        raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit}")
+    valid_time_limit(time_limit)
     config = config or Config()
     out = Path(output)
     seen = done_ids(out)
@@ -236,13 +232,27 @@ def _init_worker(
 
 
 def _check_in_worker(record: Record) -> dict[str, Any]:
-    global _worker_tuned
     assert _worker_engine is not None
     line = check_record(_worker_engine, record, _worker_reports, _worker_time_limit)
-    if not _worker_tuned:  # the first check has loaded every resource
+    tune_gc_once()
+    return line
+
+
+def valid_time_limit(time_limit: float | None) -> float | None:
+    """``time_limit`` (seconds per document, or ``None`` for none), refused unless positive."""
+    if time_limit is not None and not time_limit > 0:
+        raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit:g}")
+    return time_limit
+
+
+def tune_gc_once() -> None:
+    """:func:`tune_gc_for_checks` the first time this process calls it: what a worker process that
+    does nothing else (scan's, Spark's) calls after each check, the first having loaded every
+    resource."""
+    global _worker_tuned
+    if not _worker_tuned:
         tune_gc_for_checks()
         _worker_tuned = True
-    return line
 
 
 GC_THRESHOLDS = (20_000, 20, 20)

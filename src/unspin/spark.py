@@ -30,25 +30,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .config import Config
-from .demo import ARTICLE as WARM_UP
 from .errors import InputError
 from .inputs import Record
-from .scan import check_record, tune_gc_for_checks
+from .scan import check_record, tune_gc_once, valid_time_limit
 
 _engines: dict[Config, Any] = {}  # per Python worker: one engine per configuration, kept across partitions
-
-_tuned = False  # whether this Python worker's garbage collector is set for a long run of checks
-
-
-def _tune_once(engine: Any) -> None:
-    """Load the resources with a first check, then set this worker's garbage collector for a long
-    run of checks (:func:`unspin.scan.tune_gc_for_checks`), as ``unspin scan``'s workers do: a
-    Spark Python worker, reused from task to task, does nothing else."""
-    global _tuned
-    engine.check(WARM_UP)
-    tune_gc_for_checks()
-    _tuned = True
-
 
 # the columns of the result, in order (findings as a JSON string)
 COLUMNS = ("id", "verdict", "spun_probability", "findings", "timed_out", "error")
@@ -73,7 +59,8 @@ def check_rows(
 ) -> Iterator[tuple[str, str, float | None, str, bool, str | None]]:
     """The result rows (:data:`COLUMNS`) of ``(id, text)`` pairs: what each Spark partition runs.
     Usable without Spark too (it is plain Python).  With ``tune_gc`` (Spark's workers, which do
-    nothing else) the process's garbage collector is set for a long run of checks, once."""
+    nothing else) the process's garbage collector is set for a long run of checks after its first
+    check, as ``unspin scan``'s workers do (:func:`unspin.scan.tune_gc_once`)."""
     from .detect import Engine
 
     config = config or Config()
@@ -81,8 +68,6 @@ def check_rows(
     if engine is None:
         engine = _engines[config] = Engine(config)
     for doc_id, text in rows:
-        if tune_gc and not _tuned:
-            _tune_once(engine)
         doc_id = str(doc_id)
         if not isinstance(text, str):
             yield doc_id, "uncertain", None, "[]", False, f"no text to check (the text column holds {type(text).__name__})"
@@ -92,8 +77,11 @@ def check_rows(
         except InputError as exc:
             yield doc_id, "uncertain", None, "[]", False, str(exc)
             continue
+        if tune_gc:
+            tune_gc_once()
+        # (a line has a reason only where its check was stopped at the time limit)
         yield (doc_id, line["verdict"], line["spun_probability"], json.dumps(line["findings"], ensure_ascii=False),
-               bool(line.get("timed_out", False)), line.get("reason") if line.get("timed_out") else None)
+               bool(line.get("timed_out", False)), line.get("reason"))
 
 
 def scan_dataframe(
@@ -106,8 +94,7 @@ def scan_dataframe(
     missing = [c for c in (id_col, text_col) if c not in df.columns]
     if missing:
         raise ValueError(f"the DataFrame has no column {missing[0]!r} (its columns: {', '.join(df.columns)})")
-    if time_limit is not None and not time_limit > 0:
-        raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit}")
+    valid_time_limit(time_limit)
     config = config or Config()
     pairs = df.select(id_col, text_col).rdd.map(tuple)
     rows = pairs.mapPartitions(lambda part: check_rows(part, config, time_limit, tune_gc=True))

@@ -45,14 +45,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..scan import report_path, scan
+    from ..scan import report_path, scan, valid_time_limit
 
     if args.jobs < 1:
         raise CommandError(f"--jobs must be at least 1, got {args.jobs}")
     config = with_spun_threshold(Config(lexicon_path=args.lexicon), args.spun_threshold)
     config = with_min_confidence(config, args.min_confidence)
-    if args.time_limit is not None and not args.time_limit > 0:
-        raise CommandError(f"--time-limit must be a positive number of seconds, got {args.time_limit:g}")
+    try:
+        valid_time_limit(args.time_limit)
+    except ValueError as exc:
+        raise CommandError(f"--{exc}".replace("time_limit", "time-limit", 1)) from None
     options = {"jobs": args.jobs, "tune_gc": True, "reports": args.reports, "time_limit": args.time_limit}
     hint_fill(config)
     if sys.stderr.isatty():
@@ -72,4 +74,3 @@ def run(args: argparse.Namespace) -> int:
             page = f"  {report_path(args.reports, doc_id)}" if args.reports else ""
             print(f"  {prob:.2f}  {doc_id}  ({findings} finding{'s' if findings != 1 else ''}){page}")
     return 0
-
