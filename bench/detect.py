@@ -300,7 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     doc = print_documents(sets, systems, results, out)
     print_phrases(sets, systems, results, out)
     print_per_pair(sets, unspin_outcomes)
-    tort = print_tortured(systems, dev, held, sizes["tortured"], out)
+    with tempfile.TemporaryDirectory() as folder:  # unspin with the dev list imported as a lexicon
+        listed = ek.unspin_with_list(dev, folder, args.moby)
+        tort = print_tortured([*systems, listed], dev, held, sizes["tortured"], out)
     spd = print_speed(systems, sizes["speed_docs"], out, args.moby)
     print_targets(doc, results, tort, spd, out)
     if errors:
@@ -497,7 +499,8 @@ def print_tortured(systems: list[ek.System], dev: list[ek.Tortured], held: list[
           "restored = the text reads '... on <expected> for ...' (case-insensitive, parenthesised acronyms ignored);\n"
           "flagged = a finding overlaps the phrase; carrier changed = a word of the neutral carrier itself was changed\n"
           "(a false positive).  Rows whose expected phrase is unknown ('???') are left out.\n"
-          "tortured-lookup's lexicon is the dev part only.  Held-out phrases found in unspin's built-in lexicon: "
+          "tortured-lookup's lexicon is the dev part only; unspin+list is unspin with the same dev part imported as a\n"
+          "lexicon (`unspin lexicon import`, weight 4: restored wherever it stands).  Held-out phrases found in unspin's built-in lexicon: "
           f"{len(contaminated)}{' (' + ', '.join(contaminated[:5]) + ')' if contaminated else ''}.")
     out["tortured"] = res
     return res

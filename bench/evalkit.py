@@ -622,6 +622,20 @@ class Unspin(System):
                        features=dict(r.features))
 
 
+def unspin_with_list(rows: Iterable[Tortured], folder: str | Path, moby: bool = False) -> Unspin:
+    """unspin with ``rows`` (a tortured-phrase list) made into a lexicon as a screener would
+    (``unspin lexicon import``: curated, weight 4), written to ``folder`` (never into the project)."""
+    from unspin.config import Config
+    from unspin.lexicon import import_pairs
+
+    listing = "".join(f"{r.tortured}\t{r.expected}\n" for r in rows)
+    path = Path(folder) / "tortured-list.lexicon.tsv"
+    import_pairs(listing, 4.0, "the dev list").lexicon.save(path)
+    system = Unspin(Config(lexicon_path=str(path), use_moby=moby))
+    system.name = "unspin+list"
+    return system
+
+
 class Identity(System):
     """Restores nothing, flags nothing."""
 

@@ -248,3 +248,82 @@ def test_min_confidence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert main(["restore", str(f), "--min-confidence", str(cut)]) == 0
     assert capsys.readouterr().out == strict["restored"]  # (SPUN ends with a newline: none is added)
     assert_one_line_error(run("check", str(f), "--min-confidence", "1.5"), 1, "--min-confidence must be between 0 and 1")
+
+
+def test_lexicon_import_then_check_restores_the_listed_phrases(tmp_path: Path) -> None:
+    """A screener's tortured-phrase list, as such lists come (tortured<TAB>expected<TAB>papers with
+    a header), becomes a lexicon that `check --lexicon` restores wherever its phrases stand."""
+    listing = tmp_path / "tortured.tsv"
+    listing.write_text(
+        "tortured\texpected\tpapers\n"
+        "mystery layer\thidden layer\t12\n"
+        "quick Fourier remodel\tFast Fourier Transform (FFT)\t5\n"
+        "2D turbulent guide\t2D chaotic map\t1\n"
+        "bosom picture\t???\t2\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "lex.tsv"
+    proc = run("lexicon", "import", str(listing), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "2 pairs read" in proc.stdout and "its first row named the columns" in proc.stdout
+    assert "left out 1 rows: the original is unknown (lines 5)" in proc.stderr
+    assert "left out 1 rows: the spun phrase holds numbers" in proc.stderr
+    assert out.read_text(encoding="utf-8").startswith("# unspin-lexicon 2\n")
+    text = ("The network has one mystery layer and an output layer, as most do today. "
+            "The authors propose a new method based on quick Fourier remodel for this task.")
+    restored = run("restore", "--lexicon", str(out), "-", stdin=text.encode()).stdout
+    assert "one hidden layer and" in restored and "on fast Fourier transform for" in restored
+    assert "hidden layer" not in run("restore", "-", stdin=text.encode()).stdout  # not without the list
+    # importing again extends the file; nothing new
+    again = run("lexicon", "import", str(listing), "-o", str(out), "--weight", "2")
+    assert again.returncode == 0 and "has 2 pairs (0 new)" in again.stdout
+
+
+def test_lexicon_import_errors(tmp_path: Path) -> None:
+    assert_one_line_error(run("lexicon", "import", str(tmp_path / "none.tsv"), "-o", str(tmp_path / "o")), 1,
+                          "no such file")
+    assert_one_line_error(run("lexicon", "import", "-", "-o", str(tmp_path / "o"), stdin=b"\n# only\n"), 1,
+                          "no pairs found")
+    assert_one_line_error(run("lexicon", "import", "-", "-o", str(tmp_path / "o"), stdin=b"a\xff\tb\n"), 1,
+                          "not UTF-8")
+    assert_one_line_error(run("lexicon", "import", "-", "-o", str(tmp_path / "o"), "--weight", "-1",
+                              stdin=b"a\tb\n"), 1, "--weight must be a positive number")
+    assert not (tmp_path / "o").exists()
+
+
+def test_paths_and_options_are_checked_before_any_work(tmp_path: Path) -> None:
+    """Bad paths and numbers are one-line errors, not tracebacks after the work is done."""
+    text = tmp_path / "a.txt"
+    text.write_text(SPUN, encoding="utf-8")
+    assert_one_line_error(run("scan", str(tmp_path / "none"), "-o", str(tmp_path / "o.jsonl")), 1,
+                          "no such file or directory")
+    assert_one_line_error(run("index", str(tmp_path / "i.db"), str(tmp_path / "none")), 1, "no such file or directory")
+    assert not (tmp_path / "i.db").exists()
+    assert_one_line_error(run("scan", str(text), "-o", str(tmp_path)), 1, "is a directory")
+    assert_one_line_error(run("scan", str(text), "-o", str(tmp_path / "no" / "o.jsonl")), 1, "no such folder")
+    assert_one_line_error(run("check", str(text), "--lexicon", str(tmp_path)), 1, "is a directory")
+    assert_one_line_error(run("learn", str(tmp_path / "i.db"), str(text), "-o", str(tmp_path)), 1, "is a directory")
+    proc = run("check", str(text), "--max-bytes", "-5")
+    assert proc.returncode == 2 and "must be at least 1" in proc.stderr
+
+
+def test_a_damaged_index_is_a_one_line_error(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from unspin.index import Index
+
+    db = tmp_path / "i.db"
+    with Index(str(db)) as index:
+        index.add([("a", SPUN)])
+
+    def damaged(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(Index, "trace", damaged)
+    text = tmp_path / "a.txt"
+    text.write_text(SPUN, encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_:
+        main(["trace", str(db), str(text)])
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert "i.db: the index file is damaged (database disk image is malformed)" in err and "Traceback" not in err

@@ -13,6 +13,8 @@ from unspin import Config
 from unspin.demo import ARTICLE, SPUN
 from unspin.detect import Engine
 from unspin.errors import CheckTimeout, EmptyInputError, InputTooLargeError
+from unspin.lexicon import CERTAIN_WEIGHT, Lexicon, builtin_lexicon
+from unspin.report import apply_findings
 from unspin.synth import spin
 
 
@@ -517,3 +519,36 @@ def test_rejudged_by_other_thresholds() -> None:
     assert strict.restored == unspin.apply_findings(SPUN, strict.findings)
     unjudged = unspin.check("Far too short.")
     assert rejudged("Far too short.", unjudged, Config(spun_threshold=0.9)) is unjudged
+
+
+CERTAIN_TEXT = ("The network has one mystery layer and an output layer, as most do today. "
+                "The authors propose a new method based on quick Fourier remodel for this task.")
+
+
+def _with_pairs(*pairs: tuple[str, str, float, str]) -> Engine:
+    extra = Lexicon()
+    for spun, original, count, source in pairs:
+        extra.add(spun, original, count, source)
+    return Engine(Config(), lexicon=builtin_lexicon().merge(extra))
+
+
+def test_a_certain_lexicon_pair_is_restored_whatever_the_language_model_prefers() -> None:
+    """A curated pair weighed CERTAIN_WEIGHT or more (a screener's list of tortured phrases) is
+    restored wherever its phrase stands, a name inside it included, the longest of overlapping
+    pairs first; weighed less, or learned, it is one candidate among others, and here the news
+    language model prefers other words."""
+    certain = _with_pairs(("mystery layer", "hidden layer", 4, "curated"),
+                          ("fourier remodel", "fourier transform", 4, "curated"),
+                          ("quick fourier remodel", "fast fourier transform", 4, "curated"))
+    r = certain.check(CERTAIN_TEXT)
+    found = {f.text: f for f in r.findings}
+    assert found["mystery layer"].original == "hidden layer"
+    assert found["quick Fourier remodel"].original == "fast Fourier transform"  # the name keeps its capital
+    assert all(found[t].confidence >= 0.875 for t in ("mystery layer", "quick Fourier remodel"))
+    assert "one hidden layer" in r.restored and "on fast Fourier transform for" in r.restored
+    assert apply_findings(CERTAIN_TEXT, r.findings) == r.restored
+    for count, source in ((CERTAIN_WEIGHT - 0.1, "curated"), (9.0, "learned")):
+        weak = _with_pairs(("mystery layer", "hidden layer", count, source),
+                           ("quick fourier remodel", "fast fourier transform", count, source))
+        restored = weak.check(CERTAIN_TEXT).restored
+        assert "hidden layer" not in restored and "Fourier transform" not in restored

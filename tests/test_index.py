@@ -70,9 +70,10 @@ def test_duplicates_and_skips(index: Index) -> None:
             Record("d", "bin\x00ary text"),
             Skip("broken.jsonl:3", "not valid JSON (JSONDecodeError)"),
             ("e", make_doc(3)),
+            ("g", make_doc(5) + " \ud83d"),  # a lone surrogate: no file can hold it, so neither can the index
         ]
     )
-    assert (s.added, s.duplicates, s.skipped) == (2, 2, 3)
+    assert (s.added, s.duplicates, s.skipped) == (2, 2, 4)
     assert dict(s.duplicate_examples) == {"a": "id already indexed", "b": "same text as a"}
     assert sorted(index.ids()) == ["a", "e"]
     s2 = index.add([("e", make_doc(3)), ("f", make_doc(4))])

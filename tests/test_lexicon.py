@@ -5,7 +5,14 @@ from pathlib import Path
 import pytest
 
 from unspin.errors import ResourceError
-from unspin.lexicon import HEADER, Lexicon, builtin_lexicon
+from unspin.lexicon import (
+    CERTAIN_WEIGHT,
+    HEADER,
+    Lexicon,
+    builtin_lexicon,
+    import_pairs,
+    is_certain,
+)
 
 
 def test_round_trip_and_counts(tmp_path: Path) -> None:
@@ -86,3 +93,40 @@ def test_builtin_lexicon_loads() -> None:
     lex = builtin_lexicon()
     assert lex.originals("inning accordance with")[0].original == "according to"
     assert len(lex) > 10
+
+
+def test_import_pairs_reads_a_tortured_phrase_list() -> None:
+    text = (
+        "tortured\texpected\tpapers\n"
+        "counterfeit consciousness\tartificial intelligence (AI)\t120\n"
+        "quick Fourier remodel\tFast Fourier Transform (FFT)\t5\n"
+        "2D turbulent guide\t2D chaotic map\t1\n"
+        "bosom malignancy\t???\t3\n"
+        "same thing\tSame  thing\t1\n"
+        "\n"
+        "# a comment\n"
+        "lone\n"
+        "precision , review\taccuracy , recall\t2\n"
+    )
+    got = import_pairs(text, 4.0, "list")
+    assert got.header
+    assert {(e.spun, e.original, e.count, e.source) for e in got.lexicon} == {
+        ("counterfeit consciousness", "artificial intelligence", 4.0, "curated"),
+        ("quick fourier remodel", "fast fourier transform", 4.0, "curated"),
+    }
+    # rows left out, by reason: numbers or punctuation in the spun phrase, an unknown original,
+    # the spun phrase as its own original, no original at all
+    assert sorted(got.skipped.values()) == [[4, 10], [5], [6], [9]]
+    assert got.skipped["the original is unknown"] == [5]
+    # without a header row the first row is a pair
+    assert not import_pairs("stated\tsaid\n").header
+    with pytest.raises(ValueError):
+        import_pairs("a\tb\n", 0.0)
+    with pytest.raises(ResourceError, match="no pairs found"):
+        import_pairs("\n# nothing\n", 4.0, "list")
+
+
+def test_certain_pairs_are_curated_and_weighed_enough() -> None:
+    assert is_certain(CERTAIN_WEIGHT, "curated") and is_certain(6.0, "learned,curated")
+    assert not is_certain(CERTAIN_WEIGHT - 0.01, "curated")
+    assert not is_certain(50.0, "learned")

@@ -24,3 +24,9 @@ def test_match_case() -> None:
     assert match_case("according to", "Inning accordance with") == "According to"
     assert match_case("said", "STATED") == "SAID"
     assert match_case("said", "stated") == "said"
+    # a word shared with the spun phrase keeps its capitals there, but a capital that may only
+    # start the sentence is not a name's
+    assert match_case("fast fourier transform", "quick Fourier remodel") == "fast Fourier transform"
+    assert match_case("fast fourier transform", "Quick Fourier remodel") == "Fast Fourier transform"
+    assert match_case("nlp tools", "NLP instruments") == "NLP tools"
+    assert match_case("type 1 diabetes", "Diabetes mellitus") == "Type 1 diabetes"

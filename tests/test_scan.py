@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from unspin.demo import ARTICLE, SPUN
+from unspin.errors import InputError
 from unspin.scan import done_ids, scan
 
 
@@ -229,3 +232,63 @@ def test_scan_stops_a_check_at_the_time_limit(tmp_path: Path, capsys) -> None:  
         main(["scan", str(docs), "-o", str(tmp_path / "y.jsonl"), "--time-limit", "-1"])
     assert exit_.value.code == 1
     assert "--time-limit must be a positive number" in capsys.readouterr().err
+
+
+def test_scan_never_resumes_into_a_file_that_is_not_its_output(tmp_path: Path) -> None:
+    """A file whose whole lines are not scan records is someone else's: refused, left as it was
+    (it was cut at its first such line before).  Blank lines are no harm; a last record without
+    its line end gets one instead of being glued to the next."""
+    docs = _corpus(tmp_path)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\nmore notes\n", encoding="utf-8")
+    with pytest.raises(InputError, match="notes.txt:1: not a line of unspin scan's output"):
+        scan([docs], notes)
+    assert notes.read_text(encoding="utf-8") == "my notes\nmore notes\n"
+    out = tmp_path / "out.jsonl"
+    scan([docs], out)
+    full = out.read_text(encoding="utf-8").splitlines()
+    out.write_text("\n" + "\n".join(full[:2]) + "\ngarbage\n" + "\n".join(full[2:]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=":4: not a line"):
+        scan([docs], out)
+    out.write_text("\n" + "\n".join(full), encoding="utf-8")  # a blank first line; no line end at the last
+    summary = scan([docs], out)
+    assert summary.checked == 0 and summary.resumed == len(full)
+    assert out.read_text(encoding="utf-8") == "\n" + "\n".join(full) + "\n"
+    with pytest.raises(InputError, match="is a directory"):
+        scan([docs], tmp_path)
+    with pytest.raises(InputError, match="no such folder"):
+        scan([docs], tmp_path / "nowhere" / "out.jsonl")
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="needs a folder"):
+        scan([docs], tmp_path / "out2.jsonl", reports=tmp_path / "afile")
+    assert not (tmp_path / "out2.jsonl").exists()
+
+
+def test_documents_of_the_same_name_under_two_folders_are_both_checked(tmp_path: Path) -> None:
+    """Ids are unique within a scan: the second "x.txt" is named under its folder, the same
+    file given twice and an id repeated in a JSONL file are skipped with the reason; a rerun
+    with the same arguments names them alike and resumes."""
+    for name, text in (("a", SPUN), ("b", ARTICLE)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "x.txt").write_text(text, encoding="utf-8")
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps({"id": "f", "text": t}) + "\n" for t in (SPUN, ARTICLE)), encoding="utf-8")
+    args = [tmp_path / "a", tmp_path / "b", tmp_path / "a" / "x.txt", feed]
+    out = tmp_path / "out.jsonl"
+    summary = scan(args, out)  # type: ignore[arg-type]
+    got = _lines(out)
+    assert set(got) == {"x.txt", f"{(tmp_path / 'b').as_posix()}/x.txt", "f"}
+    assert got["x.txt"]["verdict"] == "spun" and got[f"{(tmp_path / 'b').as_posix()}/x.txt"]["verdict"] == "clean"
+    assert sorted(summary.skipped) == ["duplicate id", "read twice"]
+    again = scan(args, out)  # type: ignore[arg-type]
+    assert again.checked == 0 and again.resumed == 3
+
+
+def test_an_uncertain_line_says_why(tmp_path: Path) -> None:
+    (tmp_path / "fr.txt").write_text(
+        "Le conseil municipal a annoncé hier que le pont serait réparé avant la fin de l'automne prochain.",
+        encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    scan([tmp_path / "fr.txt"], out)
+    line = _lines(out)["fr.txt"]
+    assert line["verdict"] == "uncertain" and "English" in line["reason"]

@@ -114,8 +114,31 @@ def test_beam_in_c_equals_the_python_reference() -> None:
         for i in range(len(words)):
             cands = _candidates(rng, len(words) - i, rng.choice([0, 0, 1, 2, 4, 6]))
             # few distinct topic gains and priors, so that paths tie now and then
-            edges.append([detect._Edge(i, c, 0.0, rng.choice([0.0, 0.0, 0.1])) for c in cands])
+            # now and then a certain edge (a curated pair no writer makes), which the path must take
+            edges.append([detect._Edge(i, c, 0.0, rng.choice([0.0, 0.0, 0.1]), rng.random() < 0.03) for c in cands])
         assert detect._fast_beam(fast, words, edges) == detect._beam(lm, words, edges)
+
+
+def test_the_beam_takes_a_certain_edge_whatever_the_language_model_says() -> None:
+    """A certain edge is on the best path even where the words as written read far better,
+    and of two overlapping ones the longer wins; in C as in Python."""
+    fast, lm = _fast(), default_resources().lm
+    words = ["he", "said", "that", "it", "was", "over"]
+    odd = Candidate(1, ("qqzx",), -3.0, "lexicon", 3.0)  # an unknown word: reads badly anywhere
+    edges: list[list[detect._Edge]] = [[] for _ in words]
+    edges[1] = [detect._Edge(1, odd, -9.0)]
+    assert detect._beam(lm, words, edges) == ()  # not certain: the words as written win
+    edges[1] = [detect._Edge(1, odd, -9.0, 0.0, True)]
+    chosen = detect._beam(lm, words, edges)
+    assert [e.cand for e in chosen] == [odd]
+    assert detect._fast_beam(fast, words, edges) == chosen
+    short, long = Candidate(1, ("qq",), 0.0, "lexicon", 4.0), Candidate(2, ("zz",), 0.0, "lexicon", 4.0)
+    edges = [[] for _ in words]
+    edges[1] = [detect._Edge(1, long, 0.0, 0.0, True)]
+    edges[2] = [detect._Edge(2, short, 0.0, 0.0, True)]
+    chosen = detect._beam(lm, words, edges)
+    assert [e.cand for e in chosen] == [long]
+    assert detect._fast_beam(fast, words, edges) == chosen
 
 
 def test_ties_keep_the_first_in_both() -> None:
@@ -145,7 +168,7 @@ def test_ties_keep_the_first_in_both() -> None:
 
 def test_malformed_input_is_an_error_not_a_crash() -> None:
     fast = _fast()
-    consts = (detect.SUBSTITUTION_COST, detect.PRIOR_WEIGHT, detect.TOPIC_WEIGHT)
+    consts = (detect.SUBSTITUTION_COST, detect.PRIOR_WEIGHT, detect.TOPIC_WEIGHT, detect.CERTAIN_GAIN)
     with pytest.raises(ValueError):
         fast.beam(["a", "b"], [[]], 6, consts)  # one list of edges per word
     with pytest.raises(ValueError):  # runs past the segment

@@ -104,6 +104,14 @@ def test_check_text_controls() -> None:
         check_text(b"bytes", 1000)  # type: ignore[arg-type]
 
 
+def test_check_text_refuses_a_lone_surrogate() -> None:
+    """Half of an encoded character ("\\ud83d" in JSON) is no text: refused, where before it was
+    checked and then failed where the text was written out (a report page, an index)."""
+    with pytest.raises(EncodingError, match=r"lone surrogate \(U\+D83D\) at character 4"):
+        check_text("The \ud83d council stated it.", 1000)
+    assert check_text("The \U0001f600 council stated it.", 1000)  # a whole character is fine
+
+
 def test_capitals_and_lowering_in_place() -> None:
     from unspin.text import in_capitals, lowered_in_place
 

@@ -628,3 +628,13 @@ def test_serve_says_when_the_candidate_store_is_empty(
     monkeypatch.setenv("UNSPIN_CACHE", "off")
     assert cli_main(["serve", "--processes", "0"]) == 0
     assert "unspin cache --fill" not in capsys.readouterr().err
+
+
+def test_a_lone_surrogate_is_a_bad_request_on_every_endpoint(client: TestClient) -> None:
+    """JSON can carry half of an encoded character ("\\ud800"); a check of it used to run and then
+    fail while its answer was written (500)."""
+    body = '{"text": "The mayor \\ud800 stated the work would commence in the spring and numerous inhabitants were upset."}'
+    for path in ("/api/check", "/api/restore", "/api/report"):
+        r = client.post(path, content=body, headers={"Content-Type": "application/json"})
+        assert r.status_code == 400, (path, r.status_code, r.text)
+        assert r.json()["error"] == "bad_encoding" and "lone surrogate" in r.json()["message"]

@@ -840,13 +840,14 @@ typedef struct {
     double cost, bonus;
 } EdgeInfo;
 
-static PyObject *str_cand, *str_topic_gain;
+static PyObject *str_cand, *str_topic_gain, *str_certain;
 
-/* Read the _Edge objects of every position once: cost = substitution_cost * (1 - lexicon evidence)
- * and bonus = prior_weight * prior + topic_weight * topic gain, as _beam computes them. */
+/* Read the _Edge objects of every position once: cost = substitution_cost * (1 - lexicon evidence),
+ * plus certain_gain per spun word for a certain edge, and bonus = prior_weight * prior + topic_weight * topic gain,
+ * as _beam computes them. */
 static int
 read_edges(PyObject *edges_obj, Py_ssize_t n, double substitution_cost, double prior_weight, double topic_weight,
-           EdgeInfo **out, Py_ssize_t *first)
+           double certain_gain, EdgeInfo **out, Py_ssize_t *first)
 {
     Py_ssize_t total = 0;
     for (Py_ssize_t pos = 0; pos < n; pos++) {
@@ -867,10 +868,13 @@ read_edges(PyObject *edges_obj, Py_ssize_t n, double substitution_cost, double p
     for (Py_ssize_t pos = 0; pos < n; pos++) {
         PyObject *at = PyList_GET_ITEM(edges_obj, pos);
         for (Py_ssize_t k = 0; k < PyList_GET_SIZE(at); k++) {
-            PyObject *edge = PyList_GET_ITEM(at, k), *cand, *topic;
+            PyObject *edge = PyList_GET_ITEM(at, k), *cand, *topic, *certain_obj;
             CandInfo ci;
             if ((cand = field(edge, str_cand)) == NULL || (topic = field(edge, str_topic_gain)) == NULL
-                || cand_info(cand, &ci) < 0)
+                || (certain_obj = field(edge, str_certain)) == NULL || cand_info(cand, &ci) < 0)
+                return -1;
+            int certain = PyObject_IsTrue(certain_obj);
+            if (certain < 0)
                 return -1;
             double topic_gain = PyFloat_AsDouble(topic);
             if (topic_gain == -1.0 && PyErr_Occurred())
@@ -882,14 +886,14 @@ read_edges(PyObject *edges_obj, Py_ssize_t n, double substitution_cost, double p
             EdgeInfo *e = &ei[first[pos] + k];
             e->length = ci.length;
             e->original = ci.original;
-            e->cost = substitution_cost * (1.0 - lexicon_evidence(&ci));
+            e->cost = substitution_cost * (1.0 - lexicon_evidence(&ci)) + (certain ? certain_gain * (double)ci.length : 0.0);
             e->bonus = edge_bonus(&ci, topic_gain, prior_weight, topic_weight);
         }
     }
     return 0;
 }
 
-/* beam(words, edges, width, (substitution_cost, prior_weight, topic_weight)) -> [(position, index)]
+/* beam(words, edges, width, (substitution_cost, prior_weight, topic_weight, certain_gain)) -> [(position, index)]
  * of the best path's substitutions: see unspin.detect._beam.  edges[pos] is the list of _Edge
  * objects starting at pos. */
 static PyObject *
@@ -897,9 +901,9 @@ FastLM_beam(FastLM *self, PyObject *args)
 {
     PyObject *words_obj, *edges_obj;
     Py_ssize_t width;
-    double substitution_cost, prior_weight, topic_weight;
-    if (!ready(self) || !PyArg_ParseTuple(args, "O!O!n(ddd)", &PyList_Type, &words_obj, &PyList_Type, &edges_obj,
-                                          &width, &substitution_cost, &prior_weight, &topic_weight))
+    double substitution_cost, prior_weight, topic_weight, certain_gain;
+    if (!ready(self) || !PyArg_ParseTuple(args, "O!O!n(dddd)", &PyList_Type, &words_obj, &PyList_Type, &edges_obj,
+                                          &width, &substitution_cost, &prior_weight, &topic_weight, &certain_gain))
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(words_obj);
     if (PyList_GET_SIZE(edges_obj) != n) {
@@ -923,7 +927,7 @@ FastLM_beam(FastLM *self, PyObject *args)
         PyErr_NoMemory();
         goto done;
     }
-    if (read_edges(edges_obj, n, substitution_cost, prior_weight, topic_weight, &ei, first) < 0)
+    if (read_edges(edges_obj, n, substitution_cost, prior_weight, topic_weight, certain_gain, &ei, first) < 0)
         goto done;
     if (push(&beams[0], Py_None, Py_None, 0.0, -1, -1, -1) < 0)
         goto done;
@@ -1119,8 +1123,9 @@ PyInit__speedups(void)
     str_lexicon_count = PyUnicode_InternFromString("lexicon_count");
     str_cand = PyUnicode_InternFromString("cand");
     str_topic_gain = PyUnicode_InternFromString("topic_gain");
+    str_certain = PyUnicode_InternFromString("certain");
     if (!str_length || !str_original || !str_prior || !str_source || !str_lexicon || !str_lexicon_count || !str_cand
-        || !str_topic_gain)
+        || !str_topic_gain || !str_certain)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)

@@ -35,7 +35,7 @@ from .candstore import CandidateStore
 from .config import DEFAULT_CONFIG, Config
 from .embeddings import Embeddings
 from .errors import CheckTimeout
-from .lexicon import Lexicon, builtin_lexicon
+from .lexicon import Lexicon, builtin_lexicon, is_certain
 from .report import Alternative, Finding, Report, Verdict, apply_findings, match_case
 from .resources import LanguageModel, Resources, default_resources, settled, untrack_acyclic
 from .spelling import Speller
@@ -64,6 +64,10 @@ LOCAL_MARGIN = 2.5  # candidates this much worse than the word as written are pr
 MAX_CANDIDATES = 4  # candidates per position kept for the beam search
 PRESELECT = 8  # candidates per position given a full context score
 BEAM = 6  # states kept per position
+# A certain lexicon pair's edge (lexicon.CERTAIN_WEIGHT: a curated pair no writer makes) gets this
+# (log10) per spun word in the beam search, more than any path could gain without it, so it is
+# restored wherever its phrase stands (and the longest of overlapping pairs wins).
+CERTAIN_GAIN = 1000.0
 GATE = -4.0  # log10 P(word, next | context) above which a word's synonyms are not examined
 REPEAT_MIN_WORDS = 10  # content words a text needs before Config.max_repeat_share applies
 SIM_WEIGHT = 2.0  # log10 prior added per unit of word-vector similarity above SIM_CENTRE
@@ -102,6 +106,7 @@ class _Edge(NamedTuple):  # (a named tuple: a check makes thousands, and a tuple
     cand: Candidate
     local_gain: float
     topic_gain: float = 0.0  # how much closer the candidate is to the document's topic than the spun words
+    certain: bool = False  # a curated pair no writer makes (lexicon.CERTAIN_WEIGHT): the beam search always takes it
 
     @property
     def bonus(self) -> float:
@@ -142,6 +147,7 @@ class Engine:
         self._phrase_cache: dict[tuple[str, ...], tuple[Candidate, ...]] = {}
         self.speller = Speller(self.res)
         self._lexicon_respelled = False
+        self._certain_firsts: set[str] = set()  # first words of the lexicon's certain pairs (lexicon.CERTAIN_WEIGHT)
         self._english_words: dict[str, bool] = {}  # word -> known English (see _english)
         self._may_be_phrase: dict[str, bool] = {}  # span text -> CandidateGenerator.may_be_phrase (see _look)
         self.doc_model = _load_model("doc_model.json", "unspin-doc-model 1")
@@ -204,6 +210,9 @@ class Engine:
             # looked up as "organized"); done here, not when the engine is made, as it needs the
             # language model and the thesaurus, which load on first use
             self.lexicon = self.candidates.lexicon = self.lexicon.respelled(self.speller.american)
+            self._certain_firsts = {
+                e.spun.partition(" ")[0] for e in self.lexicon if is_certain(e.count, e.source)
+            }
             self._lexicon_respelled = True
         spans = sentence_spans(text, tokens)
         segments = [_segments(tokens[a:b]) for a, b in spans]
@@ -408,7 +417,9 @@ class Engine:
         # where a thesaurus phrase may start (found by _look; a phrase may also start with
         # another form of its first word, so each span was tested on its own)
         phrase_starts = {start for start, _ in phrases}
+        certain_firsts = self._certain_firsts
         for i in range(n):
+            certain = self._certain_hits(words, i, look) if words[i] in certain_firsts else []
             cands: list[Candidate] = []
             # which tables have a phrase (or a word) starting with this word: where neither
             # has, their lookups below would find nothing
@@ -440,16 +451,29 @@ class Engine:
                     cands.extend(self.candidates.lexicon_hits(span))
                 if in_functions:
                     _add_new(cands, self.candidates.function_hits(span))
-            if not cands:
-                continue
-            if fast:
-                kept, best = fast.rank(words, i, cands, constants, index, scores, topic_gain, UNCOUNTED)
-            else:
-                kept, best = _rank(lm, words, i, cands, topic_gain)
-            if gated[i]:
-                stats.gains.append(0.0 if best is None else best)
-            edges[i] = [_Edge(i, cands[k], gain, topic) for k, gain, topic in kept]
+            if cands:
+                if fast:
+                    kept, best = fast.rank(words, i, cands, constants, index, scores, topic_gain, UNCOUNTED)
+                else:
+                    kept, best = _rank(lm, words, i, cands, topic_gain)
+                if gated[i]:
+                    stats.gains.append(0.0 if best is None else best)
+                edges[i] = [_Edge(i, cands[k], gain, topic) for k, gain, topic in kept]
+            if certain:
+                edges[i] = _with_certain(lm, words, i, edges[i], certain, topic_gain)
         return edges
+
+    def _certain_hits(self, words: list[str], i: int, look: _Look) -> list[Candidate]:
+        """The lexicon's certain pairs (:data:`~unspin.lexicon.CERTAIN_WEIGHT`) whose spun phrase starts at ``i``.
+        A phrase of two words or more may take in a name; a single word that is a name is left."""
+        out: list[Candidate] = []
+        single_name = look.capitalised[i] and not look.mutable[i]
+        for length in range(1, min(self.lexicon.max_len, len(words) - i) + 1):
+            if length == 1 and single_name:
+                continue
+            out.extend(c for c in self.candidates.lexicon_hits(tuple(words[i : i + length]))
+                       if is_certain(c.lexicon_count, "" if c.learned else "curated"))
+        return out
 
     def _topic_gain(self, spun: Sequence[str], original: Sequence[str], stats: _Stats) -> float:
         """Cosine of ``original`` with the document's topic vector minus that of ``spun``."""
@@ -891,6 +915,24 @@ def _rank(
     return kept[:MAX_CANDIDATES], best
 
 
+def _with_certain(
+    lm: LanguageModel, words: list[str], i: int, edges: list[_Edge], certain: list[Candidate],
+    topic_gain: Callable[[Sequence[str], Sequence[str]], float],
+) -> list[_Edge]:
+    """``edges`` at ``i`` with each of the ``certain`` candidates marked certain: the edge the
+    ranking kept for it, or a new one where it pruned it (the language model may read the
+    original worse than the spun phrase: it knows news, not papers)."""
+    out = list(edges)
+    for c in certain:
+        at = next((k for k, e in enumerate(out) if e.cand == c), None)
+        if at is not None:
+            out[at] = out[at]._replace(certain=True)
+        else:
+            ((_, gain),) = _gains(lm, words, i, [c])
+            out.append(_Edge(i, c, gain, topic_gain(words[i : i + c.length], c.original), True))
+    return out
+
+
 def _beam(lm: LanguageModel, words: list[str], edges: list[list[_Edge]]) -> tuple[_Edge, ...]:
     """The best path through a segment, token by token: each word as written or one of the
     edges starting there, scored by the language model over the output plus each edge's
@@ -912,7 +954,7 @@ def _beam(lm: LanguageModel, words: list[str], edges: list[list[_Edge]]) -> tupl
             _push(beams[pos + 1], (p1, words[pos]), s, path)
             for e in edges[pos]:
                 out = e.cand.original
-                cost = SUBSTITUTION_COST * (1.0 - e.cand.lexicon_evidence)
+                cost = SUBSTITUTION_COST * (1.0 - e.cand.lexicon_evidence) + (CERTAIN_GAIN * e.cand.length if e.certain else 0.0)
                 s = score + cost + e.bonus + lm.score(list(out), (p2, p1))
                 key = (out[-2] if len(out) > 1 else p1, out[-1])
                 _push(beams[pos + e.cand.length], key, s, (*path, e))
@@ -921,7 +963,7 @@ def _beam(lm: LanguageModel, words: list[str], edges: list[list[_Edge]]) -> tupl
 
 def _fast_beam(fast: FastLM, words: list[str], edges: list[list[_Edge]]) -> tuple[_Edge, ...]:
     """:func:`_beam` walked in C (which reads the edges' candidates and topic gains itself)."""
-    constants = (SUBSTITUTION_COST, PRIOR_WEIGHT, TOPIC_WEIGHT)
+    constants = (SUBSTITUTION_COST, PRIOR_WEIGHT, TOPIC_WEIGHT, CERTAIN_GAIN)
     return tuple(edges[pos][k] for pos, k in fast.beam(words, edges, BEAM, constants))
 
 

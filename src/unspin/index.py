@@ -137,6 +137,9 @@ class AddSummary:
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")  # half of an encoded character: no file can hold it
+
+
 def _text_problem(text: Any, max_bytes: int) -> str:
     """Why a document's text cannot be indexed ('' when it can); a fast form of check_text."""
     if not isinstance(text, str):
@@ -147,6 +150,8 @@ def _text_problem(text: Any, max_bytes: int) -> str:
         return "empty text"
     if "\x00" in text:
         return "binary (contains NUL bytes)"
+    if _SURROGATE.search(text):
+        return "not valid Unicode text (a lone surrogate)"
     sample = text[:20000]
     controls = len(_CONTROL.findall(sample)) if _CONTROL.search(sample) else 0
     if controls > max(3, len(sample) // 100):

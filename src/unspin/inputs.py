@@ -8,7 +8,9 @@ text.  Nothing is dropped silently; the caller counts the skips.
 Ids: a file found under a directory given on the command line gets its path
 relative to that directory (``news/2024/a.txt``); a file given itself gets its
 file name.  A JSONL line gets its ``id`` field; a WARC record its target URI
-(``WARC-Target-URI``), or the file id and record number when it has none.
+(``WARC-Target-URI``), or the file id and record number when it has none.  An id
+that an earlier document of the same call took gets the argument's path in front
+(see :func:`read_inputs`).
 """
 
 from __future__ import annotations
@@ -67,18 +69,58 @@ def _suffix(path: Path) -> str:
 
 
 def read_inputs(paths: list[str | os.PathLike[str]], max_bytes: int = 5_000_000) -> Iterator[Item]:
-    """Records and skips from files and directories (directories are walked recursively, sorted)."""
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for sub in sorted(p for p in path.rglob("*") if p.is_file()):
-                suffix = _suffix(sub)
-                if suffix in ALL_SUFFIXES:
-                    yield from read_file(sub, sub.relative_to(path).as_posix(), max_bytes)
-        elif path.is_file():
-            yield from read_file(path, path.name, max_bytes)
-        else:
-            yield Skip(str(path), "no such file or directory")
+    """Records and skips from files and directories (directories are walked recursively, sorted).
+
+    Every record's id is unique: a document whose id an earlier one of the same call took (the
+    same file name under two directories, ``a/x.txt`` and ``b/x.txt``) gets its id under the
+    argument it came from (``b/x.txt``), which names it the same way on every run with the same
+    arguments in the same order; one whose id is taken even so (the same file given twice, an
+    id repeated in a JSONL file) is a :class:`Skip`, never silently dropped or merged."""
+    claimed: dict[str, str] = {}  # record id -> the argument it was read from
+    read: dict[tuple[Path, str], int] = {}  # (file, id as read there) of every record -> its argument's number
+    for number, raw in enumerate(paths):
+        where = os.fspath(raw)
+        for source, item in _read_path(Path(raw), max_bytes):
+            if isinstance(item, Record):
+                earlier = read.setdefault((source, item.id), number)
+                if earlier != number:
+                    yield Skip(item.id, f"read twice: {source} is also under {os.fspath(paths[earlier])}")
+                    continue
+                doc_id = item.id
+                if doc_id in claimed:
+                    doc_id = _qualified(where, item.id) if claimed[doc_id] != where else doc_id
+                    if doc_id in claimed:
+                        yield Skip(doc_id, f"duplicate id: a document read from {claimed[item.id]} has the id {item.id!r}")
+                        continue
+                    item = Record(doc_id, item.text, item.meta)
+                claimed[doc_id] = where
+            yield item
+
+
+def _qualified(where: str, doc_id: str) -> str:
+    """``doc_id`` of a document read from the argument ``where``, named under it: a directory's
+    path in front of the id, a file's path for the file itself or in front of a record's id."""
+    path = Path(where)
+    if path.is_dir():
+        return f"{path.as_posix().rstrip('/')}/{doc_id}"
+    return where if doc_id == path.name else f"{where}#{doc_id}"
+
+
+def _read_path(path: Path, max_bytes: int) -> Iterator[tuple[Path, Item]]:
+    """``(file, item)`` for each item under ``path`` (the file resolved)."""
+    if path.is_dir():
+        for sub in sorted(p for p in path.rglob("*") if p.is_file()):
+            suffix = _suffix(sub)
+            if suffix in ALL_SUFFIXES:
+                source = sub.resolve()
+                for item in read_file(sub, sub.relative_to(path).as_posix(), max_bytes):
+                    yield source, item
+    elif path.is_file():
+        source = path.resolve()
+        for item in read_file(path, path.name, max_bytes):
+            yield source, item
+    else:
+        yield path, Skip(str(path), "no such file or directory")
 
 
 def read_file(path: Path, file_id: str, max_bytes: int = 5_000_000) -> Iterator[Item]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -148,6 +149,10 @@ class Lexicon:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise ResourceError(f"lexicon file {path} not found") from None
+        except IsADirectoryError:
+            raise ResourceError(f"lexicon file {path} is a directory") from None
+        except PermissionError:
+            raise ResourceError(f"lexicon file {path}: permission denied") from None
         except UnicodeDecodeError:
             raise ResourceError(f"lexicon file {path} is not UTF-8 text") from None
         return cls.parse(text, str(path))
@@ -189,6 +194,83 @@ class Lexicon:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
+
+
+# what the first row of a list of pairs may say instead of a pair: its columns' names
+COLUMN_NAMES = frozenset({"spun", "tortured", "phrase", "original", "expected", "replacement", "source", "target"})
+# A curated pair weighed at least this (evidence 1 - 0.5**3 = 0.875) is one no writer makes
+# ("counterfeit consciousness", or a screener's list of tortured phrases): the detector restores
+# it wherever its phrase stands, whichever words its language model prefers there (it knows
+# news, not "hidden layer"), and the phrase may take in a name ("quick Fourier remodel").
+CERTAIN_WEIGHT = 3.0
+
+
+def is_certain(count: float, source: str) -> bool:
+    """Whether a pair of this count and source is certain (see :data:`CERTAIN_WEIGHT`):
+    curated, and weighed that much."""
+    return count >= CERTAIN_WEIGHT and "curated" in source.split(",")
+
+_PARENTHESES = re.compile(r"\s*\([^()]*\)")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
+
+
+@dataclass
+class PairImport:
+    """What :func:`import_pairs` read: the lexicon, and the rows it left out by reason, each with
+    its line numbers."""
+
+    lexicon: Lexicon
+    skipped: dict[str, list[int]]
+    header: bool = False  # the first row named the columns and was skipped
+
+
+def import_pairs(text: str, weight: float = 4.0, name: str = "<pairs>") -> PairImport:
+    """A curated lexicon from a list of swapped phrases, one ``spun<TAB>original`` pair per line
+    (more columns are ignored: a tortured-phrase list's ``tortured<TAB>expected<TAB>papers``).
+
+    Each pair gets the curated ``weight``; at :data:`CERTAIN_WEIGHT` or more the detector restores
+    it wherever its phrase stands.  A first row of column names, blank lines and ``#`` comments are
+    skipped.  The spun phrase is read with the detector's own tokenizer, so a row it could never
+    match (a number, a bracket or other punctuation in the phrase: the detector's phrases are
+    runs of words) is left out and counted, as are rows without an original, with an unknown one
+    (``???``) or with the spun phrase as original.  Parenthesised parts of an original, such as
+    an acronym ("Fast Fourier Transform (FFT)"), are dropped: the text around the phrase keeps its
+    own."""
+    from .text import tokenize
+
+    if not (math.isfinite(weight) and weight > 0):
+        raise ValueError(f"a weight must be a positive number, not {weight!r}")
+    lex = Lexicon()
+    skipped: dict[str, list[int]] = defaultdict(list)
+    header = False
+    seen_row = False
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = [p.strip() for p in line.split("\t")]
+        first_row, seen_row = not seen_row, True
+        if first_row and parts[0].lower() in COLUMN_NAMES and len(parts) > 1 and parts[1].lower() in COLUMN_NAMES:
+            header = True
+            continue
+        if len(parts) < 2 or not parts[1]:
+            skipped["no original (expected spun<TAB>original)"].append(n)
+            continue
+        tokens = tokenize(parts[0])
+        if not tokens or any(t.kind != "word" for t in tokens):
+            skipped["the spun phrase holds numbers or punctuation, which split the detector's phrases"].append(n)
+            continue
+        original = _SPACE_BEFORE_PUNCT.sub(r"\1", _PARENTHESES.sub("", parts[1])).strip()
+        if not original or "?" in original:
+            skipped["the original is unknown"].append(n)
+            continue
+        spun = " ".join(t.norm for t in tokens)
+        if _norm(spun) == _norm(original):
+            skipped["the original is the spun phrase"].append(n)
+            continue
+        lex.add(spun, original, weight, "curated")
+    if not len(lex) and not skipped and not header:
+        raise ResourceError(f"{name}: no pairs found (expected one spun<TAB>original pair per line)")
+    return PairImport(lex, dict(skipped), header)
 
 
 def builtin_lexicon() -> Lexicon:

@@ -120,9 +120,18 @@ def apply_findings(text: str, findings: Iterable[Finding]) -> str:
 
 
 def match_case(original: str, observed: str) -> str:
-    """Give ``original`` the capitalisation pattern of ``observed``."""
+    """Give ``original`` the capitalisation pattern of ``observed``; a word it shares with
+    ``observed`` keeps the capitals it has there ("quick Fourier remodel" -> "fast Fourier
+    transform", where a lexicon gives the original in lower case)."""
     if observed.isupper() and len(observed) > 1:
         return original.upper()
+    # (the first word's capital may only start a sentence: "Diabetes mellitus" -> "type 1 diabetes")
+    first, *rest = observed.split() or [""]
+    written = {w.lower(): w for w in rest if not w.islower()}
+    if first[1:] != first[1:].lower():
+        written.setdefault(first.lower(), first)
+    if written:
+        original = " ".join(written.get(w, w) if w.islower() else w for w in original.split(" "))
     if observed[:1].isupper():
         return original[:1].upper() + original[1:]
     return original

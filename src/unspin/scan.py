@@ -15,6 +15,7 @@ import gc
 import hashlib
 import heapq
 import json
+import logging
 import os
 import re
 import time
@@ -27,7 +28,7 @@ from typing import Any
 
 from .config import Config
 from .detect import Engine
-from .errors import CheckTimeout
+from .errors import CheckTimeout, InputError
 from .inputs import Record, Skip, read_inputs, reason_kind
 from .report import Report
 
@@ -37,6 +38,7 @@ _worker_time_limit: float | None = None
 _worker_tuned = False
 
 
+log = logging.getLogger(__name__)
 TOP_SPUN = 10  # documents called spun that a summary names, most likely first
 
 
@@ -68,7 +70,7 @@ class ScanSummary:
     def line(self) -> str:
         verdicts = ", ".join(f"{n} {v}" for v, n in sorted(self.verdicts.items())) or "none"
         skipped = sum(self.skipped.values())
-        reasons = "; ".join(f"{n} {r}" for r, n in self.skipped.most_common(3))
+        reasons = "; ".join(f"{n} {r}" for r, n in self.skipped.most_common())
         return (
             f"{self.checked} checked ({verdicts}"
             + (f"; {self.timed_out} of them stopped at the time limit" if self.timed_out else "")
@@ -118,30 +120,69 @@ def check_record(
         }
     if reports is not None:
         write_report(reports, record, report)
-    return {
+    line: dict[str, Any] = {
         "id": record.id,
         "verdict": report.verdict,
         "spun_probability": round(report.spun_probability, 4),
         "findings": [f.to_dict() for f in report.findings],
     }
+    if report.reason:  # why it is "uncertain": not English, too short, or a score between the thresholds
+        line["reason"] = report.reason
+    return line
+
+
+def check_destinations(output: Path, reports: Path | None) -> None:
+    """Refuse, before any work, an output or reports folder that cannot be written."""
+    if output.is_dir():
+        raise InputError(f"{output}: is a directory; give the file to write the results to")
+    folder = output.parent
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder for the output file {output.name}")
+    if output.exists() and not output.is_dir() and not os.access(output, os.W_OK):
+        raise InputError(f"{output}: permission denied")
+    if reports is not None and reports.exists() and not reports.is_dir():
+        raise InputError(f"{reports}: is a file; --reports needs a folder (it is made where missing)")
 
 
 def done_ids(output: Path) -> set[str]:
-    """Ids already in ``output``; a last line cut off by a kill is removed from the file."""
+    """Ids already in ``output``, a scan's output to resume.
+
+    Only its last line may be unfinished: one that a kill cut off (no line end, no whole record)
+    is removed, a whole record without its line end gets one.  Any other line that is not a
+    record of a scan (a JSON object with an ``"id"``), blank lines aside, means the file is not
+    a scan's output: :class:`~unspin.errors.InputError`, and the file is left as it was."""
+    if output.is_dir():
+        raise InputError(f"{output}: is a directory; give the file to write the results to")
     if not output.exists():
         return set()
     ids: set[str] = set()
     good = 0
+    ends = True  # the last whole record ends its line
     with open(output, "rb") as fh:
-        for raw in fh:
+        for number, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                good += len(raw)
+                continue
             try:
-                ids.add(json.loads(raw)["id"])
+                doc_id = json.loads(raw)["id"]
+                if not isinstance(doc_id, str):
+                    raise TypeError(doc_id)
             except (ValueError, KeyError, TypeError):
-                break
+                if raw.endswith(b"\n"):
+                    raise InputError(
+                        f"{output}:{number}: not a line of unspin scan's output, so the file is not one to "
+                        "resume; give another output file"
+                    ) from None
+                break  # the last line, cut off
+            ids.add(doc_id)
             good += len(raw)
+            ends = raw.endswith(b"\n")
     if good < output.stat().st_size:
         with open(output, "r+b") as fh:
             fh.truncate(good)
+    if not ends:
+        with open(output, "ab") as fh:
+            fh.write(b"\n")
     return ids
 
 
@@ -170,6 +211,7 @@ def scan(
     valid_time_limit(time_limit)
     config = config or Config()
     out = Path(output)
+    check_destinations(out, None if reports is None else Path(reports))
     seen = done_ids(out)
     summary = ScanSummary()
 
@@ -177,6 +219,7 @@ def scan(
         for item in read_inputs(list(paths), config.max_input_bytes):
             if isinstance(item, Skip):
                 summary.skipped[reason_kind(item.reason)] += 1
+                log.info("skipped %s: %s", item.where, item.reason)
             elif item.id in seen:
                 summary.resumed += 1
             else:

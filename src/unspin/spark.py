@@ -79,9 +79,9 @@ def check_rows(
             continue
         if tune_gc:
             tune_gc_once()
-        # (a line has a reason only where its check was stopped at the time limit)
+        timed_out = bool(line.get("timed_out", False))  # (then its reason is the error)
         yield (doc_id, line["verdict"], line["spun_probability"], json.dumps(line["findings"], ensure_ascii=False),
-               bool(line.get("timed_out", False)), line.get("reason"))
+               timed_out, line.get("reason") if timed_out else None)
 
 
 def scan_dataframe(

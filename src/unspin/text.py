@@ -169,17 +169,25 @@ _CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 def check_text(text: str, max_bytes: int) -> str:
     """Validate an already-decoded text and return it unchanged.
 
-    Raises :class:`EmptyInputError`, :class:`BinaryInputError` or
-    :class:`InputTooLargeError` with a message saying what is wrong.
+    Raises :class:`EmptyInputError`, :class:`BinaryInputError`, :class:`EncodingError` (a lone
+    surrogate) or :class:`InputTooLargeError` with a message saying what is wrong.
     """
     if not isinstance(text, str):
         raise TypeError(
             f"expected str, got {type(text).__name__}; decode bytes first with unspin.text.decode_input()"
         )
-    size = len(text.encode("utf-8", "surrogatepass"))
+    try:
+        size, surrogate = len(text.encode("utf-8")), -1
+    except UnicodeEncodeError as exc:  # a lone surrogate ("\ud83d" in JSON): not text any file can hold
+        size, surrogate = len(text.encode("utf-8", "surrogatepass")), exc.start
     if size > max_bytes:
         raise InputTooLargeError(
             f"input is {size:,} bytes, over the limit of {max_bytes:,} bytes; split it or raise max_input_bytes"
+        )
+    if surrogate >= 0:
+        raise EncodingError(
+            f"input holds a lone surrogate (U+{ord(text[surrogate]):04X}) at character {surrogate:,}, half of an "
+            "encoded character: it is not valid Unicode text (was it cut from a longer string?)"
         )
     if not text.strip():
         raise EmptyInputError("input is empty: there is no text to check")

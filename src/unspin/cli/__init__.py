@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -31,12 +33,36 @@ EPILOG = "exit codes: 0 success, 1 processing error (bad input, missing resource
 # Subcommand modules, each with register(subparsers).  Modules whose optional
 # dependencies are missing still register and fail with a clear message when run.
 COMMAND_MODULES: tuple[str, ...] = (
-    "detect_cmd", "demo_cmd", "serve_cmd", "trace_cmd", "learn_cmd", "scan_cmd", "cache_cmd",
+    "detect_cmd", "demo_cmd", "serve_cmd", "trace_cmd", "learn_cmd", "lexicon_cmd", "scan_cmd", "cache_cmd",
 )
 
 
 class CommandError(Exception):
     """Raised by a subcommand for a processing error; printed as one line, exit 1."""
+
+
+def positive_int(value: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def writable_file(path: str) -> str:
+    """``path`` if a file can be written there (its folder exists, it is no folder itself), checked
+    before a command does its work; :class:`CommandError` otherwise."""
+    if os.path.isdir(path):
+        raise CommandError(f"{path}: is a directory; give a file to write")
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise CommandError(f"{folder}: no such folder for {os.path.basename(path)}")
+    if not os.access(path if os.path.exists(path) else folder, os.W_OK):
+        raise CommandError(f"{path}: permission denied")
+    return path
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
@@ -166,6 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail(str(exc))
     except UnspinError as exc:
         fail(str(exc))
+    except sqlite3.DatabaseError as exc:  # a damaged index (the page cache of a copy cut short, a bad disk)
+        db = getattr(args, "db", None)
+        fail(f"{db}: the index file is damaged ({exc}); make it again with `unspin index`" if db
+             else f"a database file is damaged: {exc}")
     except KeyboardInterrupt:
         fail("interrupted", 130)
     except BrokenPipeError:

@@ -19,6 +19,7 @@ from . import (
     CommandError,
     add_min_confidence,
     add_spun_threshold,
+    positive_int,
     read_input,
     with_min_confidence,
     with_spun_threshold,
@@ -29,7 +30,7 @@ def _config(args: argparse.Namespace) -> Config:
     changes = {}
     if getattr(args, "lexicon", None):
         changes["lexicon_path"] = args.lexicon
-    if getattr(args, "max_bytes", None):
+    if getattr(args, "max_bytes", None) is not None:
         changes["max_input_bytes"] = args.max_bytes
     if getattr(args, "moby", False):
         changes["use_moby"] = True
@@ -44,7 +45,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="read the input as an HTML page and check its main text (implied for .html/.htm files)")
     p.add_argument("--encoding", help="input encoding (default: UTF-8, or UTF-16 with a BOM)")
     p.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
-    p.add_argument("--max-bytes", type=int, metavar="N", help="refuse inputs larger than N bytes (default 5000000)")
+    p.add_argument("--max-bytes", type=positive_int, metavar="N", help="refuse inputs larger than N bytes (default 5000000)")
     p.add_argument("--moby", action="store_true",
                    help="also try the Moby thesaurus's loose synonyms as originals (slower; see Config.use_moby)")
     add_min_confidence(p)

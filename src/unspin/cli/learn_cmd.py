@@ -8,7 +8,7 @@ import sys
 
 from ..config import Config
 from ..lexicon import Lexicon
-from . import EPILOG, CommandError, read_input
+from . import EPILOG, CommandError, read_input, writable_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if args.files.count("-") > 1:
         raise CommandError("standard input (-) can be given only once")
     config = Config()
+    writable_file(args.output)
     lexicon = Lexicon.load(args.output) if os.path.exists(args.output) else Lexicon()
     before = len(lexicon)
     index = open_index(args.db)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from ..config import Config
 from . import (
@@ -45,10 +47,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..scan import report_path, scan, valid_time_limit
+    from ..scan import check_destinations, report_path, scan, valid_time_limit
 
     if args.jobs < 1:
         raise CommandError(f"--jobs must be at least 1, got {args.jobs}")
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    if missing:
+        raise CommandError(f"{missing[0]}: no such file or directory")
     config = with_spun_threshold(Config(lexicon_path=args.lexicon), args.spun_threshold)
     config = with_min_confidence(config, args.min_confidence)
     try:
@@ -56,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CommandError(f"--{exc}".replace("time_limit", "time-limit", 1)) from None
     options = {"jobs": args.jobs, "tune_gc": True, "reports": args.reports, "time_limit": args.time_limit}
+    check_destinations(Path(args.output), None if args.reports is None else Path(args.reports))
     hint_fill(config)
     if sys.stderr.isatty():
         from rich.progress import Progress
@@ -66,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         summary = scan(args.paths, args.output, config, **options)
     print(f"{args.output}: {summary.line()}")
+    if summary.skipped and not args.verbose:
+        print("(`unspin -v scan ...` names each document skipped)", file=sys.stderr)
     top = summary.top_spun()
     if top:
         more = summary.verdicts["spun"] - len(top)

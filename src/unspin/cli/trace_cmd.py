@@ -10,17 +10,7 @@ from typing import Any
 
 from ..config import Config
 from ..index import AddSummary, Index, Match, open_index
-from . import EPILOG, CommandError, read_input
-
-
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
-    return n
+from . import EPILOG, CommandError, positive_int, read_input
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -38,9 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     )
     p.add_argument("db", metavar="DB", help="index file (created when missing)")
     p.add_argument("paths", metavar="PATH", nargs="+", help="files or directories to index")
-    p.add_argument("--workers", type=_positive, default=1, metavar="N", help="processes computing fingerprints (default 1)")
-    p.add_argument("--batch-size", type=_positive, default=2000, metavar="N", help="documents per transaction (default 2000)")
-    p.add_argument("--max-bytes", type=_positive, metavar="N", help="skip documents larger than N bytes (default 5000000)")
+    p.add_argument("--workers", type=positive_int, default=1, metavar="N", help="processes computing fingerprints (default 1)")
+    p.add_argument("--batch-size", type=positive_int, default=2000, metavar="N", help="documents per transaction (default 2000)")
+    p.add_argument("--max-bytes", type=positive_int, metavar="N", help="skip documents larger than N bytes (default 5000000)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="summary format (default: text)")
     p.set_defaults(func=run_index)
 
@@ -52,13 +42,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     )
     p.add_argument("db", metavar="DB", help="index file built by 'unspin index'")
     p.add_argument("file", metavar="FILE", help="text file to trace, or - for standard input")
-    p.add_argument("--top", type=_positive, default=5, metavar="K", help="report at most K sources (default 5)")
+    p.add_argument("--top", type=positive_int, default=5, metavar="K", help="report at most K sources (default 5)")
     p.add_argument("--all", action="store_true", help="also report sources below the score threshold")
     p.add_argument("--format", choices=("text", "json", "html"), default="text",
                    help="output format (default: text; html: one self-contained page with each source's passages "
                         "beside the traced text's and the swapped words marked, to save and share)")
     p.add_argument("--encoding", help="input encoding (default: UTF-8, or UTF-16 with a BOM)")
-    p.add_argument("--max-bytes", type=_positive, metavar="N", help="refuse inputs larger than N bytes (default 5000000)")
+    p.add_argument("--max-bytes", type=positive_int, metavar="N", help="refuse inputs larger than N bytes (default 5000000)")
     p.set_defaults(func=run_trace)
 
 
@@ -76,6 +66,9 @@ def run_index(args: argparse.Namespace) -> int:
     from ..inputs import read_inputs
 
     config = _config(args)
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    if missing:  # (before the index is made or opened)
+        raise CommandError(f"{missing[0]}: no such file or directory")
     err = Console(stderr=True, highlight=False)
     with Index(args.db, config) as index:
         items = read_inputs(args.paths, config.max_input_bytes)

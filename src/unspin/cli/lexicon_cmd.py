@@ -1,0 +1,76 @@
+"""``unspin lexicon import``: a lexicon from a list of known swaps, such as a tortured-phrase list."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ..lexicon import CERTAIN_WEIGHT, Lexicon, import_pairs
+from . import EPILOG, CommandError, writable_file
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    p = sub.add_parser(
+        "lexicon",
+        help="make a lexicon from a list of known swaps (e.g. tortured phrases)",
+        description="Work with substitution lexicons, the files `unspin check --lexicon` reads.",
+        epilog=EPILOG,
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    imp = actions.add_parser(
+        "import",
+        help="make a lexicon from a list of spun<TAB>original pairs",
+        description=(
+            "Read FILE, one spun<TAB>original pair per line (further columns are ignored, so a "
+            "tortured-phrase list's tortured<TAB>expected<TAB>papers rows work as they are; a first row "
+            "of column names, blank lines and # comments are skipped), and write the lexicon OUT "
+            "(created, or extended when it exists). Each pair is curated with --weight; from "
+            f"{CERTAIN_WEIGHT:g} up, `unspin check --lexicon OUT` restores the pair wherever its phrase "
+            "stands, whatever its language model prefers there. Rows the detector could never match "
+            "(numbers or punctuation in the spun phrase) or without a known original are left out "
+            "and counted."
+        ),
+        epilog=EPILOG,
+    )
+    imp.add_argument("file", metavar="FILE", help="the list of pairs (UTF-8), or - for standard input")
+    imp.add_argument("-o", "--output", metavar="OUT", required=True, help="lexicon file to create or extend")
+    imp.add_argument("--weight", type=float, default=4.0,
+                     help=f"curated weight of each pair (evidence 1 - 0.5**weight; default 4; at {CERTAIN_WEIGHT:g} "
+                          "or more a pair is restored wherever it stands, lower makes it one candidate among "
+                          "the thesaurus's)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not (args.weight > 0 and args.weight < float("inf")):
+        raise CommandError(f"--weight must be a positive number, not {args.weight:g}")
+    writable_file(args.output)
+    where = "standard input" if args.file == "-" else args.file
+    try:
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except FileNotFoundError:
+        raise CommandError(f"{args.file}: no such file") from None
+    except IsADirectoryError:
+        raise CommandError(f"{args.file}: is a directory, not a file") from None
+    except PermissionError:
+        raise CommandError(f"{args.file}: permission denied") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{where}: not UTF-8 text (byte {exc.start})") from None
+    if "\0" in text:
+        raise CommandError(f"{where}: a binary file, not a list of pairs")
+    imported = import_pairs(text, args.weight, where)
+    lexicon = Lexicon.load(args.output) if os.path.exists(args.output) else Lexicon()
+    before = len(lexicon)
+    lexicon = lexicon.merge(imported.lexicon)
+    lexicon.save(args.output)
+    for why, lines in sorted(imported.skipped.items()):
+        shown = ", ".join(map(str, lines[:5])) + (", ..." if len(lines) > 5 else "")
+        print(f"{where}: left out {len(lines)} rows: {why} (lines {shown})", file=sys.stderr)
+    print(f"{len(imported.lexicon)} pairs read from {where}"
+          f"{' (its first row named the columns)' if imported.header else ''}; "
+          f"lexicon {args.output} has {len(lexicon)} pairs ({len(lexicon) - before} new)")
+    return 0
