@@ -327,3 +327,10 @@ def test_a_damaged_index_is_a_one_line_error(tmp_path: Path, monkeypatch, capsys
     assert exit_.value.code == 1
     err = capsys.readouterr().err
     assert "i.db: the index file is damaged (database disk image is malformed)" in err and "Traceback" not in err
+
+
+def test_the_readable_report_never_passes_escape_sequences_to_the_terminal() -> None:
+    text = SPUN.replace("stated", "\x1b]0;owned\x07stated", 1) + "\x1b[2J\n"
+    out = run("check", "-", stdin=text.encode()).stdout
+    assert "findings" in out and "\x1b" not in out and "\x07" not in out
+    assert "\u241b]0;owned\u2407" in out and "\u241b[2J" in out

@@ -552,3 +552,18 @@ def test_a_certain_lexicon_pair_is_restored_whatever_the_language_model_prefers(
                            ("quick fourier remodel", "fast fourier transform", count, source))
         restored = weak.check(CERTAIN_TEXT).restored
         assert "hidden layer" not in restored and "Fourier transform" not in restored
+
+
+def test_code_addresses_and_tables_are_not_judged(engine: Engine) -> None:
+    """Identifiers and path words read oddly to a language model (a list of URLs was called spun,
+    Python source too): more punctuation marks and numbers than 0.8 a word is no prose."""
+    code = "def main(argv):\n    for i, x in enumerate(argv[1:]):\n        print(f'{i}: {x}', file=sys.stderr)\n" * 20
+    urls = "\n".join(f"https://example.com/path/{n}/page?q={n}&x=the+mayor+stated" for n in range(100))
+    table = "\n".join(f"{n},{n * 3},{n * 7},north,{n % 5}" for n in range(100))
+    for text in (code, urls, table):
+        r = engine.check(text)
+        assert r.verdict == "uncertain" and "does not read as prose" in r.reason and not r.findings
+    # prose with its figures is prose
+    figures = ("Sales rose by 4.5% in 2004, to £3.2bn, the firm said on Tuesday, after 2.1% in 2003 and a fall "
+               "of 0.4% in 2002; its shares closed 12p higher at 345p.")
+    assert "prose" not in engine.check(figures).reason

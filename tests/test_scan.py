@@ -292,3 +292,15 @@ def test_an_uncertain_line_says_why(tmp_path: Path) -> None:
     scan([tmp_path / "fr.txt"], out)
     line = _lines(out)["fr.txt"]
     assert line["verdict"] == "uncertain" and "English" in line["reason"]
+
+
+def test_links_and_loops_of_links_read_each_file_once(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "sub" / "a.txt").write_text(SPUN, encoding="utf-8")
+    (docs / "sub" / "loop").symlink_to("..")  # docs/sub/loop/sub/loop/... without end
+    (docs / "again.txt").symlink_to(docs / "sub" / "a.txt")
+    out = tmp_path / "out.jsonl"
+    summary = scan([docs], out)
+    assert summary.checked == 1 and list(_lines(out)) == ["again.txt"]
+    assert set(summary.skipped) == {"read twice"}

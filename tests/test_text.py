@@ -166,3 +166,27 @@ def test_control_characters_are_unicode_cc_but_line_breaks_and_tabs() -> None:
     wrong = [hex(cp) for cp in range(0x110000)
              if (unicodedata.category(chr(cp)) == "Cc" and chr(cp) not in allowed) != bool(_CONTROLS.fullmatch(chr(cp)))]
     assert wrong == []
+
+
+def test_a_page_is_read_in_the_character_set_it_declares() -> None:
+    from unspin.text import decode_input
+
+    page = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1"></head>'
+            "<body><p>Le café était fermé ce matin.</p></body></html>")
+    assert "Le café était fermé" in decode_input(page.encode("latin-1"), 10_000)
+    assert "Le café" in decode_input(page.encode("utf-8"), 10_000)  # UTF-8 first, whatever it says
+    odd = b'<meta charset="no-such-set"><p>caf\xe9</p>'
+    with pytest.raises(EncodingError, match="not valid UTF-8"):
+        decode_input(odd, 10_000)
+
+
+def test_utf16_without_its_mark_gets_a_hint() -> None:
+    from unspin.text import decode_input
+
+    with pytest.raises(BinaryInputError, match="--encoding utf-16-le"):
+        decode_input("The council stated it would mend the bridge.".encode("utf-16-le"), 10_000)
+    with pytest.raises(BinaryInputError, match="--encoding utf-16-be"):
+        decode_input("The council stated it would mend the bridge.".encode("utf-16-be"), 10_000)
+    with pytest.raises(BinaryInputError) as exc:
+        decode_input(b"\x00\x01\x02\x03binary\x00\x00\x00" * 10, 10_000)
+    assert "utf-16" not in str(exc.value)

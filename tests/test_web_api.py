@@ -305,15 +305,36 @@ def test_extract_text_and_html(client: TestClient) -> None:
     assert r.json() == {"text": demo.SPUN, "filename": "a.txt", "format": "text"}
     page = (
         "<!doctype html><html><head><title>T</title><style>p {color: red}</style></head><body>"
-        "<h1>Bridge &amp; council</h1><p>The mayor <b>stated</b> the work\nwould commence.</p>"
-        "<script>alert(1)</script><ul><li>one</li><li>two</li></ul></body></html>"
+        "<nav><a href='/'>Home</a> | <a href='/about'>About us</a></nav><article><h1>Bridge &amp; council</h1>"
+        "<p>The mayor <b>stated</b> the work\nwould commence in the spring, and numerous inhabitants were upset by "
+        "the news that the old bridge would be shut for most of the year.</p><script>alert(1)</script></article>"
+        "<footer>(c) 2024 The Gazette</footer></body></html>"
     )
     r = client.post("/api/extract", files={"file": ("../../etc/page.html", page.encode(), "text/html")})
     assert r.status_code == 200
     body = r.json()
     assert body["format"] == "html"
     assert body["filename"] == "page.html"  # a name, never a path
-    assert body["text"] == "Bridge & council\n\nThe mayor stated the work would commence.\n\none\n\ntwo"
+    # the main text, as `unspin check page.html` reads it: no menu, no footer, no script
+    from unspin.inputs import html_to_text
+
+    assert body["text"] == html_to_text(page)
+    assert "The mayor stated the work would commence in the spring" in body["text"]
+    assert "Home" not in body["text"] and "2024" not in body["text"] and "alert" not in body["text"]
+
+
+def test_extract_falls_back_to_the_visible_text(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where trafilatura finds no main text (or is not installed), the page's visible text."""
+    from unspin.web import app as web_app
+
+    monkeypatch.setattr(web_app, "main_text", lambda html: "")
+    page = (
+        "<!doctype html><html><head><title>T</title><style>p {color: red}</style></head><body>"
+        "<h1>Bridge &amp; council</h1><p>The mayor <b>stated</b> the work\nwould commence.</p>"
+        "<script>alert(1)</script><ul><li>one</li><li>two</li></ul></body></html>"
+    )
+    r = client.post("/api/extract", files={"file": ("page.html", page.encode(), "text/html")})
+    assert r.json()["text"] == "Bridge & council\n\nThe mayor stated the work would commence.\n\none\n\ntwo"
 
 
 @pytest.mark.parametrize(
@@ -328,7 +349,8 @@ def test_extract_text_and_html(client: TestClient) -> None:
     ],
 )
 def test_extract_refuses_what_is_not_text(client: TestClient, name: str, data: bytes, status: int, code: str) -> None:
-    assert_error(client.post("/api/extract", files={"file": (name, data, "application/octet-stream")}), status, code)
+    body = assert_error(client.post("/api/extract", files={"file": (name, data, "application/octet-stream")}), status, code)
+    assert "--encoding" not in body["message"]  # the command line's option, which the web has not
 
 
 def test_extract_needs_a_multipart_file(client: TestClient) -> None:
@@ -452,6 +474,12 @@ def test_index_adds_documents_with_the_token(indexed: TestClient) -> None:
     assert again["added"] == 0 and again["duplicates"] == 1
     assert indexed.get("/api/documents/library-news").json()["text"] == other
     assert indexed.get("/api/health").json()["indexing"] is True
+    # a batch with a document that cannot be indexed adds none, and the error names it
+    bad = {"documents": [{"id": "fine", "text": other + " Again."}, {"id": "blank", "text": "  "}]}
+    body = assert_error(indexed.post("/api/index", json=bad, headers={"Authorization": f"Bearer {TOKEN}"}),
+                        400, "empty_input")
+    assert "documents[1] (id 'blank')" in body["message"] and "nothing of this batch was added" in body["message"]
+    assert indexed.get("/api/documents/fine").status_code == 404
 
 
 # --- the command ------------------------------------------------------------------------------------
@@ -488,6 +516,24 @@ def test_serve_refuses_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixtu
             cli_main(argv)
         assert exc.value.code == 1
         assert needle in capsys.readouterr().err
+
+
+def test_serve_says_at_once_when_it_cannot_listen(capsys: pytest.CaptureFixture[str]) -> None:
+    """A port in use or a host that is not this machine's: a one-line error before the resources
+    load, not uvicorn's exit code 3 a minute later."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        for argv, needle in [
+            (["serve", "--port", str(port)], f"cannot listen on 127.0.0.1:{port}"),
+            (["serve", "--host", "no-such-host.invalid"], "--host no-such-host.invalid: not a name or address"),
+        ]:
+            with pytest.raises(SystemExit) as exc:
+                cli_main(argv)
+            assert exc.value.code == 1
+            err = capsys.readouterr().err.strip()
+            assert needle in err and err.count("\n") == 0
 
 
 def _free_port() -> int:
@@ -638,3 +684,10 @@ def test_a_lone_surrogate_is_a_bad_request_on_every_endpoint(client: TestClient)
         r = client.post(path, content=body, headers={"Content-Type": "application/json"})
         assert r.status_code == 400, (path, r.status_code, r.text)
         assert r.json()["error"] == "bad_encoding" and "lone surrogate" in r.json()["message"]
+
+
+def test_a_threshold_must_be_a_number_not_true(client: TestClient) -> None:
+    for field in ("spun_threshold", "min_confidence"):
+        r = client.post("/api/check", json={"text": demo.SPUN, field: True})
+        assert r.status_code == 400 and "expected a number, not true or false" in r.json()["message"], field
+    assert client.post("/api/check", json={"text": demo.SPUN, "spun_threshold": 1}).status_code == 200

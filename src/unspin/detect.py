@@ -175,6 +175,13 @@ class Engine:
         words = [t for t in tokens if t.kind == "word"]
         if len(words) < self.config.min_words:
             return _uncertain(text, f"too short to judge: {len(words)} words, need {self.config.min_words}")
+        symbols = len(tokens) - len(words)  # punctuation marks and numbers
+        if symbols > self.config.max_symbols_per_word * len(words):
+            return _uncertain(
+                text,
+                f"does not read as prose: {symbols / len(words):.1f} punctuation marks and numbers per word "
+                f"(code, addresses or a table; prose has under {self.config.max_symbols_per_word:g})",
+            )
         if in_capitals(words):
             # every word would read as a name or an abbreviation, which spinners leave, so the
             # text is checked in lower case and its findings put back in its capitals

@@ -109,10 +109,15 @@ def _qualified(where: str, doc_id: str) -> str:
 def _read_path(path: Path, max_bytes: int) -> Iterator[tuple[Path, Item]]:
     """``(file, item)`` for each item under ``path`` (the file resolved)."""
     if path.is_dir():
+        walked: set[Path] = set()  # files reached by another way already (a link, a loop of links)
         for sub in sorted(p for p in path.rglob("*") if p.is_file()):
             suffix = _suffix(sub)
             if suffix in ALL_SUFFIXES:
                 source = sub.resolve()
+                if source in walked:
+                    yield source, Skip(sub.relative_to(path).as_posix(), f"read twice: a link to {source}")
+                    continue
+                walked.add(source)
                 for item in read_file(sub, sub.relative_to(path).as_posix(), max_bytes):
                     yield source, item
     elif path.is_file():

@@ -7,6 +7,7 @@ finding's ``text[start:end]`` is exactly what the user wrote.
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -216,11 +217,42 @@ _MAGIC = {
 }
 
 
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""",
+                      re.IGNORECASE)
+
+
+def _declared_charset(data: bytes) -> str | None:
+    """The character set an HTML page (or XML document) declares in its first 4 KB
+    (``<meta charset="iso-8859-1">``), where Python knows it."""
+    m = _CHARSET.search(data[:4096])
+    if m is None:
+        return None
+    name = (m.group(1) or m.group(2)).decode("ascii")
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return None
+    return name
+
+
+def _utf16_hint(data: bytes) -> str:
+    """A hint where NUL bytes sit at every other position, as in UTF-16 text without its byte-order mark."""
+    head = data[:4096]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd > 0.3 * len(head[1::2]) and even == 0:
+        return "; if it is UTF-16 text without a byte-order mark, pass --encoding utf-16-le"
+    if even > 0.3 * len(head[0::2]) and odd == 0:
+        return "; if it is UTF-16 text without a byte-order mark, pass --encoding utf-16-be"
+    return ""
+
+
 def decode_input(data: bytes, max_bytes: int, encoding: str | None = None) -> str:
     """Decode raw input bytes into text, refusing what is not text.
 
     UTF-8 (with or without BOM) is the default; UTF-16 is recognised by its
-    BOM.  Pass ``encoding`` to read another encoding explicitly.
+    BOM; bytes that are not UTF-8 are read in the character set an HTML page
+    declares (``<meta charset>``), where it declares one.  Pass ``encoding`` to
+    read another encoding explicitly.
     """
     if len(data) > max_bytes:
         # (a reader that stops one byte past the limit knows no more than that)
@@ -235,9 +267,13 @@ def decode_input(data: bytes, max_bytes: int, encoding: str | None = None) -> st
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             encoding = "utf-16"
         elif b"\x00" in data[:4096]:
-            raise BinaryInputError("input contains NUL bytes: it looks like a binary file, not text")
+            raise BinaryInputError("input contains NUL bytes: it looks like a binary file, not text" + _utf16_hint(data))
         else:
             encoding = "utf-8-sig"
+            try:
+                data.decode(encoding)
+            except UnicodeDecodeError:
+                encoding = _declared_charset(data) or encoding  # a page that says what it is in
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -184,8 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.WARNING - 10 * min(args.verbose, 2),
         format="%(levelname)s %(name)s: %(message)s",
     )
-    if args.verbose < 2:  # its notes on pages it finds no main text in: unspin says so itself
-        logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    if args.verbose < 2:  # its notes and errors on pages it finds no main text in: unspin says so itself
+        logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     try:
         return int(args.func(args) or EXIT_OK)
     except CommandError as exc:

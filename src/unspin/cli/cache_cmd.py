@@ -35,9 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
                    help="work out and store the candidates of the most frequent English words, and of the "
                         "thesaurus phrases made of them, now, so that later processes are fast from their first "
                         "document")
-    p.add_argument("--words", type=int, default=100_000, metavar="N",
+    p.add_argument("--words", type=int, default=None, metavar="N",
                    help="with --fill: the N most frequent words of the word-vector vocabulary (default all 100,000)")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="with --fill: worker processes (default 1)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="with --fill: worker processes (default 1)")
     p.add_argument("--moby", action="store_true", help="with --fill: the store used with --moby")
     p.set_defaults(func=run)
 
@@ -61,6 +61,11 @@ def _kind(name: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.fill:
+        given = [name for name, value in (("--words", args.words), ("--jobs", args.jobs), ("--moby", args.moby or None))
+                 if value is not None]
+        if given:
+            raise CommandError(f"{', '.join(given)} only go{'es' if len(given) == 1 else ''} with --fill")
     root = cache_root()
     if root is None:
         if args.fill:
@@ -70,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
     if args.fill:
         if args.clear:
             raise CommandError("--fill and --clear do not go together")
+        args.words = 100_000 if args.words is None else args.words
+        args.jobs = 1 if args.jobs is None else args.jobs
         if args.jobs < 1 or args.words < 1:
             raise CommandError("--jobs and --words must be at least 1")
         return _fill(args)

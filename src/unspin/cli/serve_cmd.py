@@ -64,6 +64,24 @@ def _token(args: argparse.Namespace) -> str | None:
     return os.environ.get(TOKEN_ENV, "").strip() or None
 
 
+def _can_listen(host: str, port: int) -> None:
+    """Bind ``host:port`` for a moment, before the resources load for a minute: a port in use or
+    a host that is not this machine's is a one-line error now, not the server's exit code 3 later."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise CommandError(f"--host {host}: not a name or address this machine has ({exc.strerror})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     missing = [m for m in WEB_PACKAGES if importlib.util.find_spec(m) is None]
     if missing:
@@ -93,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
     if args.db and not os.path.exists(args.db) and token is None:
         raise CommandError(f"{args.db}: no such index; build one with unspin index, "
                            "or give a token to start an empty one and fill it through POST /api/index")
+    _can_listen(args.host, args.port)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"unspin: note: listening on {args.host}, reachable from other machines", file=sys.stderr)
 

@@ -25,7 +25,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import hmac
+import importlib.util
 import logging
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, MutableMapping, Sequence
@@ -33,7 +35,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from importlib import resources as importlib_resources
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -42,7 +44,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import demo
@@ -53,6 +55,7 @@ from ..documents import input_text, read_limited
 from ..errors import InputError, InputTooLargeError, UnspinError
 from ..htmlreport import render as render_report
 from ..inputs import HTML_SUFFIXES, looks_like_html
+from ..inputs import html_to_text as main_text
 from ..report import Report
 from ..text import check_text
 from .htmltext import html_to_text
@@ -99,9 +102,22 @@ _INPUT_CODES = {
 }
 
 
+def _page_text(html: str) -> str:
+    """The text of an uploaded page: its main text as the command line reads it (trafilatura,
+    where installed), else, or where that finds none, all its visible text."""
+    if importlib.util.find_spec("trafilatura") is not None:
+        text = main_text(html)
+        if text.strip():
+            return text
+    return html_to_text(html)
+
+
 def _input_error(exc: InputError) -> ApiError:
     status = 413 if isinstance(exc, InputTooLargeError) else 400
-    return ApiError(status, _INPUT_CODES.get(type(exc).__name__, "bad_input"), str(exc))
+    # (the command line's advice, where the web has none of its options)
+    message = str(exc).replace("pass the right encoding (--encoding latin-1, for example)", "save it as UTF-8")
+    message = re.sub(r"; if it is UTF-16 text without a byte-order mark, pass --encoding \S+", "", message)
+    return ApiError(status, _INPUT_CODES.get(type(exc).__name__, "bad_input"), message)
 
 
 _STATUS_CODES = {
@@ -239,13 +255,23 @@ class TextIn(BaseModel):
     text: StrictStr = Field(description="the text to check (plain text, UTF-8)")
 
 
+def _no_bool(value: object) -> object:
+    """A number field refuses true and false (pydantic reads them as 1 and 0)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true or false")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_no_bool)]
+
+
 class CheckIn(TextIn):
-    spun_threshold: float | None = Field(
+    spun_threshold: Number | None = Field(
         None, gt=0, le=1,
         description="call the text spun only at this spun probability or above (the server's by default; "
         "0.9 for papers and other technical text, which read as odder to a news-trained model)",
     )
-    min_confidence: float | None = Field(
+    min_confidence: Number | None = Field(
         None, ge=0, le=1,
         description="report and restore only findings at least this confident (at least the server's "
         "finding threshold: weaker findings are not made)",
@@ -766,15 +792,22 @@ def create_app(
         s = _state(request)
         s.check_token(request)
         corpus = s.need_corpus()
-        for doc in body.documents:
-            _checked(s, doc.text)
+        for k, doc in enumerate(body.documents):  # all or nothing: a batch with a bad document adds none
+            try:
+                check_text(doc.text, s.config.max_input_bytes)
+            except InputError as exc:
+                error = _input_error(exc)
+                raise ApiError(error.status, error.code, f"documents[{k}] (id {doc.id!r}): {exc}; "
+                               "nothing of this batch was added") from None
         return await s.run(corpus.add, body.documents, executor=corpus.executor)
 
     @app.post(
         "/api/extract",
         tags=["detect"],
         summary="Text from an uploaded .txt, .html, .docx, .odt or .pdf file",
-        description="A multipart form with one field `file`. HTML is reduced to its visible text; a Word, "
+        description="A multipart form with one field `file`. HTML is reduced to its main text as `unspin check` "
+        "reads a page (menus and footers left out; where that finds none, or trafilatura is not installed, "
+        "to all its visible text); a Word, "
         "OpenDocument or PDF document (known by its bytes) to its text. `format` says which it was.",
         response_model=ExtractOut,
         responses=_errors(400, 413, 415),
@@ -795,7 +828,7 @@ def create_app(
                 or looks_like_html(text)
             )
             if is_html:
-                text = check_text(html_to_text(text), limit)
+                text = check_text(await s.run(_page_text, text), limit)
         except InputError as exc:
             raise _input_error(exc) from None
         except UnspinError as exc:  # a PDF without pypdf installed here
