@@ -40,6 +40,22 @@ def test_learns_the_swapped_pairs(tmp_path: Path) -> None:
     assert all(e.source == "learned" for e in lex)
 
 
+def test_a_text_is_learned_from_once(tmp_path: Path) -> None:
+    """The lexicon names the texts it learned from (by digest, kept in its file), so learning from
+    the same copy again, or from the same copy given twice, counts nothing twice."""
+    traced = _traced(tmp_path)
+    lex, summary = learn(traced + traced)
+    assert summary.used == 1 and summary.skipped.get("text already learned") == 1
+    path = tmp_path / "lex.tsv"
+    lex.save(path)
+    again, summary = learn(traced, Lexicon.load(path))
+    assert summary.used == 0 and summary.pairs == 0
+    assert {(e.spun, e.original, e.count) for e in again} == {(e.spun, e.original, e.count) for e in lex}
+    # a copy no source was found for is not remembered: once its source is indexed, it teaches
+    unmatched, summary = learn([(SPUN, [])])
+    assert not unmatched.learned_from
+
+
 def test_weak_matches_teach_nothing(tmp_path: Path) -> None:
     lex, summary = learn(_traced(tmp_path), min_score=1.01)
     assert len(lex) == 0 and summary.skipped == {"weak match": 1}
@@ -93,13 +109,19 @@ def test_learn_command(tmp_path: Path) -> None:
     db, spun, out = tmp_path / "c.db", tmp_path / "spun.txt", tmp_path / "lex.tsv"
     Index(db).add([("article", ARTICLE)])
     spun.write_text(SPUN, encoding="utf-8")
-    for _ in range(2):  # a second run extends the same lexicon
+    for _ in range(2):  # the same copy again (a rerun after an interruption, say) counts nothing twice
         proc = subprocess.run(
             [sys.executable, "-m", "unspin", "learn", str(db), str(spun), "-o", str(out)],
             capture_output=True, text=True, timeout=300,
         )
         assert proc.returncode == 0, proc.stderr
-    assert "pairs learned" in proc.stdout
+    assert "skipped: 1 text already learned" in proc.stdout
+    assert Lexicon.load(out).originals("grumbled")[0].count == 1
+    # another copy extends the same lexicon
+    spun.write_text(SPUN + " Residents stated that they would welcome the change.", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "unspin", "learn", str(db), str(spun), "-o", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "pairs learned" in proc.stdout, proc.stderr
     assert Lexicon.load(out).originals("grumbled")[0].count == 2
     # and the readable report of a later copy says what the lexicon saw
     later = tmp_path / "later.txt"

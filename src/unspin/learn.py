@@ -10,6 +10,7 @@ listed (pass the file to ``Config(lexicon_path=...)`` or ``--lexicon``).
 from __future__ import annotations
 
 import bisect
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -53,11 +54,19 @@ def learn(
     Besides the swaps, the copied passages of the used matches tell how often the
     spinner left each spun phrase of the lexicon as it was (``Lexicon.add_kept``): a
     word it swapped a few times but mostly left alone is weak evidence of a swap.
+
+    A text the lexicon has learned from already (``Lexicon.learned_from``, by its words:
+    :func:`text_digest`) is skipped and counted, so learning again from the same files,
+    after an interruption, say, counts nothing twice.
     """
     lex = lexicon if lexicon is not None else Lexicon()
     summary = LearnSummary()
     runs: list[list[str | None]] = []  # the copied passages' words; None where a swap or punctuation is
     for text, matches in traced:
+        digest = text_digest(text)
+        if digest in lex.learned_from:  # learning a text twice would count its swaps twice
+            summary.skip("text already learned")
+            continue
         tokens = tokenize(text)
         for m in matches:
             summary.matches += 1
@@ -65,6 +74,7 @@ def learn(
                 summary.skip("weak match")
                 continue
             summary.used += 1
+            lex.learned_from.add(digest)
             for sub in m.substitutions:
                 spun = [t.norm for t in tokenize(sub.spun) if t.kind == "word"]
                 orig = [t.norm for t in tokenize(sub.original) if t.kind == "word"]
@@ -80,6 +90,11 @@ def learn(
             runs.extend(_copied_words(tokens, m))
     _count_kept(lex, runs)
     return lex, summary
+
+
+def text_digest(text: str) -> str:
+    """A short digest of a text's words (whitespace aside), to know a text learned from."""
+    return hashlib.blake2b(" ".join(text.split()).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 def _copied_words(tokens: Sequence[Token], match: Match) -> list[list[str | None]]:

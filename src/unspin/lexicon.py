@@ -15,8 +15,10 @@ A row whose ``original`` is its ``spun`` phrase (version 2) counts the times the
 spinner left that phrase as it was: "people" swapped for "humans" three times
 but left alone fifty is weak evidence of a swap, and :mod:`unspin.learn`
 records both.  Version 1 files (no such rows) are read as well.  Lines
-starting with ``#`` after the header are comments.  The header is checked on
-load, so a file of another format fails with a clear error.
+starting with ``#`` after the header are comments; ``# learned-from DIGEST``
+ones name the texts :mod:`unspin.learn` has learned from, so that it never
+counts a text twice.  The header is checked on load, so a file of another
+format fails with a clear error.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .errors import ResourceError
 
 HEADER = "# unspin-lexicon 2"
 HEADERS = ("# unspin-lexicon 1", HEADER)  # the versions read
+LEARNED_FROM = "# learned-from "  # a comment line naming a text learned from (by its digest)
 
 
 def tsv_rows(
@@ -69,6 +72,7 @@ class Lexicon:
     def __init__(self, entries: Iterable[Entry] = ()) -> None:
         self._by_spun: dict[str, dict[str, Entry]] = defaultdict(dict)
         self._kept: dict[str, float] = {}  # spun phrase -> times the spinner left it as it was
+        self.learned_from: set[str] = set()  # digests of the texts learned from (unspin.learn.text_digest)
         self.max_len = 1
         self.first_words: set[str] = set()  # the first word of every spun phrase
         for e in entries:
@@ -114,11 +118,13 @@ class Lexicon:
             out.add(respell(e.spun), e.original, e.count, e.source)
         for phrase, count in self._kept.items():
             out.add_kept(respell(phrase), count)
+        out.learned_from = set(self.learned_from)
         return out
 
     def merge(self, other: Lexicon) -> Lexicon:
         out = Lexicon(self)
         out._kept = dict(self._kept)
+        out.learned_from = self.learned_from | other.learned_from
         for e in other:
             out.add(e.spun, e.original, e.count, e.source)
         for phrase, count in other._kept.items():
@@ -160,6 +166,7 @@ class Lexicon:
     @classmethod
     def parse(cls, text: str, name: str = "<lexicon>") -> Lexicon:
         lex = cls()
+        lex.learned_from = {line[len(LEARNED_FROM):].strip() for line in text.splitlines() if line.startswith(LEARNED_FROM)}
         for n, parts in tsv_rows(text, HEADERS, 4, name, "an unspin lexicon"):
             try:
                 count = float(parts[2])
@@ -178,7 +185,8 @@ class Lexicon:
         rows = [*self, *(Entry(p, p, n, "kept") for p, n in self._kept.items())]
         rows.sort(key=lambda e: (e.spun, e.original != e.spun, -e.count, e.original))
         body = "".join(f"{e.spun}\t{e.original}\t{e.count:g}\t{e.source}\n" for e in rows)
-        return f"{HEADER}\n{body}"
+        learned = "".join(f"{LEARNED_FROM}{d}\n" for d in sorted(self.learned_from))
+        return f"{HEADER}\n{learned}{body}"
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write atomically: a crash leaves the old file or the new one, never half."""
