@@ -130,3 +130,25 @@ def test_certain_pairs_are_curated_and_weighed_enough() -> None:
     assert is_certain(CERTAIN_WEIGHT, "curated") and is_certain(6.0, "learned,curated")
     assert not is_certain(CERTAIN_WEIGHT - 0.01, "curated")
     assert not is_certain(50.0, "learned")
+
+
+def test_import_pairs_takes_the_word_swaps_several_phrases_show() -> None:
+    """A spinner that wrote "counterfeit consciousness" writes "counterfeit" for "artificial"
+    elsewhere too: a word swap that two listed phrases show is added as learned evidence (weighed
+    by how spun the rest of the text reads), never as a certain pair."""
+    text = (
+        "counterfeit consciousness\tartificial intelligence\n"
+        "counterfeit neural organizations\tartificial neural networks\n"
+        "profound learning\tdeep learning\n"
+        "of the counterfeit\tof the artificial\n"  # function words are no swaps; this one shows it a third time
+        "huge information examination\tbig data analysis\n"  # "huge" for "big" once only
+    )
+    got = import_pairs(text)
+    learned = {(e.spun, e.original, e.count, e.source) for e in got.lexicon if e.source != "curated"}
+    assert learned == {("counterfeit", "artificial", 3.0, "learned:list")}
+    assert got.word_pairs == 1
+    assert all(not is_certain(e.count, e.source) for e in got.lexicon if e.source != "curated")
+    assert {e.spun for e in import_pairs(text, word_pairs=1).lexicon} >= {"huge", "profound", "organizations"}
+    assert import_pairs(text, word_pairs=0).word_pairs == 0
+    with pytest.raises(ValueError):
+        import_pairs(text, word_pairs=-1)

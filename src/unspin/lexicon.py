@@ -230,9 +230,10 @@ class PairImport:
     lexicon: Lexicon
     skipped: dict[str, list[int]]
     header: bool = False  # the first row named the columns and was skipped
+    word_pairs: int = 0  # word swaps taken from the listed phrases (see import_pairs)
 
 
-def import_pairs(text: str, weight: float = 4.0, name: str = "<pairs>") -> PairImport:
+def import_pairs(text: str, weight: float = 4.0, name: str = "<pairs>", word_pairs: int = 2) -> PairImport:
     """A curated lexicon from a list of swapped phrases, one ``spun<TAB>original`` pair per line
     (more columns are ignored: a tortured-phrase list's ``tortured<TAB>expected<TAB>papers``).
 
@@ -243,11 +244,25 @@ def import_pairs(text: str, weight: float = 4.0, name: str = "<pairs>") -> PairI
     runs of words) is left out and counted, as are rows without an original, with an unknown one
     (``???``) or with the spun phrase as original.  Parenthesised parts of an original, such as
     an acronym ("Fast Fourier Transform (FFT)"), are dropped: the text around the phrase keeps its
-    own."""
-    from .text import tokenize
+    own.
+
+    A spinner that wrote "counterfeit consciousness" writes "counterfeit" for "artificial"
+    elsewhere too ("counterfeit neural organizations").  So the word swaps of the listed phrases
+    (a phrase and its original of as many words, word for word, function words aside) that at
+    least ``word_pairs`` rows show are added as well, as pairs learned from that many copies
+    (source ``learned:list``): evidence that counts only as far as the rest of the text reads spun,
+    and never restored wherever it stands.  ``word_pairs=0`` adds none.  Measured on the
+    benchmark's held-out tortured phrases with the dev part imported: at 2, 240 word pairs, 6.8%
+    restored and 25.9% flagged against 3.2% and 18.9% without them, findings on 150 clean BBC
+    articles 99 -> 103; at 1, 1,343 pairs, 10.7% and 31.2%, but 123 findings on those articles
+    and 3 more of 96 clean documentation paragraphs called spun."""
+    from .text import STOPWORDS, tokenize
 
     if not (math.isfinite(weight) and weight > 0):
         raise ValueError(f"a weight must be a positive number, not {weight!r}")
+    if word_pairs < 0:
+        raise ValueError(f"word_pairs must be 0 or more, not {word_pairs!r}")
+    swaps: dict[tuple[str, str], int] = defaultdict(int)  # word swap -> rows showing it
     lex = Lexicon()
     skipped: dict[str, list[int]] = defaultdict(list)
     header = False
@@ -276,9 +291,20 @@ def import_pairs(text: str, weight: float = 4.0, name: str = "<pairs>") -> PairI
             skipped["the original is the spun phrase"].append(n)
             continue
         lex.add(spun, original, weight, "curated")
+        said = [t.norm for t in tokenize(original) if t.kind == "word"]
+        if len(said) == len(tokens):
+            for w, o in {(t.norm, o) for t, o in zip(tokens, said, strict=True)}:
+                if w != o and w not in STOPWORDS and o not in STOPWORDS:
+                    swaps[(w, o)] += 1
     if not len(lex) and not skipped and not header:
         raise ResourceError(f"{name}: no pairs found (expected one spun<TAB>original pair per line)")
-    return PairImport(lex, dict(skipped), header)
+    taken = 0
+    if word_pairs:
+        for (w, o), rows in sorted(swaps.items()):
+            if rows >= word_pairs:
+                lex.add(w, o, float(rows), "learned:list")
+                taken += 1
+    return PairImport(lex, dict(skipped), header, taken)
 
 
 def builtin_lexicon() -> Lexicon:

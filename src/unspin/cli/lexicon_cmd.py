@@ -40,12 +40,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
                      help=f"curated weight of each pair (evidence 1 - 0.5**weight; default 4; at {CERTAIN_WEIGHT:g} "
                           "or more a pair is restored wherever it stands, lower makes it one candidate among "
                           "the thesaurus's)")
+    imp.add_argument("--word-pairs", type=int, default=2, metavar="N",
+                     help="also take the word swaps that at least N listed phrases show ('counterfeit' for "
+                          "'artificial'), as learned evidence that counts as far as the text reads spun "
+                          "(default 2; 0: none)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if not (args.weight > 0 and args.weight < float("inf")):
         raise CommandError(f"--weight must be a positive number, not {args.weight:g}")
+    if args.word_pairs < 0:
+        raise CommandError(f"--word-pairs must be 0 or more, not {args.word_pairs}")
     writable_file(args.output)
     where = "standard input" if args.file == "-" else args.file
     try:
@@ -62,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"{where}: not UTF-8 text (byte {exc.start})") from None
     if "\0" in text:
         raise CommandError(f"{where}: a binary file, not a list of pairs")
-    imported = import_pairs(text, args.weight, where)
+    imported = import_pairs(text, args.weight, where, args.word_pairs)
     lexicon = Lexicon.load(args.output) if os.path.exists(args.output) else Lexicon()
     before = len(lexicon)
     lexicon = lexicon.merge(imported.lexicon)
@@ -70,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     for why, lines in sorted(imported.skipped.items()):
         shown = ", ".join(map(str, lines[:5])) + (", ..." if len(lines) > 5 else "")
         print(f"{where}: left out {len(lines)} rows: {why} (lines {shown})", file=sys.stderr)
-    print(f"{len(imported.lexicon)} pairs read from {where}"
-          f"{' (its first row named the columns)' if imported.header else ''}; "
+    print(f"{len(imported.lexicon) - imported.word_pairs} pairs read from {where}"
+          f"{' (its first row named the columns)' if imported.header else ''}, "
+          f"{imported.word_pairs} word swaps taken from them; "
           f"lexicon {args.output} has {len(lexicon)} pairs ({len(lexicon) - before} new)")
     return 0
