@@ -285,7 +285,10 @@ def test_lexicon_import_errors(tmp_path: Path) -> None:
     assert_one_line_error(run("lexicon", "import", "-", "-o", str(tmp_path / "o"), stdin=b"\n# only\n"), 1,
                           "no pairs found")
     assert_one_line_error(run("lexicon", "import", "-", "-o", str(tmp_path / "o"), stdin=b"a\xff\tb\n"), 1,
-                          "not UTF-8")
+                          "not valid UTF-8")
+    latin = run("lexicon", "import", "-", "-o", str(tmp_path / "l.tsv"), "--encoding", "latin-1",
+                stdin="café noir\tblack coffee\n".encode("latin-1"))
+    assert latin.returncode == 0 and "café noir\tblack coffee" in (tmp_path / "l.tsv").read_text(encoding="utf-8")
     assert_one_line_error(run("lexicon", "import", "-", "-o", str(tmp_path / "o"), "--weight", "-1",
                               stdin=b"a\tb\n"), 1, "--weight must be a positive number")
     assert not (tmp_path / "o").exists()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
+from ..config import Config
 from ..lexicon import CERTAIN_WEIGHT, Lexicon, import_pairs
-from . import EPILOG, CommandError, writable_file
+from . import EPILOG, CommandError, read_input, writable_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -35,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         epilog=EPILOG,
     )
     imp.add_argument("file", metavar="FILE", help="the list of pairs (UTF-8), or - for standard input")
+    imp.add_argument("--encoding", help="the list's encoding (default: UTF-8, or UTF-16 with a BOM)")
     imp.add_argument("-o", "--output", metavar="OUT", required=True, help="lexicon file to create or extend")
     imp.add_argument("--weight", type=float, default=4.0,
                      help=f"curated weight of each pair (evidence 1 - 0.5**weight; default 4; at {CERTAIN_WEIGHT:g} "
@@ -54,20 +55,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--word-pairs must be 0 or more, not {args.word_pairs}")
     writable_file(args.output)
     where = "standard input" if args.file == "-" else args.file
-    try:
-        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
-    except FileNotFoundError:
-        raise CommandError(f"{args.file}: no such file") from None
-    except IsADirectoryError:
-        raise CommandError(f"{args.file}: is a directory, not a file") from None
-    except PermissionError:
-        raise CommandError(f"{args.file}: permission denied") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CommandError(f"{where}: not UTF-8 text (byte {exc.start})") from None
-    if "\0" in text:
-        raise CommandError(f"{where}: a binary file, not a list of pairs")
+    text = read_input(args.file, Config(), args.encoding)  # (a list of pairs is text like any other: the same checks)
     imported = import_pairs(text, args.weight, where, args.word_pairs)
     lexicon = Lexicon.load(args.output) if os.path.exists(args.output) else Lexicon()
     before = len(lexicon)
