@@ -142,11 +142,13 @@ def test_import_pairs_takes_the_word_swaps_several_phrases_show() -> None:
         "profound learning\tdeep learning\n"
         "of the counterfeit\tof the artificial\n"  # function words are no swaps; this one shows it a third time
         "huge information examination\tbig data analysis\n"  # "huge" for "big" once only
+        "counterfeit money detection\tcounterfeit money recognition\n"  # "counterfeit" left as it is once
     )
     got = import_pairs(text)
     learned = {(e.spun, e.original, e.count, e.source) for e in got.lexicon if e.source != "curated"}
     assert learned == {("counterfeit", "artificial", 3.0, "learned:list")}
     assert got.word_pairs == 1
+    assert got.lexicon.kept("counterfeit") == 1.0  # weaker evidence: a spinner does not always swap it
     assert all(not is_certain(e.count, e.source) for e in got.lexicon if e.source != "curated")
     assert {e.spun for e in import_pairs(text, word_pairs=1).lexicon} >= {"huge", "profound", "organizations"}
     assert import_pairs(text, word_pairs=0).word_pairs == 0
