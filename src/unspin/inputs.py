@@ -74,17 +74,24 @@ def read_inputs(paths: list[str | os.PathLike[str]], max_bytes: int = 5_000_000)
     Every record's id is unique: a document whose id an earlier one of the same call took (the
     same file name under two directories, ``a/x.txt`` and ``b/x.txt``) gets its id under the
     argument it came from (``b/x.txt``), which names it the same way on every run with the same
-    arguments in the same order; one whose id is taken even so (the same file given twice, an
-    id repeated in a JSONL file) is a :class:`Skip`, never silently dropped or merged."""
+    arguments in the same order; one whose id is taken even so (an id repeated in a JSONL file)
+    is a :class:`Skip`, never silently dropped or merged.  A file that an earlier argument read
+    already (a file given and the folder it is in), or that a link leads to again, is skipped."""
     claimed: dict[str, str] = {}  # record id -> the argument it was read from
-    read: dict[tuple[Path, str], int] = {}  # (file, id as read there) of every record -> its argument's number
-    for number, raw in enumerate(paths):
+    # with several arguments, each file read -> its argument (one entry per file, not per record)
+    files_read: dict[str, str] | None = {} if len(paths) > 1 else None
+    for raw in paths:
         where = os.fspath(raw)
+        current: Path | None = None
+        earlier = ""  # the argument that read the current file already, if one did
         for source, item in _read_path(Path(raw), max_bytes):
+            if files_read is not None and source != current:
+                current = source
+                earlier = files_read.setdefault(str(source), where)
+                earlier = "" if earlier == where else earlier
             if isinstance(item, Record):
-                earlier = read.setdefault((source, item.id), number)
-                if earlier != number:
-                    yield Skip(item.id, f"read twice: {source} is also under {os.fspath(paths[earlier])}")
+                if earlier:
+                    yield Skip(item.id, f"read twice: {source} is also under {earlier}")
                     continue
                 doc_id = item.id
                 if doc_id in claimed:
@@ -107,18 +114,24 @@ def _qualified(where: str, doc_id: str) -> str:
 
 
 def _read_path(path: Path, max_bytes: int) -> Iterator[tuple[Path, Item]]:
-    """``(file, item)`` for each item under ``path`` (the file resolved)."""
+    """``(file, item)`` for each item under ``path`` (the file resolved).  In a folder, a file
+    reached through a link is read only where the folder does not hold it itself and no other link
+    led to it before (a loop of links, ``sub/loop -> ..``, would read the folder again and again)."""
     if path.is_dir():
-        walked: set[Path] = set()  # files reached by another way already (a link, a loop of links)
+        root = path.resolve()
+        linked: set[Path] = set()  # files read through a link (few: only these are remembered)
         for sub in sorted(p for p in path.rglob("*") if p.is_file()):
             suffix = _suffix(sub)
             if suffix in ALL_SUFFIXES:
+                rel = sub.relative_to(path)
                 source = sub.resolve()
-                if source in walked:
-                    yield source, Skip(sub.relative_to(path).as_posix(), f"read twice: a link to {source}")
-                    continue
-                walked.add(source)
-                for item in read_file(sub, sub.relative_to(path).as_posix(), max_bytes):
+                if source != root / rel:  # reached through a link
+                    read_here = source.is_relative_to(root) and _suffix(source) in ALL_SUFFIXES
+                    if read_here or source in linked:
+                        yield source, Skip(rel.as_posix(), f"read twice: a link to {source}")
+                        continue
+                    linked.add(source)
+                for item in read_file(sub, rel.as_posix(), max_bytes):
                     yield source, item
     elif path.is_file():
         source = path.resolve()
