@@ -64,7 +64,7 @@ def test_duplicates_and_skips(index: Index) -> None:
     s = index.add(
         [
             Record("a", make_doc(1)),
-            Record("a", make_doc(2)),  # same id
+            Record("a", make_doc(2)),  # same id, another text: a conflict, not a copy
             Record("b", make_doc(1)),  # same text as a
             Record("c", "   \n "),  # empty
             Record("d", "bin\x00ary text"),
@@ -73,11 +73,12 @@ def test_duplicates_and_skips(index: Index) -> None:
             ("g", make_doc(5) + " \ud83d"),  # a lone surrogate: no file can hold it, so neither can the index
         ]
     )
-    assert (s.added, s.duplicates, s.skipped) == (2, 2, 4)
-    assert dict(s.duplicate_examples) == {"a": "id already indexed", "b": "same text as a"}
+    assert (s.added, s.duplicates, s.conflicts, s.skipped) == (2, 1, 1, 4)
+    assert dict(s.duplicate_examples) == {"b": "same text as a"} and s.conflict_examples == ["a"]
     assert sorted(index.ids()) == ["a", "e"]
-    s2 = index.add([("e", make_doc(3)), ("f", make_doc(4))])
-    assert (s2.added, s2.duplicates) == (1, 1)
+    s2 = index.add([("e", make_doc(3)), ("f", make_doc(4)), ("a", make_doc(6))])
+    assert (s2.added, s2.duplicates, s2.conflicts) == (1, 1, 1)
+    assert s2.duplicate_examples == [("e", "id already indexed")]
 
 
 @pytest.mark.parametrize("rate", [0.0, 0.3])

@@ -91,7 +91,7 @@ def test_index_then_trace_json(corpus: Path, tmp_path: Path) -> None:
     assert "image.txt" in proc.stdout and "more.jsonl.gz:2" in proc.stdout
     again = run("index", str(db), str(corpus), "--format", "json")
     assert json.loads(again.stdout) == {
-        "added": 0, "duplicates": 5, "skipped": 6, "documents": 5,
+        "added": 0, "duplicates": 5, "conflicts": 0, "skipped": 6, "documents": 5,
         "skip_reasons": json.loads(again.stdout)["skip_reasons"],
     }
     proc = run("trace", str(db), "-", "--format", "json", stdin=demo.SPUN.encode())
@@ -148,3 +148,18 @@ def test_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         main(["index", str(text), str(tmp_path)])
     assert exc.value.code == 1
     assert "not an unspin index" in capsys.readouterr().err
+
+
+def test_index_says_when_another_folders_files_take_the_same_ids(tmp_path: Path) -> None:
+    """Files of the same name in two folders indexed one after the other: the second folder's
+    texts used to be dropped as "duplicates" (rc 0) and could never be traced."""
+    for name, text in (("a", demo.ARTICLE), ("b", demo.UNRELATED)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "x.txt").write_text(text, encoding="utf-8")
+    db = tmp_path / "i.db"
+    assert run("index", str(db), str(tmp_path / "a")).returncode == 0
+    proc = run("index", str(db), str(tmp_path / "b"))
+    assert proc.returncode == 1 and "0 added, 0 duplicates, 1 conflicting ids" in proc.stdout
+    assert "1 documents not added: their ids (x.txt) are in the index already for other texts" in proc.stderr
+    again = run("index", str(db), str(tmp_path / "a"))  # the same files again are plain duplicates
+    assert again.returncode == 0 and "0 added, 1 duplicates, 0 skipped" in again.stdout

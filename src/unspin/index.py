@@ -113,6 +113,13 @@ class AddSummary:
     skip_reasons: Counter[str] = field(default_factory=Counter)
     skip_examples: list[tuple[str, str]] = field(default_factory=list)
     duplicate_examples: list[tuple[str, str]] = field(default_factory=list)
+    conflicts: int = 0  # not added: the id is indexed already, for another text
+    conflict_examples: list[str] = field(default_factory=list)
+
+    def conflict(self, doc_id: str) -> None:
+        self.conflicts += 1
+        if len(self.conflict_examples) < 20:
+            self.conflict_examples.append(doc_id)
 
     def skip(self, where: str, reason: str) -> None:
         self.skipped += 1
@@ -129,6 +136,7 @@ class AddSummary:
         return {
             "added": self.added,
             "duplicates": self.duplicates,
+            "conflicts": self.conflicts,
             "skipped": self.skipped,
             "skip_reasons": dict(self.skip_reasons),
         }
@@ -295,8 +303,10 @@ class Index:
         """Add documents: :class:`Record`, ``(id, text)`` or ``(id, text, meta)``.
 
         :class:`~unspin.inputs.Skip` items (from :func:`unspin.inputs.read_inputs`)
-        are counted in the summary.  Ids already in the index, and texts equal to
-        an indexed text, are counted as duplicates and not added.  Each batch is
+        are counted in the summary.  Ids already in the index with the same text, and texts
+        equal to an indexed text, are counted as duplicates and not added; an id already in
+        the index for another text is a conflict, not added either and counted apart (files
+        of the same name in folders indexed one after the other).  Each batch is
         one transaction.  ``workers > 1`` computes fingerprints in that many
         processes.  ``bulk`` (default: when the index is empty) builds the
         fingerprint lookup index once at the end.
@@ -364,20 +374,23 @@ class Index:
         db.execute("BEGIN IMMEDIATE")
         try:
             digests = [_digest(rec.text) for rec in batch]
-            seen_ids = set(self._existing("id", "id", [rec.id for rec in batch]))
+            seen_ids: dict[str, int] = dict(self._existing("id", "id, digest", [rec.id for rec in batch]))
             seen_digests: dict[int, str] = dict(self._existing("digest", "digest, id", digests))
             next_doc = (db.execute("SELECT max(doc) FROM docs").fetchone()[0] or 0) + 1
             doc_rows = []
             post_rows: list[tuple[int, int]] = []
             for rec, hashes, digest in zip(batch, fps, digests, strict=True):
                 if rec.id in seen_ids:
-                    summary.duplicate(rec.id, "id already indexed")
+                    if seen_ids[rec.id] == digest:
+                        summary.duplicate(rec.id, "id already indexed")
+                    else:  # another document under the same id: never dropped as if it were a copy
+                        summary.conflict(rec.id)
                     continue
                 twin = seen_digests.get(digest)
                 if twin is not None:
                     summary.duplicate(rec.id, f"same text as {twin}")
                     continue
-                seen_ids.add(rec.id)
+                seen_ids[rec.id] = digest
                 seen_digests[digest] = rec.id
                 doc = next_doc
                 next_doc += 1

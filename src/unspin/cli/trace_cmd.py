@@ -94,13 +94,21 @@ def run_index(args: argparse.Namespace) -> int:
         json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print(f"{args.db}: {summary.added:,} added, {summary.duplicates:,} duplicates, {summary.skipped:,} skipped; {total:,} documents in the index")
+        conflicts = f", {summary.conflicts:,} conflicting ids" if summary.conflicts else ""
+        print(f"{args.db}: {summary.added:,} added, {summary.duplicates:,} duplicates{conflicts}, "
+              f"{summary.skipped:,} skipped; {total:,} documents in the index")
         for reason, count in summary.skip_reasons.most_common():
             print(f"  skipped {count:,}: {reason}")
         for where, reason in summary.skip_examples[:10]:
             print(f"    {where}: {reason}")
         for doc_id, why in summary.duplicate_examples[:5]:
             print(f"  duplicate {doc_id}: {why}")
+    if summary.conflicts:
+        shown = ", ".join(summary.conflict_examples[:5]) + (", ..." if summary.conflicts > 5 else "")
+        print(f"unspin: error: {summary.conflicts:,} documents not added: their ids ({shown}) are in the index "
+              "already for other texts; a file's id is its path under the folder given, so index the folders' "
+              "parent instead (or put them in a new index)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -332,7 +332,8 @@ class IndexIn(BaseModel):
 
 class IndexOut(BaseModel):
     added: int = Field(description="documents added")
-    duplicates: int = Field(0, description="documents not added: their id or their text is already indexed")
+    duplicates: int = Field(0, description="documents not added: their id (with the same text) or their text is already indexed")
+    conflicts: int = Field(0, description="documents not added: their id is already indexed for another text")
     skipped: int = Field(0, description="documents not added because they cannot be indexed (empty, binary, ...)")
     skip_reasons: dict[str, int] = Field(default_factory=dict)
     documents: int = Field(description="documents in the index after adding")
