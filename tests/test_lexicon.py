@@ -154,3 +154,39 @@ def test_import_pairs_takes_the_word_swaps_several_phrases_show() -> None:
     assert import_pairs(text, word_pairs=0).word_pairs == 0
     with pytest.raises(ValueError):
         import_pairs(text, word_pairs=-1)
+
+
+def test_importing_again_sets_weights_instead_of_adding_them(tmp_path: Path) -> None:
+    """A row listed twice counts once, and a pair imported again (or with another weight) takes the
+    weight given: weights added up crossed the certain threshold unasked, or overflowed to inf,
+    which no command would read back."""
+    text = "irregular woodland\trandom forest\n" * 3
+    got = import_pairs(text, 1.5)
+    assert [(e.spun, e.count) for e in got.lexicon] == [("irregular woodland", 1.5)]
+    assert got.skipped == {"listed before": [2, 3]}
+    lex = got.lexicon
+    for weight in (2.0, 2.0, 4.0):
+        lex = lex.updated(import_pairs(text, weight).lexicon)
+        assert [e.count for e in lex] == [weight]
+    learned = Lexicon()
+    learned.add("tamed", "domesticated", 2, "learned")
+    learned.add_kept("tamed", 5)
+    merged = learned.updated(import_pairs("tamed\tdomesticated\n", 2.0).lexicon)
+    assert [(e.count, e.source) for e in merged] == [(2.0, "curated")] and merged.kept("tamed") == 5
+    # saved with the permissions the file had (mkstemp makes 0600 files)
+    path = tmp_path / "lex.tsv"
+    lex.save(path)
+    assert path.stat().st_mode & 0o777 == 0o644
+    path.chmod(0o640)
+    lex.save(path)
+    assert path.stat().st_mode & 0o777 == 0o640
+    # and read back with an editor's byte-order mark
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert len(Lexicon.load(path)) == 1
+
+
+@pytest.mark.parametrize("first", ["Tortured phrase\tExpected phrase", "tortured\tcorrect", "spun_phrase\toriginal_phrase"])
+def test_a_header_row_is_known_by_its_column_words(first: str) -> None:
+    got = import_pairs(f"{first}\nmystery layer\thidden layer\n")
+    assert got.header and [e.spun for e in got.lexicon] == ["mystery layer"]
+    assert not import_pairs("mystery layer\thidden layer\n").header

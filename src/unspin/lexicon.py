@@ -131,6 +131,20 @@ class Lexicon:
             out.add_kept(phrase, count)
         return out
 
+    def updated(self, other: Lexicon) -> Lexicon:
+        """This lexicon with ``other``'s pairs in place of its own for the same swap, and its kept
+        counts in place of its own for the same phrase: importing a list again, or with another
+        weight, sets the weights it gives instead of adding them up (:meth:`merge` adds)."""
+        out = Lexicon()
+        for e in self:
+            if not (e.spun in other._by_spun and e.original in other._by_spun[e.spun]):
+                out.add(e.spun, e.original, e.count, e.source)
+        for e in other:
+            out.add(e.spun, e.original, e.count, e.source)
+        out._kept = {**self._kept, **other._kept}
+        out.learned_from = self.learned_from | other.learned_from
+        return out
+
     def originals(self, spun: str) -> list[Entry]:
         """Known originals of ``spun``, most frequent first."""
         found = self._by_spun.get(spun)
@@ -152,7 +166,7 @@ class Lexicon:
     def load(cls, path: str | os.PathLike[str]) -> Lexicon:
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # (an editor's byte-order mark is no part of the header)
         except FileNotFoundError:
             raise ResourceError(f"lexicon file {path} not found") from None
         except IsADirectoryError:
@@ -191,12 +205,17 @@ class Lexicon:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write atomically: a crash leaves the old file or the new one, never half."""
         path = Path(path)
+        try:  # the file's permissions stay as they were; a new one gets the usual ones, not mkstemp's 0600
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o644  # (reading the umask would change it for every thread a moment)
         fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(self.dumps())
                 fh.flush()
                 os.fsync(fh.fileno())
+            os.chmod(tmp, mode)
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):
@@ -204,8 +223,12 @@ class Lexicon:
             raise
 
 
-# what the first row of a list of pairs may say instead of a pair: its columns' names
-COLUMN_NAMES = frozenset({"spun", "tortured", "phrase", "original", "expected", "replacement", "source", "target"})
+# words that name a list's columns ("tortured", "Expected phrase", "spun_phrase", "correct"): a first
+# row whose two fields each hold one is the header, not a pair
+COLUMN_WORDS = frozenset({
+    "spun", "tortured", "phrase", "phrases", "original", "originals", "expected", "replacement", "source",
+    "target", "correct", "correction", "fixed", "from", "to", "term", "terms", "text", "wrong", "right",
+})
 # A curated pair weighed at least this (evidence 1 - 0.5**3 = 0.875) is one no writer makes
 # ("counterfeit consciousness", or a screener's list of tortured phrases): the detector restores
 # it wherever its phrase stands, whichever words its language model prefers there (it knows
@@ -267,6 +290,7 @@ def import_pairs(text: str, weight: float = 4.0, name: str = "<pairs>", word_pai
     kept: dict[str, int] = defaultdict(int)  # word -> rows that leave it as it is
     lex = Lexicon()
     skipped: dict[str, list[int]] = defaultdict(list)
+    listed: set[tuple[str, str]] = set()  # a row listed twice counts once
     header = False
     seen_row = False
     for n, line in enumerate(text.splitlines(), start=1):
@@ -274,7 +298,9 @@ def import_pairs(text: str, weight: float = 4.0, name: str = "<pairs>", word_pai
             continue
         parts = [p.strip() for p in line.split("\t")]
         first_row, seen_row = not seen_row, True
-        if first_row and parts[0].lower() in COLUMN_NAMES and len(parts) > 1 and parts[1].lower() in COLUMN_NAMES:
+        if first_row and len(parts) > 1 and all(
+            COLUMN_WORDS & set(re.split(r"[^a-z]+", p.lower())) for p in parts[:2]
+        ):
             header = True
             continue
         if len(parts) < 2 or not parts[1]:
@@ -292,6 +318,10 @@ def import_pairs(text: str, weight: float = 4.0, name: str = "<pairs>", word_pai
         if _norm(spun) == _norm(original):
             skipped["the original is the spun phrase"].append(n)
             continue
+        if (spun, _norm(original)) in listed:
+            skipped["listed before"].append(n)
+            continue
+        listed.add((spun, _norm(original)))
         lex.add(spun, original, weight, "curated")
         said = [t.norm for t in tokenize(original) if t.kind == "word"]
         if len(said) == len(tokens):
