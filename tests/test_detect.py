@@ -567,3 +567,19 @@ def test_code_addresses_and_tables_are_not_judged(engine: Engine) -> None:
     figures = ("Sales rose by 4.5% in 2004, to £3.2bn, the firm said on Tuesday, after 2.1% in 2003 and a fall "
                "of 0.4% in 2002; its shares closed 12p higher at 345p.")
     assert "prose" not in engine.check(figures).reason
+
+
+def test_a_text_with_a_certain_pair_is_never_clean() -> None:
+    """One listed swap no writer makes in an otherwise natural article: "uncertain" with the reason,
+    never "clean" (it was "clean", 0.07, with the swap found at 0.9994)."""
+    engine = _with_pairs(("counterfeit consciousness", "artificial intelligence", 4, "curated"))
+    text = ARTICLE + " Some readers asked whether counterfeit consciousness would change the work."
+    r = engine.check(text)
+    found = [f for f in r.findings if f.text == "counterfeit consciousness"]
+    assert found and found[0].signals["lexicon_weight"] >= CERTAIN_WEIGHT and found[0].signals["lexicon_kind"] == "curated"
+    assert r.verdict != "clean"
+    if r.verdict == "uncertain":
+        assert "a swap no writer makes ('counterfeit consciousness' for 'artificial intelligence')" in r.reason
+    # and as another threshold judges it again (the web API's per-request thresholds)
+    lenient = unspin.detect.rejudged(text, r, Config(clean_threshold=0.5, spun_threshold=0.9))
+    assert lenient.verdict == "uncertain" and "no writer makes" in lenient.reason

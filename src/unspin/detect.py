@@ -35,7 +35,7 @@ from .candstore import CandidateStore
 from .config import DEFAULT_CONFIG, Config
 from .embeddings import Embeddings
 from .errors import CheckTimeout
-from .lexicon import Lexicon, builtin_lexicon, is_certain
+from .lexicon import CERTAIN_WEIGHT, Lexicon, builtin_lexicon, is_certain
 from .report import Alternative, Finding, Report, Verdict, apply_findings, match_case
 from .resources import LanguageModel, Resources, default_resources, settled, untrack_acyclic
 from .spelling import Speller
@@ -294,7 +294,7 @@ class Engine:
         accepted = tuple(
             self._finding(text, d, confidence) for d in decoded if (confidence := d.weighed(weight, prob)) >= threshold
         )
-        verdict, reason = _verdict(prob, stats.content, self.config)
+        verdict, reason = _verdict(prob, stats.content, self.config, accepted)
         return Report(
             verdict=verdict,
             spun_probability=prob,
@@ -766,7 +766,7 @@ class Engine:
         if c.source != "lexicon":
             return {}
         if not c.learned:
-            return {"lexicon_kind": "curated"}
+            return {"lexicon_kind": "curated", "lexicon_weight": c.lexicon_count}
         key = " ".join(self.speller.american(t.norm) for t in d.seg[start : start + c.length])  # as _look spells it
         original = " ".join(c.original)
         swaps = next((e.count for e in self.lexicon.originals(key) if e.original == original), 0.0)
@@ -1114,13 +1114,18 @@ def _load_model(name: str, fmt: str) -> LogisticModel:
     )
 
 
-def _verdict(prob: float, content: int, cfg: Config) -> tuple[Verdict, str]:
+def _verdict(prob: float, content: int, cfg: Config, findings: Sequence[Finding] = ()) -> tuple[Verdict, str]:
     """The verdict on a text of spun probability ``prob`` with ``content`` content words, and the
-    reason where it is "uncertain"."""
+    reason where it is "uncertain".  A text holding a certain lexicon pair (a swap no writer makes,
+    :data:`~unspin.lexicon.CERTAIN_WEIGHT`) is never "clean", however natural the rest reads."""
     hi, lo = cfg.spun_threshold, cfg.clean_threshold
     if content < cfg.short_text_words:  # little evidence: only clear cases get a verdict
         hi, lo = max(hi, cfg.short_spun_threshold), min(lo, cfg.short_clean_threshold)
     verdict: Verdict = "spun" if prob >= hi else "clean" if prob <= lo else "uncertain"
+    certain = next((f for f in findings if f.signals.get("lexicon_weight", 0.0) >= CERTAIN_WEIGHT), None)
+    if verdict == "clean" and certain is not None:
+        return "uncertain", (f"it holds a swap no writer makes ({certain.text!r} for {certain.original!r}), "
+                             "though little else in it reads spun")
     reason = "" if verdict != "uncertain" else (
         f"short text ({content} content words): the evidence is not conclusive"
         if content < cfg.short_text_words else "the evidence is not conclusive"
@@ -1138,7 +1143,7 @@ def rejudged(text: str, report: Report, config: Config) -> Report:
     if content is None:
         return report
     findings = tuple(f for f in report.findings if f.confidence >= config.finding_threshold)
-    verdict, reason = _verdict(report.spun_probability, int(content), config)
+    verdict, reason = _verdict(report.spun_probability, int(content), config, findings)
     return Report(verdict, report.spun_probability, findings, apply_findings(text, findings), reason, report.features)
 
 

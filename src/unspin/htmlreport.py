@@ -193,6 +193,8 @@ def _evidence(f: Finding) -> str:
         words.append(f"original: {SOURCE_WORDS.get(str(s['source']), str(s['source']))}")
     if s.get("lexicon_kind") == "learned":
         words.append(f"learned: swapped {s.get('lexicon_swaps', 0):g}×, left {s.get('lexicon_kept', 0):g}×")
+    elif s.get("lexicon_kind") == "curated":
+        words.append(f"curated, weight {float(s.get('lexicon_weight', 0.0)):g}")
     return ", ".join(words)
 
 

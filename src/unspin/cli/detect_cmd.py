@@ -168,6 +168,8 @@ def print_report(text: str, report: Report) -> None:
     table.add_column("evidence")
     for f in report.findings:
         ev = f"LM gain {f.signals.get('lm_gain', 0):+.1f}, prior {f.signals.get('channel_prior', 0):.1f}, {f.signals.get('source', '')}"
+        if f.signals.get("lexicon_kind") == "curated":
+            ev += f" (curated, weight {f.signals.get('lexicon_weight', 0):g})"
         if f.signals.get("lexicon_kind") == "learned":
             ev += f" (learned: swapped {f.signals['lexicon_swaps']:g}×, left {f.signals['lexicon_kept']:g}×)"
         table.add_row(f"{f.start}-{f.end}", f.text, f.original, f"{f.confidence:.2f}", ev)

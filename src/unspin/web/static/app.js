@@ -282,7 +282,7 @@
   // --- the evidence popover -----------------------------------------------------------
 
   // signals explained in words, in this order; the rest are listed raw
-  const EXPLAINED = ["lm_gain", "channel_prior", "source", "lexicon_kind", "lexicon_swaps", "lexicon_kept", "margin"];
+  const EXPLAINED = ["lm_gain", "channel_prior", "source", "lexicon_kind", "lexicon_weight", "lexicon_swaps", "lexicon_kept", "margin"];
 
   function describeSignal(key, value) {
     if (key === "lm_gain" && typeof value === "number") {
@@ -310,6 +310,9 @@
       return ["Lexicon record", value === "learned"
         ? "learned from spun copies traced to their sources (unspin learn)"
         : "curated: a swap no writer makes"];
+    }
+    if (key === "lexicon_weight" && typeof value === "number") {
+      return ["Lexicon weight", `${value} (from 3 up, restored wherever it stands)`];
     }
     if (key === "lexicon_swaps" && typeof value === "number") {
       return ["Seen swapped", `${value} times for this original in the traced copies`];
