@@ -163,3 +163,14 @@ def test_index_says_when_another_folders_files_take_the_same_ids(tmp_path: Path)
     assert "1 documents not added: their ids (x.txt) are in the index already for other texts" in proc.stderr
     again = run("index", str(db), str(tmp_path / "a"))  # the same files again are plain duplicates
     assert again.returncode == 0 and "0 added, 1 duplicates, 0 skipped" in again.stdout
+
+
+def test_ids_never_drive_the_terminal(tmp_path: Path) -> None:
+    """An id from a crawl or the API may hold escape sequences: the commands print them as symbols."""
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "e\x1b[41mRED\x1b]0;title\x07", "text": demo.ARTICLE}) + "\n", encoding="utf-8")
+    db = tmp_path / "i.db"
+    assert run("index", str(db), str(feed)).returncode == 0
+    proc = run("trace", str(db), "-", stdin=demo.SPUN.encode())
+    assert proc.returncode == 0 and "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+    assert "e\u241b[41mRED\u241b]0;title\u2407" in proc.stdout

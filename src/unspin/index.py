@@ -179,7 +179,16 @@ _WORKER_FP: Fingerprinter | None = None
 
 def _worker_init(n: int, w: int) -> None:
     global _WORKER_FP
+    ignore_interrupts()
     _WORKER_FP = Fingerprinter(n, w)
+
+
+def ignore_interrupts() -> None:
+    """In a worker process: leave Ctrl-C to the parent, which stops the pool and says so once,
+    instead of every worker printing a KeyboardInterrupt traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _worker_fingerprint(texts: list[str]) -> list[np.ndarray]:

@@ -41,6 +41,17 @@ class CommandError(Exception):
     """Raised by a subcommand for a processing error; printed as one line, exit 1."""
 
 
+# control characters shown as their pictures (C1 ones as U+FFFD), one character for one so that
+# offsets still hold: an escape sequence in a text, or in a document id from a crawl or the API,
+# must not drive the reader's terminal
+_VISIBLE = {c: 0x2400 + c for c in range(32) if c not in (9, 10, 13)} | {0x7F: 0x2421} | dict.fromkeys(range(0x80, 0xA0), 0xFFFD)
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters as visible symbols (tabs and line breaks kept)."""
+    return text.translate(_VISIBLE)
+
+
 def positive_int(value: str) -> int:
     """An argparse type: a whole number of at least 1."""
     try:

@@ -150,6 +150,9 @@ _ENGINE: Engine | None = None
 
 
 def _set_engine(engine: Engine) -> None:
+    from ..index import ignore_interrupts
+
+    ignore_interrupts()
     global _ENGINE
     _ENGINE = engine
 

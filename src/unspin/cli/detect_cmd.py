@@ -21,6 +21,7 @@ from . import (
     add_spun_threshold,
     positive_int,
     read_input,
+    visible,
     with_min_confidence,
     with_spun_threshold,
 )
@@ -133,11 +134,6 @@ def run_restore(args: argparse.Namespace) -> int:
     return 0
 
 
-# control characters shown as their pictures (C1 ones as U+FFFD), one character for one so that the
-# findings' offsets still hold: an escape sequence in a text must not drive the reader's terminal
-_VISIBLE = {c: 0x2400 + c for c in range(32) if c not in (9, 10, 13)} | {0x7F: 0x2421} | dict.fromkeys(range(0x80, 0xA0), 0xFFFD)
-
-
 def print_report(text: str, report: Report) -> None:
     """A readable report: verdict, the text with spans highlighted, and a table of findings."""
     from rich.console import Console
@@ -156,7 +152,7 @@ def print_report(text: str, report: Report) -> None:
     if not report.findings:
         console.print("no substituted phrases found")
         return
-    body = Text(text.translate(_VISIBLE))
+    body = Text(visible(text))
     for f in report.findings:
         body.stylize("bold black on yellow" if f.confidence >= 0.8 else "black on bright_yellow", f.start, f.end)
     console.print(body)

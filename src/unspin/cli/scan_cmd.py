@@ -14,6 +14,7 @@ from . import (
     add_min_confidence,
     add_spun_threshold,
     hint_fill,
+    visible,
     with_min_confidence,
     with_spun_threshold,
 )
@@ -80,5 +81,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"called spun, likeliest first{f' (the first {len(top)}; {more:,} more in the output)' if more else ''}:")
         for prob, doc_id, findings in top:
             page = f"  {report_path(args.reports, doc_id)}" if args.reports else ""
-            print(f"  {prob:.2f}  {doc_id}  ({findings} finding{'s' if findings != 1 else ''}){page}")
+            print(visible(f"  {prob:.2f}  {doc_id}  ({findings} finding{'s' if findings != 1 else ''}){page}"))
     return 0

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..config import Config
 from ..index import AddSummary, Index, Match, open_index
-from . import EPILOG, CommandError, positive_int, read_input
+from . import EPILOG, CommandError, positive_int, read_input, visible
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -100,11 +100,11 @@ def run_index(args: argparse.Namespace) -> int:
         for reason, count in summary.skip_reasons.most_common():
             print(f"  skipped {count:,}: {reason}")
         for where, reason in summary.skip_examples[:10]:
-            print(f"    {where}: {reason}")
+            print(visible(f"    {where}: {reason}"))
         for doc_id, why in summary.duplicate_examples[:5]:
-            print(f"  duplicate {doc_id}: {why}")
+            print(visible(f"  duplicate {doc_id}: {why}"))
     if summary.conflicts:
-        shown = ", ".join(summary.conflict_examples[:5]) + (", ..." if summary.conflicts > 5 else "")
+        shown = visible(", ".join(summary.conflict_examples[:5])) + (", ..." if summary.conflicts > 5 else "")
         print(f"unspin: error: {summary.conflicts:,} documents not added: their ids ({shown}) are in the index "
               "already for other texts; a file's id is its path under the folder given, so index the folders' "
               "parent instead (or put them in a new index)", file=sys.stderr)
@@ -153,16 +153,16 @@ def print_trace(text: str, matches: list[Match], index: Index, threshold: float)
     summary.add_column("passages", justify="right")
     summary.add_column("swaps", justify="right")
     for k, m in enumerate(matches, 1):
-        summary.add_row(str(k), m.id, f"{m.score:.2f}", f"{m.coverage:.0%}", str(len(m.passages)), str(len(m.substitutions)))
+        summary.add_row(str(k), visible(m.id), f"{m.score:.2f}", f"{m.coverage:.0%}", str(len(m.passages)), str(len(m.substitutions)))
     console.print(summary)
     for k, m in enumerate(matches, 1):
         source = index.get(m.id).text
-        table = Table(title=f"{k}. {m.id}  (score {m.score:.2f}, coverage {m.coverage:.0%})", show_lines=True, expand=True)
+        table = Table(title=f"{k}. {visible(m.id)}  (score {m.score:.2f}, coverage {m.coverage:.0%})", show_lines=True, expand=True)
         table.add_column("traced text", ratio=1)
         table.add_column("source", ratio=1)
         for p in m.passages:
-            q = Text(text[p.query[0] : p.query[1]])
-            s = Text(source[p.source[0] : p.source[1]])
+            q = Text(visible(text[p.query[0] : p.query[1]]))
+            s = Text(visible(source[p.source[0] : p.source[1]]))
             for sub in m.substitutions:
                 if p.query[0] <= sub.query[0] and sub.query[1] <= p.query[1]:
                     style = "bold red" if sub.evidence != "unverified" else "red"
