@@ -691,3 +691,9 @@ def test_a_threshold_must_be_a_number_not_true(client: TestClient) -> None:
         r = client.post("/api/check", json={"text": demo.SPUN, field: True})
         assert r.status_code == 400 and "expected a number, not true or false" in r.json()["message"], field
     assert client.post("/api/check", json={"text": demo.SPUN, "spun_threshold": 1}).status_code == 200
+
+
+def test_head_where_get_is(client: TestClient) -> None:
+    for path in ("/api/health", "/", "/docs"):
+        r = client.head(path)
+        assert r.status_code == 200, path

@@ -697,7 +697,9 @@ def create_app(
         return _error_response(500, "internal", "the server failed to handle this request; its log has the details")
 
     # --- API ---
-    @app.get("/api/health", response_model=HealthOut, tags=["server"], summary="Server status")
+    # (HEAD where GET is, as HTTP asks: uptime monitors use it)
+    @app.api_route("/api/health", methods=["GET", "HEAD"], response_model=HealthOut, tags=["server"],
+                   summary="Server status")
     async def health(request: Request) -> HealthOut:
         s = _state(request)
         return HealthOut(
@@ -777,7 +779,8 @@ def create_app(
         corpus = s.need_corpus()
         text = await s.run(corpus.document, doc_id, executor=corpus.executor)
         if text is None:
-            raise ApiError(404, "not_found", f"the index has no document {doc_id!r}")
+            shown = doc_id if len(doc_id) <= 200 else f"{doc_id[:200]}... ({len(doc_id):,} characters)"
+            raise ApiError(404, "not_found", f"the index has no document {shown!r}")
         return DocumentOut(id=doc_id, text=text)
 
     @app.post(
@@ -841,7 +844,7 @@ def create_app(
         return TextIn(text=demo.SPUN)
 
     # --- the page and the docs (all assets local: the machines are offline) ---
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     async def page() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=PAGE_HEADERS)
 
@@ -851,7 +854,7 @@ def create_app(
     if docs_assets is not None:
         app.mount("/docs-assets", StaticFiles(directory=docs_assets), name="docs-assets")
 
-    @app.get("/docs", include_in_schema=False)
+    @app.api_route("/docs", methods=["GET", "HEAD"], include_in_schema=False)
     async def docs() -> HTMLResponse:
         if docs_assets is None:
             return HTMLResponse(
