@@ -583,3 +583,12 @@ def test_a_text_with_a_certain_pair_is_never_clean() -> None:
     # and as another threshold judges it again (the web API's per-request thresholds)
     lenient = unspin.detect.rejudged(text, r, Config(clean_threshold=0.5, spun_threshold=0.9))
     assert lenient.verdict == "uncertain" and "no writer makes" in lenient.reason
+
+
+def test_library_arguments_are_checked() -> None:
+    with pytest.raises(TypeError, match="Config"):
+        unspin.check(SPUN, {"finding_threshold": 0.5})  # type: ignore[arg-type]
+    for bad in ({"min_english_share": float("nan")}, {"min_english_share": -0.1}, {"min_words": -5},
+                {"short_text_words": -1}, {"min_content_share": float("nan")}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            Config(**bad)  # type: ignore[arg-type]

@@ -191,3 +191,10 @@ def test_killed_indexing_run_is_consistent_and_resumable(tmp_path: Path, bulk: b
         n_fps = idx._db.execute("SELECT sum(length(fps)) / 8 FROM docs").fetchone()[0]
         assert n_post == n_fps
         assert idx.trace(make_doc(160))[0].id == "d160"
+
+
+def test_remove_takes_one_id_too_and_add_refuses_a_missing_id(index: Index) -> None:
+    index.add([("solo", make_doc(7))])
+    assert index.remove("solo") == 1 and "solo" not in index.ids()
+    s = index.add([(None, make_doc(8))])
+    assert s.added == 0 and s.skipped == 1 and "None" not in index.ids()  # it was stored as "None"

@@ -30,3 +30,12 @@ def test_match_case() -> None:
     assert match_case("fast fourier transform", "Quick Fourier remodel") == "Fast Fourier transform"
     assert match_case("nlp tools", "NLP instruments") == "NLP tools"
     assert match_case("type 1 diabetes", "Diabetes mellitus") == "Type 1 diabetes"
+
+
+def test_apply_findings_refuses_spans_outside_the_text() -> None:
+    import pytest
+
+    text = "The mayor stated it."
+    for start, end in ((10, 5), (-5, -1), (18, 40)):
+        with pytest.raises(ValueError, match="lies outside the text"):
+            apply_findings(text, [Finding(start, end, text[max(start, 0):end], "X", 0.9)])

@@ -144,6 +144,12 @@ class Config:
     def __post_init__(self) -> None:
         if self.max_input_bytes <= 0:
             raise ValueError("max_input_bytes must be positive")
+        for name in ("min_english_share", "min_content_share", "max_repeat_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:  # (NaN fails too)
+                raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
+        for name in ("min_words", "min_content_words", "short_text_words"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be 0 or more, got {getattr(self, name)}")
         if not 0.0 <= self.clean_threshold <= self.spun_threshold <= 1.0:
             raise ValueError(
                 "thresholds must satisfy 0 <= clean_threshold <= spun_threshold <= 1; "

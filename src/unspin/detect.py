@@ -1169,6 +1169,8 @@ def _engine(config: Config) -> Engine:
 
 def check(text: str, config: Config | None = None) -> Report:
     """Check ``text`` for spinning: verdict, probability, findings and the restored text."""
+    if config is not None and not isinstance(config, Config):
+        raise TypeError(f"config must be an unspin.Config, not {type(config).__name__}: Config(**settings) makes one")
     return _engine(config or DEFAULT_CONFIG).check(text)
 
 

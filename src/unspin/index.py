@@ -359,7 +359,7 @@ class Index:
                 summary.skip(rec.where, rec.reason)
                 continue
             if not isinstance(rec.id, str) or not rec.id:
-                summary.skip(repr(rec.id), "empty id")
+                summary.skip(repr(rec.id), "empty id" if not rec.id else f"id is {type(rec.id).__name__}, not a string")
                 continue
             problem = _text_problem(rec.text, self.config.max_input_bytes)
             if problem:
@@ -436,8 +436,11 @@ class Index:
             out.extend(r[0] if len(r) == 1 else tuple(r) for r in rows)
         return out
 
-    def remove(self, ids: Iterable[str]) -> int:
-        """Remove documents by id (in one transaction); returns how many were there."""
+    def remove(self, ids: Iterable[str] | str) -> int:
+        """Remove documents by id (in one transaction); returns how many were there.  A single id
+        may be given as it is (it used to be read as its characters, each an id)."""
+        if isinstance(ids, str):
+            ids = [ids]
         db = self._db
         removed = 0
         db.execute("BEGIN IMMEDIATE")

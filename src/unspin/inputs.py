@@ -275,7 +275,10 @@ def records_from_texts(items: Any) -> Iterator[Item]:
         if isinstance(item, Record | Skip):
             yield item
         elif isinstance(item, tuple) and len(item) in (2, 3):
-            yield Record(str(item[0]), item[1], dict(item[2]) if len(item) == 3 else {})
+            # (an id that is no str or int, None say, is kept as it is, for the index to refuse
+            # it as an empty id, not stored as "None")
+            doc_id = str(item[0]) if isinstance(item[0], str | int) and not isinstance(item[0], bool) else item[0]
+            yield Record(doc_id, item[1], dict(item[2]) if len(item) == 3 else {})
         else:
             raise TypeError(f"expected Record or (id, text[, meta]) tuples, got {type(item).__name__}")
 

@@ -106,6 +106,8 @@ def apply_findings(text: str, findings: Iterable[Finding]) -> str:
     out: list[str] = []
     pos = 0
     for f in sorted(findings, key=lambda f: f.start):
+        if not 0 <= f.start <= f.end <= len(text):
+            raise ValueError(f"finding at {f.start}-{f.end} lies outside the text's 0-{len(text)}")
         if f.start < pos:
             raise ValueError(f"finding at {f.start}-{f.end} overlaps the previous one")
         if text[f.start : f.end] != f.text:
