@@ -289,9 +289,11 @@ def test_lexicon_import_errors(tmp_path: Path) -> None:
     latin = run("lexicon", "import", "-", "-o", str(tmp_path / "l.tsv"), "--encoding", "latin-1",
                 stdin="café noir\tblack coffee\n".encode("latin-1"))
     assert latin.returncode == 0 and "café noir\tblack coffee" in (tmp_path / "l.tsv").read_text(encoding="utf-8")
-    for bad in ("-1", "nan", "inf", "1e308", "abc"):  # usage errors, as every bad option value
-        proc = run("lexicon", "import", "-", "-o", str(tmp_path / "o"), "--weight", bad, stdin=b"a\tb\n")
-        assert proc.returncode == 2 and "argument --weight" in proc.stderr, bad
+    for bad in ("-1", "nan", "inf", "1e308"):  # out of range: a processing error, as for every command
+        assert_one_line_error(run("lexicon", "import", "-", "-o", str(tmp_path / "o"), "--weight", bad,
+                                  stdin=b"a\tb\n"), 1, "--weight must be above 0 and at most 50")
+    proc = run("lexicon", "import", "-", "-o", str(tmp_path / "o"), "--weight", "abc", stdin=b"a\tb\n")
+    assert proc.returncode == 2 and "argument --weight" in proc.stderr  # no number: a usage error
     assert not (tmp_path / "o").exists()
 
 

@@ -105,7 +105,7 @@ def cache_root() -> Path | None:
     root = os.environ.get("UNSPIN_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "unspin"
     )
-    return None if root == "off" else Path(root)
+    return None if root == "off" else Path(root).expanduser()  # ("~/x" in a config file meant home, not ./~/x)
 
 
 def _cache_file(source: Path, name: str) -> Path | None:

@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         if given:
             raise CommandError(f"{', '.join(given)} only go{'es' if len(given) == 1 else ''} with --fill")
     root = cache_root()
+    if root is not None and root.exists() and not root.is_dir():
+        raise CommandError(f"{root}: the cache folder (UNSPIN_CACHE) is a file; point UNSPIN_CACHE at a folder")
     if root is None:
         if args.fill:
             raise CommandError("caching is off (UNSPIN_CACHE=off): there is no candidate store to fill")

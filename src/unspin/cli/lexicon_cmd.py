@@ -8,7 +8,7 @@ import sys
 
 from ..config import Config
 from ..lexicon import CERTAIN_WEIGHT, Lexicon, import_pairs
-from . import EPILOG, read_input, writable_file
+from . import EPILOG, CommandError, read_input, writable_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -37,11 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     imp.add_argument("file", metavar="FILE", help="the list of pairs (UTF-8), or - for standard input")
     imp.add_argument("--encoding", help="the list's encoding (default: UTF-8, or UTF-16 with a BOM)")
     imp.add_argument("-o", "--output", metavar="OUT", required=True, help="lexicon file to create or extend")
-    imp.add_argument("--weight", type=_weight, default=4.0,
+    imp.add_argument("--weight", type=float, default=4.0,
                      help=f"curated weight of each pair (evidence 1 - 0.5**weight; default 4; at {CERTAIN_WEIGHT:g} "
                           "or more a pair is restored wherever it stands, lower makes it one candidate among "
                           "the thesaurus's)")
-    imp.add_argument("--word-pairs", type=_count, default=2, metavar="N",
+    imp.add_argument("--word-pairs", type=int, default=2, metavar="N",
                      help="also take the word swaps that at least N listed phrases show ('counterfeit' for "
                           "'artificial'), as learned evidence that counts as far as the text reads spun "
                           "(default 2; 0: none)")
@@ -51,27 +51,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
 MAX_WEIGHT = 50.0  # evidence 1 - 2**-50: as certain as a float can say
 
 
-def _weight(value: str) -> float:
-    try:
-        w = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
-    if not 0 < w <= MAX_WEIGHT:
-        raise argparse.ArgumentTypeError(f"must be above 0 and at most {MAX_WEIGHT:g}, got {value}")
-    return w
-
-
-def _count(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {n}")
-    return n
-
-
 def run(args: argparse.Namespace) -> int:
+    # (as for the other commands' numbers: one that does not parse is a usage error, one out of
+    # range a processing error)
+    if not 0 < args.weight <= MAX_WEIGHT:  # (NaN fails too)
+        raise CommandError(f"--weight must be above 0 and at most {MAX_WEIGHT:g}, got {args.weight:g}")
+    if args.word_pairs < 0:
+        raise CommandError(f"--word-pairs must be 0 or more, got {args.word_pairs}")
     writable_file(args.output)
     where = "standard input" if args.file == "-" else args.file
     text = read_input(args.file, Config(), args.encoding)  # (a list of pairs is text like any other: the same checks)
