@@ -592,3 +592,10 @@ def test_library_arguments_are_checked() -> None:
                 {"short_text_words": -1}, {"min_content_share": float("nan")}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             Config(**bad)  # type: ignore[arg-type]
+
+
+def test_a_listed_phrase_wrapped_across_lines_is_restored() -> None:
+    engine = _with_pairs(("mystery layer", "hidden layer", 4, "curated"))
+    text = "The network has one mystery\nlayer and an output layer, as most of them do today in this field."
+    r = engine.check(text)
+    assert any(f.original == "hidden layer" and f.text == "mystery\nlayer" for f in r.findings)

@@ -190,3 +190,13 @@ def test_utf16_without_its_mark_gets_a_hint() -> None:
     with pytest.raises(BinaryInputError) as exc:
         decode_input(b"\x00\x01\x02\x03binary\x00\x00\x00" * 10, 10_000)
     assert "utf-16" not in str(exc.value)
+
+
+def test_a_lone_line_break_before_a_lowercase_word_wraps_the_sentence() -> None:
+    from unspin.text import sentences
+
+    wrapped = "The network has one mystery\nlayer and an output layer,\nas most do.\nA new sentence starts here.\n\nheading below"
+    got = [" ".join(t.text for t in s) for s in sentences(wrapped)]
+    assert got == ["The network has one mystery layer and an output layer , as most do .",
+                   "A new sentence starts here .", "heading below"]
+    assert len(list(sentences("Title Line\nThe text begins."))) == 2  # a heading and its text

@@ -121,7 +121,8 @@ def sentence_spans(text: str, tokens: list[Token] | None = None) -> list[tuple[i
     """Token index ranges ``[a, b)`` of the sentences of ``text``.
 
     A sentence ends at ``.``, ``!`` or ``?`` (not after a known abbreviation or
-    a single capital), or at a blank line / line break between paragraphs.
+    a single capital), or at a blank line / line break between paragraphs; a single
+    line break before a lowercase word, after a word or a comma, only wraps the line.
     """
     toks = tokens if tokens is not None else tokenize(text)
     spans: list[tuple[int, int]] = []
@@ -140,7 +141,12 @@ def sentence_spans(text: str, tokens: list[Token] | None = None) -> list[tuple[i
         if not end_here and i + 1 < n:
             gap = text[tok.end : toks[i + 1].start]
             if "\n" in gap:
-                end_here = True
+                # a lone line break between a word (or a comma) and a lowercase word wraps a line of
+                # the same sentence (hard-wrapped text, a PDF's lines), where any other ends one
+                nxt = toks[i + 1]
+                wrapped = (gap.count("\n") == 1 and nxt.kind == "word" and nxt.text[:1].islower()
+                           and (tok.kind == "word" or tok.text in ",;:"))
+                end_here = not wrapped
         if end_here:
             j = i + 1
             while j < n and toks[j].kind == "punct" and toks[j].text in "\"'”’)]»" and toks[j].start == toks[j - 1].end:
