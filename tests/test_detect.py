@@ -599,3 +599,21 @@ def test_a_listed_phrase_wrapped_across_lines_is_restored() -> None:
     text = "The network has one mystery\nlayer and an output layer, as most of them do today in this field."
     r = engine.check(text)
     assert any(f.original == "hidden layer" and f.text == "mystery\nlayer" for f in r.findings)
+
+
+def test_a_restored_word_brings_the_article_it_needs() -> None:
+    from unspin.detect import _article_for, with_articles
+    from unspin.report import Alternative, Finding
+
+    assert [_article_for(w) for w in ("random", "excellent", "university", "hour", "one", "idea")] == [
+        "a", "an", "a", "an", "a", "an"]
+    text = "An irregular woodland and a fantabulous chance."
+    findings = (Finding(3, 21, "irregular woodland", "random forest", 0.95, (Alternative("oak forest", 1.0),)),
+                Finding(28, 39, "fantabulous", "excellent", 0.9))
+    fixed = with_articles(text, findings)
+    assert [(f.start, f.text, f.original) for f in fixed] == [
+        (0, "An irregular woodland", "A random forest"), (26, "a fantabulous", "an excellent")]
+    assert fixed[0].alternatives[0].text == "An oak forest"
+    assert apply_findings(text, fixed) == "A random forest and an excellent chance."
+    same = (Finding(28, 39, "fantabulous", "fine", 0.9),)  # the article fits: nothing changes
+    assert with_articles(text, same) == same

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -291,9 +292,9 @@ class Engine:
         # findings that pass are built.
         weight = DOC_WEIGHT_FLOOR + (1.0 - DOC_WEIGHT_FLOOR) * prob
         threshold = self.config.finding_threshold
-        accepted = tuple(
+        accepted = with_articles(text, tuple(
             self._finding(text, d, confidence) for d in decoded if (confidence := d.weighed(weight, prob)) >= threshold
-        )
+        ))
         verdict, reason = _verdict(prob, stats.content, self.config, accepted)
         return Report(
             verdict=verdict,
@@ -1112,6 +1113,47 @@ def _load_model(name: str, fmt: str) -> LogisticModel:
     return LogisticModel(
         dict(raw["weights"]), float(raw["bias"]), dict(raw.get("mean", {})), dict(raw.get("scale", {}))
     )
+
+
+_ARTICLE_BEFORE = re.compile(r"(?<![\w-])(an?)[ \t]+$", re.IGNORECASE)
+# words that start with a vowel letter but a consonant sound ("a university"), and the reverse ("an hour")
+_CONSONANT_SOUND = ("uni", "use", "usu", "uti", "ure", "uro", "eu", "ewe", "one", "once", "ubiq")
+_VOWEL_SOUND = ("hour", "honest", "honor", "honour", "heir")
+
+
+def _article_for(word: str) -> str:
+    """"a" or "an" before ``word``, by its first sound as its spelling suggests."""
+    w = word.lower()
+    if w.startswith(_VOWEL_SOUND):
+        return "an"
+    if w[:1] in "aeiou" and not w.startswith(_CONSONANT_SOUND):
+        return "an"
+    return "a"
+
+
+def _with_article(original: str, written: str, space: str) -> str:
+    """``original`` after the indefinite article it needs, in the case of the one ``written``."""
+    a = _article_for(original.split()[0]) if original.strip() else written.lower()
+    return (a.capitalize() if written[0].isupper() else a) + space + original
+
+
+def with_articles(text: str, findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """``findings`` with each one whose original needs the other indefinite article than the one
+    written before it ("An irregular woodland" restored as "A random forest", not "An random
+    forest") taking that article into its span and its original (and its alternatives)."""
+    out: list[Finding] = []
+    end = 0  # where the previous finding ends: an article inside it is that finding's
+    for f in sorted(findings, key=lambda f: f.start):
+        m = _ARTICLE_BEFORE.search(text, max(end, f.start - 4), f.start)
+        if m is not None and f.original and _article_for(f.original.split()[0]) != m.group(1).lower():
+            written, space = m.group(1), text[m.end(1) : m.end()]
+            f = replace(
+                f, start=m.start(), text=text[m.start() : f.end], original=_with_article(f.original, written, space),
+                alternatives=tuple(replace(a, text=_with_article(a.text, written, space)) for a in f.alternatives),
+            )
+        out.append(f)
+        end = f.end
+    return tuple(out)
 
 
 def _verdict(prob: float, content: int, cfg: Config, findings: Sequence[Finding] = ()) -> tuple[Verdict, str]:
