@@ -617,3 +617,14 @@ def test_a_restored_word_brings_the_article_it_needs() -> None:
     assert apply_findings(text, fixed) == "A random forest and an excellent chance."
     same = (Finding(28, 39, "fantabulous", "fine", 0.9),)  # the article fits: nothing changes
     assert with_articles(text, same) == same
+
+
+def test_a_title_too_short_to_judge_still_shows_a_listed_swap(engine: Engine) -> None:
+    """A paper's title is what a screener checks first: too short for a verdict, but a listed swap
+    no writer makes is reported and restored (nothing else is examined)."""
+    r = engine.check("Counterfeit consciousness for medical imaging")
+    assert r.verdict == "uncertain" and "too short to judge" in r.reason and "no writer makes" in r.reason
+    assert [(f.text, f.original) for f in r.findings] == [("Counterfeit consciousness", "Artificial intelligence")]
+    assert r.restored == "Artificial intelligence for medical imaging"
+    plain = engine.check("A short title about dogs")
+    assert plain.verdict == "uncertain" and not plain.findings and "no writer" not in plain.reason

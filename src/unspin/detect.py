@@ -29,6 +29,7 @@ from . import resources as _resources_module
 from .candidates import (
     Candidate,
     CandidateGenerator,
+    lexicon_evidence,
     neighbour_swaps,
     non_noun_tags,
 )
@@ -175,7 +176,7 @@ class Engine:
         tokens = tokenize(text)
         words = [t for t in tokens if t.kind == "word"]
         if len(words) < self.config.min_words:
-            return _uncertain(text, f"too short to judge: {len(words)} words, need {self.config.min_words}")
+            return self._listed_only(text, words, f"too short to judge: {len(words)} words, need {self.config.min_words}")
         symbols = len(tokens) - len(words)  # punctuation marks and numbers
         if symbols > self.config.max_symbols_per_word * len(words):
             return _uncertain(
@@ -213,15 +214,7 @@ class Engine:
         progress: Callable[[int, int], None] | None,
     ) -> Report:
         """:meth:`check` once the text is known to be judgeable."""
-        if not self._lexicon_respelled:
-            # the lexicon's spun phrases as the detector spells words (a learned "organised" is
-            # looked up as "organized"); done here, not when the engine is made, as it needs the
-            # language model and the thesaurus, which load on first use
-            self.lexicon = self.candidates.lexicon = self.lexicon.respelled(self.speller.american)
-            self._certain_firsts = {
-                e.spun.partition(" ")[0] for e in self.lexicon if is_certain(e.count, e.source)
-            }
-            self._lexicon_respelled = True
+        self._lexicon_ready()
         spans = sentence_spans(text, tokens)
         segments = [_segments(tokens[a:b]) for a, b in spans]
         # the words worth a look, found first so their vector neighbours come in one batch (a
@@ -304,6 +297,45 @@ class Engine:
             reason=reason,
             features=features,
         )
+
+    def _lexicon_ready(self) -> None:
+        if not self._lexicon_respelled:
+            # the lexicon's spun phrases as the detector spells words (a learned "organised" is
+            # looked up as "organized"); done here, not when the engine is made, as it needs the
+            # language model and the thesaurus, which load on first use
+            self.lexicon = self.candidates.lexicon = self.lexicon.respelled(self.speller.american)
+            self._certain_firsts = {
+                e.spun.partition(" ")[0] for e in self.lexicon if is_certain(e.count, e.source)
+            }
+            self._lexicon_respelled = True
+
+    def _listed_only(self, text: str, words: list[Token], reason: str) -> Report:
+        """The report on a text too short to judge: "uncertain", with the certain lexicon pairs it
+        holds as its findings (a paper's title with a listed tortured phrase), nothing else."""
+        if not any(is_certain(e.count, e.source) for e in self.lexicon):
+            return _uncertain(text, reason)
+        self._lexicon_ready()
+        norms = [self.speller.american(t.norm) for t in words]
+        found: list[Finding] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(self.lexicon.max_len, len(words) - i), 0, -1):  # the longest first
+                entries = [e for e in self.lexicon.originals(" ".join(norms[i : i + n])) if is_certain(e.count, e.source)]
+                if entries and all(words[j].end <= words[j + 1].start for j in range(i, i + n - 1)):
+                    e, first, last = entries[0], words[i], words[i + n - 1]
+                    surface = text[first.start : last.end]
+                    found.append(Finding(first.start, last.end, surface, match_case(e.original, surface),
+                                         lexicon_evidence(e.count), (),
+                                         {"source": "lexicon", "lexicon_kind": "curated", "lexicon_weight": e.count}))
+                    i += n
+                    break
+            else:
+                i += 1
+        if not found:
+            return _uncertain(text, reason)
+        findings = with_articles(text, tuple(found))
+        return Report("uncertain", 0.5, findings, apply_findings(text, findings),
+                      f"{reason}, but it holds a swap no writer makes ({findings[0].text!r} for {findings[0].original!r})")
 
     def _english_share(self, words: Sequence[Token]) -> float:
         """Share of lowercase words that are English function words or in the thesaurus
