@@ -340,3 +340,15 @@ def test_the_readable_report_never_passes_escape_sequences_to_the_terminal() -> 
     out = run("check", "-", stdin=text.encode()).stdout
     assert "findings" in out and "\x1b" not in out and "\x07" not in out
     assert "\u241b]0;owned\u2407" in out and "\u241b[2J" in out
+
+
+def test_cache_fill_says_at_once_when_the_folder_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from unspin.cli import cache_cmd
+
+    monkeypatch.setenv("UNSPIN_CACHE", str(tmp_path))
+    monkeypatch.setattr(cache_cmd.os, "access", lambda path, mode: False)  # (root may write anywhere)
+    with pytest.raises(SystemExit) as exit_:
+        main(["cache", "--fill"])
+    assert exit_.value.code == 1 and "cannot be written" in capsys.readouterr().err

@@ -115,9 +115,14 @@ def vocabulary(engine: Engine, n: int) -> list[str]:
 def _fill(args: argparse.Namespace) -> int:
     import time
 
+    root = cache_root()
+    assert root is not None  # caching is on (run() checked)
+    root.mkdir(parents=True, exist_ok=True)
+    if not os.access(root, os.W_OK):  # before a minute of work that could not be kept
+        raise CommandError(f"{root}: the cache folder cannot be written; the store could not be filled")
     engine = Engine(Config(use_moby=args.moby))
     store = engine._store
-    assert store is not None  # caching is on (run() checked) and so is cache_candidates
+    assert store is not None  # caching is on and so is cache_candidates
     words = vocabulary(engine, args.words)
     assert engine.embeddings is not None  # (vocabulary() checked)
     phrases = [" ".join(span) for span in engine.candidates.phrase_spans(set(engine.embeddings.words[: args.words]))]
@@ -188,6 +193,7 @@ def _remove(p: Path) -> bool:
         os.unlink(p)
     except FileNotFoundError:
         return True
-    except OSError:
+    except OSError as exc:
+        print(f"{p}: not removed: {exc.strerror or exc}", file=sys.stderr)
         return False
     return True
