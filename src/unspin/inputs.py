@@ -104,6 +104,20 @@ def read_inputs(paths: list[str | os.PathLike[str]], max_bytes: int = 5_000_000)
             yield item
 
 
+def output_problem(path: Path) -> str:
+    """Why a file cannot be written at ``path`` ('' when it can): it is a folder, its folder is
+    missing, or it (or, for a new file, its folder) may not be written.  What every command that
+    writes a file checks before its work."""
+    if path.is_dir():
+        return f"{path}: is a directory; give the file to write"
+    folder = path.parent
+    if not folder.is_dir():
+        return f"{folder}: no such folder for {path.name}"
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        return f"{path}: permission denied"
+    return ""
+
+
 def _qualified(where: str, doc_id: str) -> str:
     """``doc_id`` of a document read from the argument ``where``, named under it: a directory's
     path in front of the id, a file's path for the file itself or in front of a record's id."""

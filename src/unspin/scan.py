@@ -29,7 +29,7 @@ from typing import Any
 from .config import Config
 from .detect import Engine
 from .errors import CheckTimeout, InputError
-from .inputs import Record, Skip, read_inputs, reason_kind
+from .inputs import Record, Skip, output_problem, read_inputs, reason_kind
 from .report import Report
 
 _worker_engine: Engine | None = None
@@ -133,13 +133,9 @@ def check_record(
 
 def check_destinations(output: Path, reports: Path | None) -> None:
     """Refuse, before any work, an output or reports folder that cannot be written."""
-    if output.is_dir():
-        raise InputError(f"{output}: is a directory; give the file to write the results to")
-    folder = output.parent
-    if not folder.is_dir():
-        raise InputError(f"{folder}: no such folder for the output file {output.name}")
-    if output.exists() and not output.is_dir() and not os.access(output, os.W_OK):
-        raise InputError(f"{output}: permission denied")
+    problem = output_problem(output)
+    if problem:
+        raise InputError(problem)
     if reports is not None and reports.exists() and not reports.is_dir():
         raise InputError(f"{reports}: is a file; --reports needs a folder (it is made where missing)")
 

@@ -14,17 +14,18 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
 import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import NoReturn
 
 from .._version import __version__
 from ..config import Config
 from ..documents import KIND_NAMES, input_text, read_limited
 from ..errors import UnspinError
+from ..inputs import output_problem
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -64,15 +65,11 @@ def positive_int(value: str) -> int:
 
 
 def writable_file(path: str) -> str:
-    """``path`` if a file can be written there (its folder exists, it is no folder itself), checked
+    """``path`` if a file can be written there (:func:`unspin.inputs.output_problem`), checked
     before a command does its work; :class:`CommandError` otherwise."""
-    if os.path.isdir(path):
-        raise CommandError(f"{path}: is a directory; give a file to write")
-    folder = os.path.dirname(path) or "."
-    if not os.path.isdir(folder):
-        raise CommandError(f"{folder}: no such folder for {os.path.basename(path)}")
-    if not os.access(path if os.path.exists(path) else folder, os.W_OK):
-        raise CommandError(f"{path}: permission denied")
+    problem = output_problem(Path(path))
+    if problem:
+        raise CommandError(problem)
     return path
 
 
