@@ -626,5 +626,7 @@ def test_a_title_too_short_to_judge_still_shows_a_listed_swap(engine: Engine) ->
     assert r.verdict == "uncertain" and "too short to judge" in r.reason and "no writer makes" in r.reason
     assert [(f.text, f.original) for f in r.findings] == [("Counterfeit consciousness", "Artificial intelligence")]
     assert r.restored == "Artificial intelligence for medical imaging"
+    # as in the decoder, a phrase never runs across punctuation
+    assert not engine.check("Counterfeit, consciousness for imaging").findings
     plain = engine.check("A short title about dogs")
     assert plain.verdict == "uncertain" and not plain.findings and "no writer" not in plain.reason

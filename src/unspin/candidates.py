@@ -14,7 +14,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from .function_phrases import FunctionPhrases, builtin_function_phrases
-from .lexicon import Lexicon
+from .lexicon import CERTAIN_WEIGHT, Lexicon
 from .resources import UPOS, Inflector, Resources, Thesaurus, memoised
 from .text import STOPWORDS
 
@@ -47,6 +47,12 @@ class Candidate(NamedTuple):
     @property
     def lexicon_evidence(self) -> float:
         return lexicon_evidence(self.lexicon_count)
+
+    @property
+    def certain(self) -> bool:
+        """A curated lexicon pair weighed :data:`~unspin.lexicon.CERTAIN_WEIGHT` or more: a swap no
+        writer makes, restored wherever its phrase stands."""
+        return self.source == "lexicon" and not self.learned and self.lexicon_count >= CERTAIN_WEIGHT
 
 
 def lexicon_evidence(count: float) -> float:

@@ -29,7 +29,6 @@ from . import resources as _resources_module
 from .candidates import (
     Candidate,
     CandidateGenerator,
-    lexicon_evidence,
     neighbour_swaps,
     non_noun_tags,
 )
@@ -150,6 +149,8 @@ class Engine:
         self.speller = Speller(self.res)
         self._lexicon_respelled = False
         self._certain_firsts: set[str] = set()  # first words of the lexicon's certain pairs (lexicon.CERTAIN_WEIGHT)
+        # whether it has any (known without the resources that respelling it needs)
+        self._any_certain = any(is_certain(e.count, e.source) for e in lexicon)
         self._english_words: dict[str, bool] = {}  # word -> known English (see _english)
         self._may_be_phrase: dict[str, bool] = {}  # span text -> CandidateGenerator.may_be_phrase (see _look)
         self.doc_model = _load_model("doc_model.json", "unspin-doc-model 1")
@@ -176,7 +177,7 @@ class Engine:
         tokens = tokenize(text)
         words = [t for t in tokens if t.kind == "word"]
         if len(words) < self.config.min_words:
-            return self._listed_only(text, words, f"too short to judge: {len(words)} words, need {self.config.min_words}")
+            return self._listed_only(text, tokens, f"too short to judge: {len(words)} words, need {self.config.min_words}")
         symbols = len(tokens) - len(words)  # punctuation marks and numbers
         if symbols > self.config.max_symbols_per_word * len(words):
             return _uncertain(
@@ -309,28 +310,30 @@ class Engine:
             }
             self._lexicon_respelled = True
 
-    def _listed_only(self, text: str, words: list[Token], reason: str) -> Report:
+    def _listed_only(self, text: str, tokens: list[Token], reason: str) -> Report:
         """The report on a text too short to judge: "uncertain", with the certain lexicon pairs it
-        holds as its findings (a paper's title with a listed tortured phrase), nothing else."""
-        if not any(is_certain(e.count, e.source) for e in self.lexicon):
+        holds as its findings (a paper's title with a listed tortured phrase), nothing else.  They
+        are looked up as the decoder does (:meth:`_certain_hits`), within runs of words, the longest
+        first."""
+        if not self._any_certain:
             return _uncertain(text, reason)
         self._lexicon_ready()
-        norms = [self.speller.american(t.norm) for t in words]
         found: list[Finding] = []
-        i = 0
-        while i < len(words):
-            for n in range(min(self.lexicon.max_len, len(words) - i), 0, -1):  # the longest first
-                entries = [e for e in self.lexicon.originals(" ".join(norms[i : i + n])) if is_certain(e.count, e.source)]
-                if entries and all(words[j].end <= words[j + 1].start for j in range(i, i + n - 1)):
-                    e, first, last = entries[0], words[i], words[i + n - 1]
-                    surface = text[first.start : last.end]
-                    found.append(Finding(first.start, last.end, surface, match_case(e.original, surface),
-                                         lexicon_evidence(e.count), (),
-                                         {"source": "lexicon", "lexicon_kind": "curated", "lexicon_weight": e.count}))
-                    i += n
-                    break
-            else:
-                i += 1
+        for seg in _segments(tokens):
+            norms = [self.speller.american(t.norm) for t in seg]
+            i = 0
+            while i < len(seg):
+                hits = self._certain_hits(norms, i, False) if norms[i] in self._certain_firsts else []
+                if not hits:
+                    i += 1
+                    continue
+                c = max(hits, key=lambda c: c.length)  # (the first of the longest: the lexicon's most counted)
+                first, last = seg[i], seg[i + c.length - 1]
+                surface = text[first.start : last.end]
+                found.append(Finding(first.start, last.end, surface, match_case(" ".join(c.original), surface),
+                                     c.lexicon_evidence, (),
+                                     {"source": "lexicon", "lexicon_kind": "curated", "lexicon_weight": c.lexicon_count}))
+                i += c.length
         if not found:
             return _uncertain(text, reason)
         findings = with_articles(text, tuple(found))
@@ -459,7 +462,8 @@ class Engine:
         phrase_starts = {start for start, _ in phrases}
         certain_firsts = self._certain_firsts
         for i in range(n):
-            certain = self._certain_hits(words, i, look) if words[i] in certain_firsts else []
+            name = look.capitalised[i] and not look.mutable[i]
+            certain = self._certain_hits(words, i, name) if words[i] in certain_firsts else []
             cands: list[Candidate] = []
             # which tables have a phrase (or a word) starting with this word: where neither
             # has, their lookups below would find nothing
@@ -503,16 +507,13 @@ class Engine:
                 edges[i] = _with_certain(lm, words, i, edges[i], certain, topic_gain)
         return edges
 
-    def _certain_hits(self, words: list[str], i: int, look: _Look) -> list[Candidate]:
-        """The lexicon's certain pairs (:data:`~unspin.lexicon.CERTAIN_WEIGHT`) whose spun phrase starts at ``i``.
-        A phrase of two words or more may take in a name; a single word that is a name is left."""
+    def _certain_hits(self, words: list[str], i: int, name: bool) -> list[Candidate]:
+        """The lexicon's certain pairs (:attr:`Candidate.certain`) whose spun phrase starts at ``i``,
+        shortest first.  A phrase of two words or more may take in a name; a single word that is a
+        name (``name``) is left."""
         out: list[Candidate] = []
-        single_name = look.capitalised[i] and not look.mutable[i]
-        for length in range(1, min(self.lexicon.max_len, len(words) - i) + 1):
-            if length == 1 and single_name:
-                continue
-            out.extend(c for c in self.candidates.lexicon_hits(tuple(words[i : i + length]))
-                       if is_certain(c.lexicon_count, "" if c.learned else "curated"))
+        for length in range(2 if name else 1, min(self.lexicon.max_len, len(words) - i) + 1):
+            out.extend(c for c in self.candidates.lexicon_hits(tuple(words[i : i + length])) if c.certain)
         return out
 
     def _topic_gain(self, spun: Sequence[str], original: Sequence[str], stats: _Stats) -> float:
