@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import hmac
-import importlib.util
 import logging
 import re
 import threading
@@ -105,11 +104,11 @@ _INPUT_CODES = {
 def _page_text(html: str) -> str:
     """The text of an uploaded page: its main text as the command line reads it (trafilatura,
     where installed), else, or where that finds none, all its visible text."""
-    if importlib.util.find_spec("trafilatura") is not None:
+    try:
         text = main_text(html)
-        if text.strip():
-            return text
-    return html_to_text(html)
+    except UnspinError:  # trafilatura is not installed here
+        text = ""
+    return text if text.strip() else html_to_text(html)
 
 
 def _input_error(exc: InputError) -> ApiError:
