@@ -196,9 +196,12 @@ def test_cache_lists_and_clears_only_unspins_files(
     (tmp_path / "wordnet-t3-0.1.0-1-2.pickle").write_bytes(b"x" * 2_000_000)
     (tmp_path / "candidates-abc.sqlite").write_bytes(b"y" * 1_000_000)
     (tmp_path / "notes.txt").write_text("not unspin's")
+    (tmp_path / "my_classifier.pickle").write_bytes(b"z")  # (another tool's pickle: it was deleted)
+    (tmp_path / "moby-notes.pickle").write_bytes(b"z")
     assert main(["cache"]) == 0
     out = capsys.readouterr().out
     assert "WordNet, parsed" in out and "candidate store" in out and "notes.txt" not in out and "3.0 MB" in out
+    assert "my_classifier" not in out and "moby-notes" not in out
     assert "candidates-abc.sqlite  (unreadable)" in out  # not a database
     from unspin.candidates import Candidate
     from unspin.candstore import CandidateStore
@@ -211,7 +214,7 @@ def test_cache_lists_and_clears_only_unspins_files(
     assert main(["cache"]) == 0 and "candidates-def.sqlite  (2 words and phrases)" in capsys.readouterr().out
     (tmp_path / "candidates-def.sqlite").unlink()
     assert main(["cache", "--clear"]) == 0 and "removed 2 of 2 files" in capsys.readouterr().out
-    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["moby-notes.pickle", "my_classifier.pickle", "notes.txt"]
     monkeypatch.setenv("UNSPIN_CACHE", "off")
     assert main(["cache"]) == 0 and "caching is off" in capsys.readouterr().out
 
@@ -352,3 +355,63 @@ def test_cache_fill_says_at_once_when_the_folder_cannot_be_written(
     with pytest.raises(SystemExit) as exit_:
         main(["cache", "--fill"])
     assert exit_.value.code == 1 and "cannot be written" in capsys.readouterr().err
+
+
+def test_user_text_in_readable_reports_is_never_markup(tmp_path: Path) -> None:
+    """Brackets in ids and in originals were read as Rich markup: "report [final].txt" showed as
+    "report .txt", and "[/]" ended the command in a traceback."""
+    lexicon = tmp_path / "brackets.tsv"
+    lexicon.write_text("# unspin-lexicon 2\nmystery layer\thidden [/]layer\t5\tcurated\n", encoding="utf-8")
+    text = tmp_path / "t.txt"
+    text.write_text("The mystery layer of the network was studied by the team in detail.", encoding="utf-8")
+    proc = run("check", "--lexicon", str(lexicon), str(text))
+    assert proc.returncode == 0, proc.stderr
+    assert "hidden [/]layer" in proc.stdout
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "report [final].txt").write_text(SPUN, encoding="utf-8")
+    db = tmp_path / "c.db"
+    assert run("index", str(db), str(corpus)).returncode == 0
+    (tmp_path / "q.txt").write_text(SPUN, encoding="utf-8")
+    proc = run("trace", str(db), str(tmp_path / "q.txt"))
+    assert proc.returncode == 0, proc.stderr
+    assert "report [final].txt" in proc.stdout
+
+
+def test_output_and_input_failures_are_one_line_errors(tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_text(SPUN, encoding="utf-8")
+    if Path("/dev/full").exists():  # (a disk that is full)
+        with open("/dev/full", "w") as full:
+            proc = subprocess.run([sys.executable, "-m", "unspin", "check", str(tmp_path / "t.txt"), "--format", "json"],
+                                  stdout=full, stderr=subprocess.PIPE, timeout=300, text=True)
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr and "No space left" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "unspin", "check", "-"], stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=300, preexec_fn=lambda: __import__("os").close(0))
+    assert_one_line_error(subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout, proc.stderr), 1,
+                          "no standard input")
+
+
+def test_learn_refuses_thresholds_out_of_range(tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_text(SPUN, encoding="utf-8")
+    for value in ("nan", "1.5", "-0.1"):
+        proc = run("learn", str(tmp_path / "none.db"), str(tmp_path / "t.txt"), "-o", str(tmp_path / "x.lex"),
+                   "--min-score", value)
+        assert_one_line_error(proc, 1, "--min-score must be from 0 to 1")
+
+
+def test_writers_of_one_lexicon_take_turns(tmp_path: Path) -> None:
+    import fcntl
+    import os
+
+    from unspin.cli import only_writer
+
+    target = tmp_path / "x.lex"
+    with only_writer(str(target)):
+        fd = os.open(tmp_path, os.O_RDONLY)
+        try:
+            with pytest.raises(BlockingIOError):  # (another process's learn or import waits here)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
+    with only_writer(str(target)):  # free again
+        pass

@@ -304,3 +304,87 @@ def test_links_and_loops_of_links_read_each_file_once(tmp_path: Path) -> None:
     summary = scan([docs], out)
     assert summary.checked == 1 and list(_lines(out)) == ["sub/a.txt"]  # the file, not the link to it
     assert set(summary.skipped) == {"read twice"}
+
+
+def test_a_file_without_its_last_line_end_is_no_cut_off_scan(tmp_path: Path) -> None:
+    """Only a last line that starts as scan writes its lines is a line a kill cut off; a user's
+    file without a final line end (notes, a JSON array) or a feed of documents given as the
+    output by mistake is refused and left as it was (the notes were deleted, the feed reported
+    "already done")."""
+    docs = _corpus(tmp_path)
+    for name, content in (("notes.txt", "Meeting notes: call the publisher on Monday"), ("n.json", "[1, 2, 3]"),
+                          ("feed.jsonl", json.dumps({"id": "b1", "text": SPUN}) + "\n"),
+                          ("mixed.jsonl", '{"id": "x", "verdict": "clean", "findings": []}\nmy notes')):
+        path = tmp_path / name
+        path.write_text(content, encoding="utf-8")
+        with pytest.raises(InputError, match="not a line of unspin scan's output"):
+            scan([docs], path)
+        assert path.read_text(encoding="utf-8") == content, name
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text('{"id": "spun.txt", "verdict": "sp', encoding="utf-8")  # killed in its first line
+    assert done_ids(cut) == set() and cut.read_text(encoding="utf-8") == ""
+
+
+def test_scan_leaves_its_own_output_and_reports_out_of_the_folder_it_scans(tmp_path: Path) -> None:
+    docs = _corpus(tmp_path)
+    out, reports = docs / "results.jsonl", docs / "reports"
+    first = scan([docs], out, reports=reports)
+    again = scan([docs], out, reports=reports)
+    assert again.checked == 0 and again.resumed == first.checked
+    assert sum(again.skipped.values()) == sum(first.skipped.values()) == 3  # the same three bad files only
+    assert set(_lines(out)) == {"spun.txt", "sub/article.md", "feed-1"}
+
+
+def test_a_second_scan_into_the_same_output_is_refused_while_one_runs(tmp_path: Path) -> None:
+    import fcntl
+
+    docs = _corpus(tmp_path)
+    out = tmp_path / "out.jsonl"
+    with open(out, "a", encoding="utf-8") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # (as a scan running in another process holds it)
+        with pytest.raises(InputError, match="another scan is writing to it"):
+            scan([docs], out)
+    assert out.read_text(encoding="utf-8") == ""
+    assert scan([docs], out).checked == 3  # once it is free
+
+
+def test_the_time_limit_starts_after_the_resources_are_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process's first check loads some seconds of resources; that was charged to its first
+    document, which was then written as timed out for good."""
+    import time
+
+    from unspin.detect import Engine
+
+    loaded = Engine.prepare
+
+    def slow_loading(self: Engine) -> None:
+        time.sleep(1.0)  # (as loading the resources takes, on a cold machine, several seconds)
+        loaded(self)
+
+    monkeypatch.setattr(Engine, "prepare", slow_loading)
+    (tmp_path / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    scan([tmp_path / "a.txt"], out, time_limit=0.9)
+    assert "timed_out" not in _lines(out)["a.txt"]
+
+
+def test_scan_refuses_a_missing_lexicon_before_it_makes_anything(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from unspin.cli import main
+
+    docs = _corpus(tmp_path)
+    for jobs in ("1", "2"):
+        out, reports = tmp_path / f"out{jobs}.jsonl", tmp_path / f"rep{jobs}"
+        with pytest.raises(SystemExit) as exit_:
+            main(["scan", str(docs), "-o", str(out), "--lexicon", str(tmp_path / "nope.tsv"), "--jobs", jobs,
+                  "--reports", str(reports)])
+        assert exit_.value.code == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "nope.tsv" in err and "Traceback" not in err
+        assert not out.exists() and not reports.exists()
+
+
+def test_report_page_names_stay_short_in_bytes() -> None:
+    from unspin.scan import report_path
+
+    name = report_path("r", "新闻" * 200).name
+    assert len(name.encode("utf-8")) <= 120 and name.endswith(".html")

@@ -20,14 +20,15 @@ from unspin.demo import ARTICLE, SPUN
 from unspin.detect import Engine
 from unspin.inputs import Record
 from unspin.scan import check_record
-from unspin.spark import COLUMNS, check_rows
+from unspin.spark import COLUMNS, NO_ID, check_rows
 
 DOCS = [("spun", SPUN), ("article", ARTICLE), ("empty", "   "), ("nothing", None), (7, SPUN[:400])]
 
 
 def _expected(doc_id: str, text: str) -> tuple[Any, ...]:
     line = check_record(Engine(), Record(doc_id, text))
-    return doc_id, line["verdict"], line["spun_probability"], json.dumps(line["findings"], ensure_ascii=False), False, None
+    findings = json.dumps(line["findings"], ensure_ascii=False)
+    return doc_id, line["verdict"], line["spun_probability"], findings, False, line.get("reason"), None
 
 
 def test_check_rows_gives_scan_lines_and_never_fails_on_bad_text() -> None:
@@ -36,11 +37,15 @@ def test_check_rows_gives_scan_lines_and_never_fails_on_bad_text() -> None:
     assert rows["spun"] == _expected("spun", SPUN) and rows["spun"][1] == "spun"
     assert rows["article"] == _expected("article", ARTICLE)
     assert rows["7"] == _expected("7", SPUN[:400])  # ids are strings, as in scan's output
-    assert rows["empty"][1:5] == ("uncertain", None, "[]", False) and "empty" in rows["empty"][5]
-    assert rows["nothing"][1] == "uncertain" and "NoneType" in rows["nothing"][5]
+    assert rows["empty"][1:5] == ("uncertain", None, "[]", False) and "empty" in rows["empty"][6]
+    assert rows["empty"][5] == rows["empty"][6]  # (an "uncertain" verdict always has its reason)
+    assert rows["nothing"][1] == "uncertain" and "NoneType" in rows["nothing"][6]
     stopped = {r[0]: r for r in check_rows(DOCS[:2], time_limit=1e-9)}
-    assert all(r[1] == "uncertain" and r[2] is None and r[4] is True and "time limit" in r[5] for r in stopped.values())
+    assert all(r[1] == "uncertain" and r[2] is None and r[4] is True and "time limit" in r[6] for r in stopped.values())
     assert all(len(r) == len(COLUMNS) for r in rows.values())
+    # a row without an id is reported (under none), not checked and not given the id "None"
+    (no_id,) = check_rows([(None, SPUN)])
+    assert no_id[:5] == (None, "uncertain", None, "[]", False) and no_id[5] == no_id[6] == NO_ID
 
 
 @pytest.fixture(scope="module")

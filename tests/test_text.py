@@ -200,3 +200,25 @@ def test_a_lone_line_break_before_a_lowercase_word_wraps_the_sentence() -> None:
     assert got == ["The network has one mystery layer and an output layer , as most do .",
                    "A new sentence starts here .", "heading below"]
     assert len(list(sentences("Title Line\nThe text begins."))) == 2  # a heading and its text
+
+
+def test_web_and_mail_addresses_are_link_tokens() -> None:
+    from unspin.text import tokenize, with_links
+
+    text = ("See https://www.example.com/dogs/residential-puppy and info@puppy-club.org, or "
+            "bigdogs.org/commence/stated.html. The dog stated e.g. that the U.S. firm was here.")
+    tokens = with_links(text, tokenize(text))
+    links = "".join(t.text for t in tokens if t.kind == "link")
+    assert links == ("https://www.example.com/dogs/residential-puppy" "info@puppy-club.org"
+                     "bigdogs.org/commence/stated.html")
+    words = [t.text for t in tokens if t.kind == "word"]
+    assert words[:1] == ["See"] and "dog" in words and "stated" in words and "firm" in words
+
+
+def test_restoring_never_rewrites_an_address() -> None:
+    import unspin
+    from unspin.demo import SPUN
+
+    links = " Read more at https://www.example.com/residential-puppy/stated.html or write to info@commence.org."
+    restored = unspin.restore(SPUN + links)
+    assert restored.endswith(links)

@@ -174,3 +174,95 @@ def test_ids_never_drive_the_terminal(tmp_path: Path) -> None:
     proc = run("trace", str(db), "-", stdin=demo.SPUN.encode())
     assert proc.returncode == 0 and "\x1b" not in proc.stdout and "\x07" not in proc.stdout
     assert "e\u241b[41mRED\u241b]0;title\u2407" in proc.stdout
+
+
+def test_crawl_files_as_crawls_have_them(tmp_path: Path) -> None:
+    """A .jsonl.gz cut off mid-download gives the records before the damage and a skip (it was
+    a traceback that stopped the whole run); a WARC error page is skipped so that the later,
+    good capture of the same address gets its id; a page's charset in its HTTP header is
+    honoured; text files that are not UTF-8 are read in the encoding given for them."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    feed = "".join(json.dumps({"id": f"d{i}", "text": CONCERT + f" Number {i}."}) + "\n" for i in range(300))
+    whole = gzip.compress(feed.encode("utf-8"))
+    (tmp_path / "cut.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    items = list(read_inputs([tmp_path / "cut.jsonl.gz"]))
+    records, skips = [i for i in items if isinstance(i, Record)], [i for i in items if isinstance(i, Skip)]
+    assert records and records[0].id == "d0" and len(skips) == 1 and "truncated" in skips[0].reason
+
+    page = f"<html><head><title>T</title></head><body><article><p>{CONCERT} Caf\u00e9 \u00a35.</p></article></body></html>"
+    with open(tmp_path / "crawl.warc.gz", "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for status, body, charset in [("503 Service Unavailable", b"<html><body><h1>503</h1></body></html>", "utf-8"),
+                                      ("200 OK", page.encode("latin-1"), "iso-8859-1")]:
+            http = StatusAndHeaders(status, [("Content-Type", f"text/html; charset={charset}")], protocol="HTTP/1.1")
+            record = writer.create_warc_record("https://news.example/story", "response", payload=io.BytesIO(body),
+                                               http_headers=http)
+            writer.write_record(record)
+    items = list(read_inputs([tmp_path / "crawl.warc.gz"]))
+    (record,) = [i for i in items if isinstance(i, Record)]
+    assert "Caf\u00e9 \u00a35" in record.text and "winter concert" in record.text
+    assert [i.reason for i in items if isinstance(i, Skip)] == ["HTTP status 503, not a page's content"]
+
+    (tmp_path / "lat").mkdir()
+    (tmp_path / "lat" / "l.txt").write_bytes(("The price was \u00a35, " + CONCERT).encode("latin-1"))
+    (tmp_path / "lat" / "u.txt").write_text("Caf\u00e9 au lait. " + CONCERT, encoding="utf-8")
+    assert [type(i) for i in read_inputs([tmp_path / "lat"])] == [Skip, Record]
+    texts = {i.id: i.text for i in read_inputs([tmp_path / "lat"], fallback="latin-1") if isinstance(i, Record)}
+    assert texts["l.txt"].startswith("The price was \u00a35") and texts["u.txt"].startswith("Caf\u00e9")
+    db = tmp_path / "lat.db"
+    assert main(["index", str(db), str(tmp_path / "lat"), "--encoding", "latin-1"]) == 0
+    with pytest.raises(SystemExit):
+        main(["index", str(db), str(tmp_path / "lat"), "--encoding", "klingon"])
+
+
+def test_xhtml_with_an_xml_declaration_is_a_page() -> None:
+    from unspin.inputs import looks_like_html
+
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "x">\n'
+    assert looks_like_html(head + "<html><body><p>Hi</p></body></html>")
+    assert not looks_like_html('<?xml version="1.0"?><rss><channel></channel></rss>')
+
+
+def test_an_index_refuses_another_programs_database_without_changing_it(tmp_path: Path) -> None:
+    import sqlite3
+
+    from unspin.errors import IndexCorruptError
+    from unspin.index import Index, open_index
+
+    app = tmp_path / "app.db"
+    with sqlite3.connect(app) as db:
+        db.execute("create table users(id integer primary key, name text)")
+        db.execute("create table info(k text, v text)")
+    before = app.read_bytes()
+    for opener in (Index, open_index):
+        with pytest.raises(IndexCorruptError, match="not an unspin index"):
+            opener(app)
+    assert app.read_bytes() == before and not Path(f"{app}-wal").exists()
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    with pytest.raises(IndexCorruptError, match="is empty, not an index"):
+        open_index(empty)  # (trace: a read-only command never makes an index)
+    assert empty.stat().st_size == 0
+
+
+def test_jsonl_ids_must_be_strings_or_whole_numbers(tmp_path: Path) -> None:
+    feed = tmp_path / "f.jsonl"
+    rows = [{"id": 7, "text": CONCERT}, {"id": True, "text": CONCERT}, {"id": [1, 2], "text": CONCERT},
+            {"id": 1.5, "text": CONCERT}]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    items = list(read_inputs([feed]))
+    assert [i.id for i in items if isinstance(i, Record)] == ["7"]
+    reasons = [i.reason for i in items if isinstance(i, Skip)]
+    assert [r.split(",")[0] for r in reasons] == ['the "id" is bool', 'the "id" is list', 'the "id" is float']
+
+
+def test_index_counts_what_another_run_added(tmp_path: Path) -> None:
+    from unspin.index import Index
+
+    db = tmp_path / "x.db"
+    with Index(db) as first:
+        with Index(db) as second:
+            second.add([("b", CONCERT)])
+        assert len(first) == 0 and first.recount() == 1 == len(first)

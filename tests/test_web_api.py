@@ -697,3 +697,38 @@ def test_head_where_get_is(client: TestClient) -> None:
     for path in ("/api/health", "/", "/docs"):
         r = client.head(path)
         assert r.status_code == 200, path
+
+
+def test_an_index_batch_that_has_started_is_answered_when_done(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch was answered 503 "timeout" when its write took longer than the limit, though it
+    was then added in full: a write cannot be stopped once started, so it is waited for; only a
+    batch that never got to start is refused, and then nothing of it is added."""
+    import threading
+    import time
+
+    from unspin.web import app as web_app
+
+    add = web_app._Corpus.add
+    gate = threading.Event()
+
+    def slow_add(self, documents):  # type: ignore[no-untyped-def]
+        gate.wait(5)  # (a big batch, or a queue of them)
+        return add(self, documents)
+
+    monkeypatch.setattr(web_app._Corpus, "add", slow_add)
+    c = client_for(Config(request_timeout_s=0.3), db=str(tmp_path / "w.db"), token=TOKEN)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    threading.Timer(0.8, gate.set).start()  # the write finishes after the limit has passed
+    t0 = time.monotonic()
+    r = c.post("/api/index", json={"documents": [{"id": "a", "text": demo.ARTICLE}]}, headers=auth)
+    assert r.status_code == 200, r.text
+    assert r.json()["added"] == 1 and time.monotonic() - t0 >= 0.7
+    assert c.get("/api/documents/a").status_code == 200
+
+
+def test_a_blank_id_is_refused(tmp_path: Path) -> None:
+    c = client_for(db=str(tmp_path / "b.db"), token=TOKEN)
+    r = c.post("/api/index", json={"documents": [{"id": "   ", "text": demo.ARTICLE}]},
+               headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code in (400, 422), r.text
+    assert c.get("/api/documents/%20%20%20").status_code == 404

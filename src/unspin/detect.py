@@ -49,6 +49,7 @@ from .text import (
     most_repeated,
     sentence_spans,
     tokenize,
+    with_links,
 )
 
 if TYPE_CHECKING:
@@ -160,6 +161,14 @@ class Engine:
 
     # --- public ---------------------------------------------------------------
 
+    def prepare(self) -> None:
+        """Load every resource a check needs now, by checking a short built-in text (they load on
+        first use otherwise): for a caller that times each check (``scan --time-limit``), so that
+        its first document is not charged with some seconds of loading."""
+        from . import demo
+
+        self.check(demo.SPUN)
+
     def check(
         self,
         text: str,
@@ -174,17 +183,21 @@ class Engine:
         segments); ``progress(done, total)`` is called after each sentence.
         """
         check_text(text, self.config.max_input_bytes)
-        tokens = tokenize(text)
+        tokens = with_links(text, tokenize(text))
         words = [t for t in tokens if t.kind == "word"]
-        if len(words) < self.config.min_words:
-            return self._listed_only(text, tokens, f"too short to judge: {len(words)} words, need {self.config.min_words}")
-        symbols = len(tokens) - len(words)  # punctuation marks and numbers
-        if symbols > self.config.max_symbols_per_word * len(words):
+        symbols = len(tokens) - len(words)  # punctuation marks, numbers and the parts of web addresses
+        # (judged first for a text long enough to tell that has no word at all: a list of addresses)
+        judged = len(words) >= self.config.min_words or (not words and len(tokens) >= self.config.min_words)
+        if judged and symbols > self.config.max_symbols_per_word * len(words):
+            many = f"{symbols / len(words):.1f} punctuation marks and numbers per word" if words else (
+                "no words, only punctuation marks, numbers and web addresses")
             return _uncertain(
                 text,
-                f"does not read as prose: {symbols / len(words):.1f} punctuation marks and numbers per word "
+                f"does not read as prose: {many} "
                 f"(code, addresses or a table; prose has under {self.config.max_symbols_per_word:g})",
             )
+        if len(words) < self.config.min_words:
+            return self._listed_only(text, tokens, f"too short to judge: {len(words)} words, need {self.config.min_words}")
         if in_capitals(words):
             # every word would read as a name or an abbreviation, which spinners leave, so the
             # text is checked in lower case and its findings put back in its capitals

@@ -230,10 +230,12 @@ def _tidy(text: str) -> str:
     return _MANY_BLANKS.sub("\n\n", _TRAILING.sub("\n", text)).strip()
 
 
-def input_text(data: bytes, max_bytes: int, encoding: str | None = None) -> tuple[str, Kind | None]:
+def input_text(
+    data: bytes, max_bytes: int, encoding: str | None = None, fallback: str | None = None
+) -> tuple[str, Kind | None]:
     """The text of input bytes and the kind of document they were (``None`` for text):
     a document's extracted text, else the bytes decoded and checked as
-    :func:`unspin.text.decode_input` does (``encoding`` applies to those only)."""
+    :func:`unspin.text.decode_input` does (``encoding`` and ``fallback`` apply to those only)."""
     from .text import decode_input
 
     if may_be_document(data) and len(data) > file_limit(max_bytes):
@@ -242,7 +244,7 @@ def input_text(data: bytes, max_bytes: int, encoding: str | None = None) -> tupl
     kind = document_kind(data)
     if kind is not None:
         return document_text(data, max_bytes, kind), kind
-    return decode_input(data, max_bytes, encoding), None
+    return decode_input(data, max_bytes, encoding, fallback), None
 
 
 def may_be_document(head: bytes) -> bool:

@@ -225,12 +225,16 @@ class Index:
         self._resources = resources
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
+            # what the file is, found before anything is written to it: another program's
+            # database given by mistake is refused as it was, never switched to WAL or given tables
+            try:
+                self._check_kind(create)
+            except BaseException:
+                self._db.close()
+                raise
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA cache_size=-262144")  # 256 MiB
-            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if tables and "info" not in tables:
-                raise IndexCorruptError(f"{self.path} is an SQLite file but not an unspin index")
             self._db.executescript(_SCHEMA)
             self._init_info()
             self._db.execute(_POSTINGS_INDEX)  # rebuilt here if a bulk load was interrupted
@@ -241,6 +245,25 @@ class Index:
         self._count = self._db.execute("SELECT count(*) FROM docs").fetchone()[0]
 
     # --- setup -----------------------------------------------------------------
+
+    def _check_kind(self, create: bool) -> None:
+        """Refuse a database that is not an unspin index (or, where ``create`` is off, one with
+        nothing in it), reading only."""
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            if not create:
+                raise IndexCorruptError(
+                    f"{self.path} is empty, not an index; build it first with: unspin index {self.path} PATH..."
+                )
+            return
+        try:
+            row = self._db.execute("SELECT value FROM info WHERE key = 'format'").fetchone()
+        except sqlite3.DatabaseError:  # no info table, or one of another shape
+            row = None
+        if row is None and tables <= {"info", "docs", "postings"}:
+            return  # the first index run stopped before it wrote what the index is: made again here
+        if row is None or row[0] != FORMAT:
+            raise IndexCorruptError(f"{self.path} is an SQLite file but not an unspin index; it was left as it was")
 
     def _init_info(self) -> None:
         info = dict(self._db.execute("SELECT key, value FROM info").fetchall())
@@ -279,6 +302,12 @@ class Index:
         self.close()
 
     def __len__(self) -> int:
+        return int(self._count)
+
+    def recount(self) -> int:
+        """The number of documents in the index file now, counted again: :func:`len` counts what
+        this process has added since it opened the index, not what another process added meanwhile."""
+        self._count = self._db.execute("SELECT count(*) FROM docs").fetchone()[0]
         return int(self._count)
 
     def __contains__(self, doc_id: object) -> bool:

@@ -15,11 +15,13 @@ that an earlier document of the same call took gets the argument's path in front
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
 import os
 import re
-from collections.abc import Iterator
+import zlib
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +59,7 @@ Item = Record | Skip
 
 def reason_kind(reason: str) -> str:
     """The kind of a skip reason, for counting: its text before any ':' or ' (' detail."""
-    return reason.split(":")[0].split(" (")[0][:60]
+    return reason.split(":")[0].split(" (")[0].split(";")[0][:60]
 
 
 def _suffix(path: Path) -> str:
@@ -68,8 +70,19 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def read_inputs(paths: list[str | os.PathLike[str]], max_bytes: int = 5_000_000) -> Iterator[Item]:
+def read_inputs(
+    paths: list[str | os.PathLike[str]],
+    max_bytes: int = 5_000_000,
+    *,
+    fallback: str | None = None,
+    exclude: Collection[str | os.PathLike[str]] = (),
+) -> Iterator[Item]:
     """Records and skips from files and directories (directories are walked recursively, sorted).
+
+    A text file that is not UTF-8 and does not declare its encoding is read in ``fallback``
+    where given (see :func:`unspin.text.decode_input`).  The files and folders of ``exclude`` are
+    left out of the folders walked (a scan's own output and report pages, written into the folder
+    it scans, are not documents to check on the next run).
 
     Every record's id is unique: a document whose id an earlier one of the same call took (the
     same file name under two directories, ``a/x.txt`` and ``b/x.txt``) gets its id under the
@@ -77,6 +90,7 @@ def read_inputs(paths: list[str | os.PathLike[str]], max_bytes: int = 5_000_000)
     arguments in the same order; one whose id is taken even so (an id repeated in a JSONL file)
     is a :class:`Skip`, never silently dropped or merged.  A file that an earlier argument read
     already (a file given and the folder it is in), or that a link leads to again, is skipped."""
+    left_out = {Path(p).resolve() for p in exclude}
     claimed: dict[str, str] = {}  # record id -> the argument it was read from
     # with several arguments, each file read -> its argument (one entry per file, not per record)
     files_read: dict[str, str] | None = {} if len(paths) > 1 else None
@@ -84,7 +98,7 @@ def read_inputs(paths: list[str | os.PathLike[str]], max_bytes: int = 5_000_000)
         where = os.fspath(raw)
         current: Path | None = None
         earlier = ""  # the argument that read the current file already, if one did
-        for source, item in _read_path(Path(raw), max_bytes):
+        for source, item in _read_path(Path(raw), max_bytes, fallback, left_out):
             if files_read is not None and source != current:
                 current = source
                 earlier = files_read.setdefault(str(source), where)
@@ -127,10 +141,13 @@ def _qualified(where: str, doc_id: str) -> str:
     return where if doc_id == path.name else f"{where}#{doc_id}"
 
 
-def _read_path(path: Path, max_bytes: int) -> Iterator[tuple[Path, Item]]:
+def _read_path(
+    path: Path, max_bytes: int, fallback: str | None = None, left_out: Collection[Path] = ()
+) -> Iterator[tuple[Path, Item]]:
     """``(file, item)`` for each item under ``path`` (the file resolved).  In a folder, a file
     reached through a link is read only where the folder does not hold it itself and no other link
-    led to it before (a loop of links, ``sub/loop -> ..``, would read the folder again and again)."""
+    led to it before (a loop of links, ``sub/loop -> ..``, would read the folder again and again);
+    the files of ``left_out`` (resolved paths of files or folders) are passed over."""
     if path.is_dir():
         root = path.resolve()
         linked: set[Path] = set()  # files read through a link (few: only these are remembered)
@@ -139,37 +156,40 @@ def _read_path(path: Path, max_bytes: int) -> Iterator[tuple[Path, Item]]:
             if suffix in ALL_SUFFIXES:
                 rel = sub.relative_to(path)
                 source = sub.resolve()
+                if left_out and any(source == x or source.is_relative_to(x) for x in left_out):
+                    continue
                 if source != root / rel:  # reached through a link
                     read_here = source.is_relative_to(root) and _suffix(source) in ALL_SUFFIXES
                     if read_here or source in linked:
                         yield source, Skip(rel.as_posix(), f"read twice: a link to {source}")
                         continue
                     linked.add(source)
-                for item in read_file(sub, rel.as_posix(), max_bytes):
+                for item in read_file(sub, rel.as_posix(), max_bytes, fallback):
                     yield source, item
     elif path.is_file():
         source = path.resolve()
-        for item in read_file(path, path.name, max_bytes):
+        for item in read_file(path, path.name, max_bytes, fallback):
             yield source, item
     else:
         yield path, Skip(str(path), "no such file or directory")
 
 
-def read_file(path: Path, file_id: str, max_bytes: int = 5_000_000) -> Iterator[Item]:
+def read_file(path: Path, file_id: str, max_bytes: int = 5_000_000, fallback: str | None = None) -> Iterator[Item]:
     """The records of one file; its kind is chosen by its name (.txt/.md, .html, .jsonl, .warc[.gz]),
-    but a Word, OpenDocument or PDF document is known by its bytes whatever its name."""
+    but a Word, OpenDocument or PDF document is known by its bytes whatever its name.  A text
+    that is not UTF-8 and does not say what it is in is read in ``fallback`` where given."""
     suffix = _suffix(path)
     try:
         if suffix in JSONL_SUFFIXES:
             yield from _read_jsonl(path, file_id, max_bytes)
         elif suffix in WARC_SUFFIXES:
-            yield from _read_warc(path, file_id, max_bytes)
+            yield from _read_warc(path, file_id, max_bytes, fallback)
         else:
             with open(path, "rb") as fh:
                 data = read_limited(fh, max_bytes)
             try:
                 # (too large, empty, binary, undecodable: its error is the skip's reason)
-                text, kind = input_text(data, max_bytes)
+                text, kind = input_text(data, max_bytes, fallback=fallback)
             except UnspinError as exc:  # (and a PDF where pypdf is missing: this file only, not the whole run)
                 yield Skip(file_id, str(exc))
                 return
@@ -185,13 +205,16 @@ def read_file(path: Path, file_id: str, max_bytes: int = 5_000_000) -> Iterator[
         yield Skip(file_id, f"cannot read: {exc.strerror or exc}")
 
 
-_HTML_START = re.compile(r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
+_HTML_START = re.compile(
+    r"\A\s*(?:<\?xml\b[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
+)
 
 
 def looks_like_html(text: str) -> bool:
     """Whether ``text`` starts like an HTML document (``<!DOCTYPE html>``, ``<html>``, ``<head>`` or
-    ``<body>``, after any comments): such a page, saved as .txt or piped in, is read as a page
-    rather than as prose whose tag and script words would be checked."""
+    ``<body>``, after an XML declaration, as XHTML pages begin, and any comments): such a page, saved
+    as .txt or piped in, is read as a page rather than as prose whose tag and script words would be
+    checked."""
     return _HTML_START.match(text[:4096]) is not None
 
 
@@ -217,7 +240,14 @@ def html_to_text(html: str) -> str:
 
 def _read_jsonl(path: Path, file_id: str, max_bytes: int) -> Iterator[Item]:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as fh:
+    try:
+        yield from _jsonl_records(opener(path, "rb"), file_id, max_bytes)
+    except (EOFError, zlib.error) as exc:  # (a .gz cut off: a download or copy that did not finish)
+        yield Skip(file_id, f"truncated or damaged gzip file ({exc}); the records before the damage were read")
+
+
+def _jsonl_records(fh: Any, file_id: str, max_bytes: int) -> Iterator[Item]:
+    with fh:
         for n, line in enumerate(fh, start=1):
             where = f"{file_id}:{n}"
             if not line.strip():
@@ -234,6 +264,10 @@ def _read_jsonl(path: Path, file_id: str, max_bytes: int) -> Iterator[Item]:
             if doc_id is None or (isinstance(doc_id, str) and not doc_id.strip()):
                 yield Skip(where, 'no "id" field')
                 continue
+            if not isinstance(doc_id, str | int) or isinstance(doc_id, bool):
+                # (true, 1.5, a list: Python would name them "True", "1.5", "[1, 2]")
+                yield Skip(where, f'the "id" is {type(doc_id).__name__}, not a string or a whole number')
+                continue
             text = obj["text"]
             if not isinstance(text, str):
                 yield Skip(where, '"text" is not a string')
@@ -247,7 +281,21 @@ def _read_jsonl(path: Path, file_id: str, max_bytes: int) -> Iterator[Item]:
             yield Record(str(doc_id), text, meta)
 
 
-def _read_warc(path: Path, file_id: str, max_bytes: int) -> Iterator[Item]:
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+
+
+def _header_charset(content_type: str) -> str | None:
+    """The character set an HTTP ``Content-Type`` header names, where Python knows it."""
+    m = _CHARSET.search(content_type)
+    if m is None:
+        return None
+    try:
+        return codecs.lookup(m.group(1)).name
+    except LookupError:
+        return None
+
+
+def _read_warc(path: Path, file_id: str, max_bytes: int, fallback: str | None = None) -> Iterator[Item]:
     try:
         from warcio.archiveiterator import ArchiveIterator
     except ImportError:
@@ -261,12 +309,19 @@ def _read_warc(path: Path, file_id: str, max_bytes: int) -> Iterator[Item]:
                 ctype = (rec.http_headers.get_header("Content-Type") if rec.http_headers else None) or (
                     rec.rec_headers.get_header("Content-Type") or ""
                 )
+                status = rec.http_headers.get_statuscode() if rec.rec_type == "response" and rec.http_headers else None
+                if status and not status.startswith("2"):
+                    # an error page or a redirect: not the document (a crawler's retry of the same
+                    # address comes later in the file, and takes the address as its id)
+                    yield Skip(uri, f"HTTP status {status}, not a page's content")
+                    continue
                 data = rec.content_stream().read(max_bytes + 1)
                 try:
                     if rec.rec_type == "response" and "html" not in ctype.lower() and "text" not in ctype.lower():
                         yield Skip(uri, f"not text ({ctype or 'no content type'})")
                         continue
-                    text = decode_input(data, max_bytes)
+                    # (a page's charset is most often in its HTTP header, not in the page)
+                    text = decode_input(data, max_bytes, fallback=_header_charset(ctype) or fallback)
                     if "html" in ctype.lower():
                         text = check_text(html_to_text(text), max_bytes)
                 except InputError as exc:

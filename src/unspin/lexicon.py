@@ -38,6 +38,9 @@ from .errors import ResourceError
 HEADER = "# unspin-lexicon 2"
 HEADERS = ("# unspin-lexicon 1", HEADER)  # the versions read
 LEARNED_FROM = "# learned-from "  # a comment line naming a text learned from (by its digest)
+# the largest count or weight a pair may have: a billion times seen; far past where its evidence
+# saturates, and far from where float arithmetic on it breaks (a count of 1e16 made every check fail)
+MAX_COUNT = 1e9
 
 
 def tsv_rows(
@@ -81,12 +84,14 @@ class Lexicon:
     def add(self, spun: str, original: str, count: float = 1.0, source: str = "learned") -> None:
         if not (math.isfinite(count) and count > 0):
             raise ValueError(f"a pair's count must be a positive number, not {count!r}")
+        if count > MAX_COUNT:
+            raise ValueError(f"a pair's count must be at most {MAX_COUNT:g}, not {count!r}")
         spun, original = _norm(spun), _norm(original)
         if not spun or not original or spun == original:
             return
         old = self._by_spun[spun].get(original)
         if old is not None:
-            count += old.count
+            count = min(MAX_COUNT, count + old.count)
             source = old.source if old.source == source else f"{old.source},{source}"
         self._by_spun[spun][original] = Entry(spun, original, count, source)
         self.max_len = max(self.max_len, spun.count(" ") + 1)
@@ -94,11 +99,11 @@ class Lexicon:
 
     def add_kept(self, phrase: str, count: float) -> None:
         """Record that the spinner left ``phrase`` as it was ``count`` more times."""
-        if not (math.isfinite(count) and count >= 0):
-            raise ValueError(f"a kept count must be a number of at least 0, not {count!r}")
+        if not (math.isfinite(count) and 0 <= count <= MAX_COUNT):
+            raise ValueError(f"a kept count must be a number of at least 0 and at most {MAX_COUNT:g}, not {count!r}")
         phrase = _norm(phrase)
         if phrase and count > 0:
-            self._kept[phrase] = self._kept.get(phrase, 0.0) + count
+            self._kept[phrase] = min(MAX_COUNT, self._kept.get(phrase, 0.0) + count)
 
     def kept(self, phrase: str) -> float:
         """How often the spinner was seen leaving ``phrase`` as it was (0 if never)."""
@@ -191,8 +196,8 @@ class Lexicon:
                     lex.add_kept(parts[0], count)
                 else:
                     lex.add(parts[0], parts[1], count, parts[3])
-            except ValueError:  # the count is out of range: add and add_kept say which are allowed
-                raise ResourceError(f"{name}:{n}: count {parts[2]!r} must be a positive number") from None
+            except ValueError as exc:  # the count is out of range: add and add_kept say which are allowed
+                raise ResourceError(f"{name}:{n}: {exc}") from None
         return lex
 
     def dumps(self) -> str:

@@ -11,18 +11,22 @@ that many processes; past one machine, :mod:`unspin.spark` runs the same per-doc
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import hashlib
 import heapq
 import json
 import logging
+import multiprocessing
 import os
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,7 @@ from .config import Config
 from .detect import Engine
 from .errors import CheckTimeout, InputError
 from .inputs import Record, Skip, output_problem, read_inputs, reason_kind
+from .lexicon import Lexicon
 from .report import Report
 
 _worker_engine: Engine | None = None
@@ -81,9 +86,10 @@ class ScanSummary:
 
 def report_path(folder: str | os.PathLike[str], doc_id: str) -> Path:
     """Where ``unspin scan --reports`` keeps the HTML page of document ``doc_id``: its id made a file
-    name (path separators and other odd characters as ``_``, at most 100 characters) and a short
-    hash of the id, so that ids that read alike never share a page."""
-    safe = re.sub(r"[^\w.-]+", "_", doc_id).strip("._")[:100] or "document"
+    name (path separators and other odd characters as ``_``) and a short
+    hash of the id, so that ids that read alike never share a page.  The name is at most 100 bytes
+    long, whatever the id's letters (file systems allow 255 bytes, and a Chinese letter takes 3)."""
+    safe = re.sub(r"[^\w.-]+", "_", doc_id).strip("._").encode("utf-8")[:100].decode("utf-8", "ignore") or "document"
     return Path(folder) / f"{safe}-{hashlib.sha1(doc_id.encode('utf-8')).hexdigest()[:8]}.html"
 
 
@@ -140,13 +146,31 @@ def check_destinations(output: Path, reports: Path | None) -> None:
         raise InputError(f"{reports}: is a file; --reports needs a folder (it is made where missing)")
 
 
+# how every line scan writes begins (json.dumps of a dict whose first key is "id"): a last line
+# cut off by a kill starts so, where a user's file that merely lacks its last line end does not
+_LINE_START = b'{"id": '
+
+
+def _scan_line_id(raw: bytes) -> str | None:
+    """The id of one whole line of a scan's output, or ``None`` where it is not one: a JSON object
+    with a string ``"id"`` and a ``"verdict"``, and no ``"text"`` (which a document to scan has)."""
+    try:
+        obj = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str) or "verdict" not in obj or "text" in obj:
+        return None
+    return str(obj["id"])
+
+
 def done_ids(output: Path) -> set[str]:
     """Ids already in ``output``, a scan's output to resume.
 
-    Only its last line may be unfinished: one that a kill cut off (no line end, no whole record)
-    is removed, a whole record without its line end gets one.  Any other line that is not a
-    record of a scan (a JSON object with an ``"id"``), blank lines aside, means the file is not
-    a scan's output: :class:`~unspin.errors.InputError`, and the file is left as it was."""
+    Only its last line may be unfinished: one that a kill cut off (no line end, the start of a
+    record as scan writes them) is removed, a whole record without its line end gets one.  Any
+    other line that is not a record of a scan (a JSON object with an ``"id"`` and a ``"verdict"``),
+    blank lines aside, means the file is not a scan's output (notes, a document feed given as the
+    output by mistake): :class:`~unspin.errors.InputError`, and the file is left as it was."""
     if output.is_dir():
         raise InputError(f"{output}: is a directory; give the file to write the results to")
     if not output.exists():
@@ -159,12 +183,9 @@ def done_ids(output: Path) -> set[str]:
             if not raw.strip():
                 good += len(raw)
                 continue
-            try:
-                doc_id = json.loads(raw)["id"]
-                if not isinstance(doc_id, str):
-                    raise TypeError(doc_id)
-            except (ValueError, KeyError, TypeError):
-                if raw.endswith(b"\n"):
+            doc_id = _scan_line_id(raw)
+            if doc_id is None:
+                if raw.endswith(b"\n") or not raw.startswith(_LINE_START):
                     raise InputError(
                         f"{output}:{number}: not a line of unspin scan's output, so the file is not one to "
                         "resume; give another output file"
@@ -192,6 +213,7 @@ def scan(
     tune_gc: bool = False,
     reports: str | os.PathLike[str] | None = None,
     time_limit: float | None = None,
+    encoding: str | None = None,
 ) -> ScanSummary:
     """Check every document under ``paths``, appending one JSON line each to ``output`` (and
     writing its HTML page into the folder ``reports``, where given: :func:`report_path`).
@@ -201,7 +223,12 @@ def scan(
     document (the command line's ``unspin scan`` asks for it: its process is its own).
     With ``time_limit``, a document whose check needs more seconds than that is stopped and
     written as such (:func:`check_record`), so one huge or pathological document does not hold
-    up a crawl."""
+    up a crawl; the resources are loaded before the first check is timed.  A text file that is not
+    UTF-8 and does not say what it is in is read in ``encoding`` where given.
+
+    ``output`` is locked for the run: a second scan into it while this one runs (a command started
+    twice) is refused (:class:`~unspin.errors.InputError`) instead of doing all the work again.
+    Where ``output`` or ``reports`` lies inside a folder scanned, it is not read as a document."""
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     valid_time_limit(time_limit)
@@ -210,9 +237,15 @@ def scan(
     check_destinations(out, None if reports is None else Path(reports))
     seen = done_ids(out)
     summary = ScanSummary()
+    # a lexicon that cannot be read is an error now, before anything is created (and not in
+    # each worker, as a broken pool)
+    engine = Engine(config) if jobs == 1 else None
+    if engine is None and config.lexicon_path:
+        Lexicon.load(config.lexicon_path)
+    own = [out, *([] if reports is None else [Path(reports)])]
 
     def todo() -> Iterator[Record]:
-        for item in read_inputs(list(paths), config.max_input_bytes):
+        for item in read_inputs(list(paths), config.max_input_bytes, fallback=encoding, exclude=own):
             if isinstance(item, Skip):
                 summary.skipped[reason_kind(item.reason)] += 1
                 log.info("skipped %s: %s", item.where, item.reason)
@@ -222,11 +255,15 @@ def scan(
                 seen.add(item.id)
                 yield item
 
-    if reports is not None:
-        Path(reports).mkdir(parents=True, exist_ok=True)
     with open(out, "a", encoding="utf-8") as fh:
-        if jobs == 1:
-            engine = Engine(config)
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(f"{out}: another scan is writing to it now; wait for it to finish") from None
+        if reports is not None:
+            Path(reports).mkdir(parents=True, exist_ok=True)
+        if engine is not None:
+            engine.prepare()
             results: Iterator[dict[str, Any]] = (check_record(engine, r, reports, time_limit) for r in todo())
             _write(results, fh, summary, progress, tune_gc)
         else:
@@ -265,9 +302,26 @@ def _init_worker(
     config: Config, reports: str | os.PathLike[str] | None = None, time_limit: float | None = None
 ) -> None:
     global _worker_engine, _worker_reports, _worker_time_limit
+    exit_with_parent()
     _worker_engine = Engine(config)
+    _worker_engine.prepare()
     _worker_reports = reports
     _worker_time_limit = time_limit
+
+
+def exit_with_parent() -> None:
+    """End this worker process when its parent is gone, however that ended (a parent killed
+    outright never gets to stop its workers, and they would wait on for ever, each holding its
+    memory and the files it opened)."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="unspin-exit-with-parent", daemon=True).start()
 
 
 def _check_in_worker(record: Record) -> dict[str, Any]:

@@ -19,8 +19,9 @@ of hundreds of documents or more; unspin must be installed, with the same versio
 extras, wherever the workers run (and ``unspin cache --fill`` run on each machine first, as
 before any crawl); a learned lexicon (``Config.lexicon_path``) must be readable at that path on
 every machine.  Findings are kept as a JSON string (their evidence is nested); a text
-that cannot be checked (empty, binary, too large) gets verdict ``"uncertain"`` with the
-reason in ``error``, instead of failing the job.  Needs the ``spark`` extra (pyspark).
+that cannot be checked (empty, binary, too large, or a row without an id) gets verdict
+``"uncertain"`` with the reason in ``error``, instead of failing the job; ``reason`` says why
+any "uncertain" verdict is so, as in scan's lines.  Needs the ``spark`` extra (pyspark).
 """
 
 from __future__ import annotations
@@ -37,18 +38,20 @@ from .scan import check_record, tune_gc_once, valid_time_limit
 _engines: dict[Config, Any] = {}  # per Python worker: one engine per configuration, kept across partitions
 
 # the columns of the result, in order (findings as a JSON string)
-COLUMNS = ("id", "verdict", "spun_probability", "findings", "timed_out", "error")
+COLUMNS = ("id", "verdict", "spun_probability", "findings", "timed_out", "reason", "error")
+NO_ID = "no id to report it under (the id column is null); not checked"
 
 
 def _schema() -> Any:
     from pyspark.sql.types import BooleanType, DoubleType, StringType, StructField, StructType
 
     return StructType([
-        StructField("id", StringType(), False),
+        StructField("id", StringType(), True),  # (null where the row had none: see NO_ID)
         StructField("verdict", StringType(), False),
         StructField("spun_probability", DoubleType(), True),
         StructField("findings", StringType(), False),
         StructField("timed_out", BooleanType(), False),
+        StructField("reason", StringType(), True),
         StructField("error", StringType(), True),
     ])
 
@@ -56,7 +59,7 @@ def _schema() -> Any:
 def check_rows(
     rows: Iterable[tuple[Any, Any]], config: Config | None = None, time_limit: float | None = None,
     *, tune_gc: bool = False,
-) -> Iterator[tuple[str, str, float | None, str, bool, str | None]]:
+) -> Iterator[tuple[str | None, str, float | None, str, bool, str | None, str | None]]:
     """The result rows (:data:`COLUMNS`) of ``(id, text)`` pairs: what each Spark partition runs.
     Usable without Spark too (it is plain Python).  With ``tune_gc`` (Spark's workers, which do
     nothing else) the process's garbage collector is set for a long run of checks after its first
@@ -66,22 +69,29 @@ def check_rows(
     config = config or Config()
     engine = _engines.get(config)
     if engine is None:
-        engine = _engines[config] = Engine(config)
-    for doc_id, text in rows:
-        doc_id = str(doc_id)
+        engine = Engine(config)
+        engine.prepare()  # (the resources load before the first document's time limit starts)
+        _engines[config] = engine
+    for raw_id, text in rows:
+        if raw_id is None:  # (scan skips a record without an id; a row is reported, not dropped)
+            yield None, "uncertain", None, "[]", False, NO_ID, NO_ID
+            continue
+        doc_id = str(raw_id)
         if not isinstance(text, str):
-            yield doc_id, "uncertain", None, "[]", False, f"no text to check (the text column holds {type(text).__name__})"
+            why = f"no text to check (the text column holds {type(text).__name__})"
+            yield doc_id, "uncertain", None, "[]", False, why, why
             continue
         try:
             line = check_record(engine, Record(doc_id, text), None, time_limit)
         except InputError as exc:
-            yield doc_id, "uncertain", None, "[]", False, str(exc)
+            yield doc_id, "uncertain", None, "[]", False, str(exc), str(exc)
             continue
         if tune_gc:
             tune_gc_once()
-        timed_out = bool(line.get("timed_out", False))  # (then its reason is the error)
+        timed_out = bool(line.get("timed_out", False))  # (then its reason is the error too)
+        reason = line.get("reason")
         yield (doc_id, line["verdict"], line["spun_probability"], json.dumps(line["findings"], ensure_ascii=False),
-               timed_out, line.get("reason") if timed_out else None)
+               timed_out, reason, reason if timed_out else None)
 
 
 def scan_dataframe(

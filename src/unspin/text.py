@@ -15,7 +15,7 @@ from typing import Literal, NamedTuple
 
 from .errors import BinaryInputError, EmptyInputError, EncodingError, InputTooLargeError
 
-TokenKind = Literal["word", "number", "punct"]
+TokenKind = Literal["word", "number", "punct", "link"]
 
 # Characters that show nothing: soft hyphen, zero-width space, non-joiner and joiner, word joiner,
 # byte-order mark.  Web text carries them (HTML's &shy;), and they are slipped into words to
@@ -93,6 +93,40 @@ def tokenize(text: str) -> list[Token]:
         surface = m.group()
         tokens.append(Token(surface, m.start(), m.end(), kind, normalize_token(surface), len(tokens)))  # type: ignore[arg-type]
     return tokens
+
+
+# web and e-mail addresses in prose: a scheme or "www." and what follows up to a space; an address
+# with an "@"; a bare domain of a common top-level domain, with its path
+_LINK_RE = re.compile(
+    r"""(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>"'()\[\]{}]+"""
+    r"""|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+"""
+    r"""|\b(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|int|info|io|co|uk|us|de|fr|eu|au|ca)\b(?:/[^\s<>"'()\[\]{}]*)?""",
+    re.IGNORECASE,
+)
+
+
+def with_links(text: str, tokens: list[Token]) -> list[Token]:
+    """``tokens`` with those inside a web or e-mail address (``https://www.example.com/dogs``,
+    ``info@example.com``, ``example.org/a.html``) made ``"link"`` tokens: an address's words are
+    names, not prose, and a text's restoration must never rewrite them."""
+    spans = []
+    for m in _LINK_RE.finditer(text):
+        end = m.end()
+        while end > m.start() and text[end - 1] in ".,;:!?":  # (the sentence's full stop is not the link's)
+            end -= 1
+        spans.append((m.start(), end))
+    if not spans:
+        return tokens
+    out = list(tokens)
+    k = 0
+    for i, tok in enumerate(tokens):
+        while k < len(spans) and spans[k][1] <= tok.start:
+            k += 1
+        if k == len(spans):
+            break
+        if spans[k][0] <= tok.start and tok.end <= spans[k][1]:
+            out[i] = tok._replace(kind="link")
+    return out
 
 
 def in_capitals(words: list[Token], share: float = 0.5) -> bool:
@@ -252,13 +286,15 @@ def _utf16_hint(data: bytes) -> str:
     return ""
 
 
-def decode_input(data: bytes, max_bytes: int, encoding: str | None = None) -> str:
+def decode_input(data: bytes, max_bytes: int, encoding: str | None = None, fallback: str | None = None) -> str:
     """Decode raw input bytes into text, refusing what is not text.
 
     UTF-8 (with or without BOM) is the default; UTF-16 is recognised by its
     BOM; bytes that are not UTF-8 are read in the character set an HTML page
-    declares (``<meta charset>``), where it declares one.  Pass ``encoding`` to
-    read another encoding explicitly.
+    declares (``<meta charset>``), where it declares one, else in ``fallback``
+    where given (a crawl's HTTP header, or the encoding a user names for a
+    folder's files that are not UTF-8).  Pass ``encoding`` to read another
+    encoding explicitly.
     """
     if len(data) > max_bytes:
         # (a reader that stops one byte past the limit knows no more than that)
@@ -279,7 +315,8 @@ def decode_input(data: bytes, max_bytes: int, encoding: str | None = None) -> st
             try:
                 data.decode(encoding)
             except UnicodeDecodeError:
-                encoding = _declared_charset(data) or encoding  # a page that says what it is in
+                # a page that says what it is in, else what the caller was told
+                encoding = _declared_charset(data) or fallback or encoding
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:

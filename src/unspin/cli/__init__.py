@@ -12,11 +12,13 @@ Each subcommand lives in its own module and registers itself through
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
+import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
@@ -73,9 +75,53 @@ def writable_file(path: str) -> str:
     return path
 
 
+@contextlib.contextmanager
+def only_writer(path: str) -> Iterator[None]:
+    """Hold, for the ``with`` block, the right to read, change and rewrite the file ``path``
+    against other unspin processes doing the same (two ``learn`` runs into one lexicon: each
+    would write its own pairs over the other's).  The lock is on the file's folder, as the file
+    itself is replaced when written; a second process waits, and says that it does."""
+    import fcntl
+
+    fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"unspin: waiting for another unspin process writing in the folder of {path}", file=sys.stderr)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # (and so the lock goes)
+
+
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     print(f"unspin: error: {message}", file=sys.stderr)
     raise SystemExit(code)
+
+
+def cli_wording(message: str) -> str:
+    """A library message as the command line words it: the options' names for the settings."""
+    return message.replace("raise max_input_bytes", "raise --max-bytes")
+
+
+FALLBACK_ENCODING_HELP = (
+    "the encoding of text files that are neither UTF-8 nor say what they are in, e.g. latin-1 "
+    "(default: skip them)"
+)
+
+
+def known_encoding(name: str | None) -> str | None:
+    """``name`` if Python knows the encoding (``None`` stays ``None``), else a :class:`CommandError`."""
+    if name is None:
+        return None
+    import codecs
+
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise CommandError(f"--encoding {name!r}: no such encoding") from None
+    return name
 
 
 def read_input(path: str, config: Config, encoding: str | None = None) -> str:
@@ -85,6 +131,8 @@ def read_input(path: str, config: Config, encoding: str | None = None) -> str:
     where = "standard input" if path == "-" else path
     limit = config.max_input_bytes
     try:
+        if path == "-" and sys.stdin is None:  # (started with standard input closed: cron, a daemon)
+            raise CommandError("there is no standard input to read (it is closed); give a file")
         fh = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 -- closed below
     except FileNotFoundError:
         raise CommandError(f"{path}: no such file") from None
@@ -100,7 +148,7 @@ def read_input(path: str, config: Config, encoding: str | None = None) -> str:
     try:
         text, kind = input_text(data, limit, encoding)
     except UnspinError as exc:
-        message = str(exc).replace("raise max_input_bytes", "raise --max-bytes")  # (the command line's name)
+        message = cli_wording(str(exc))
         raise CommandError(f"{where}: {message}") from None
     if kind is not None:
         print(f"{where}: {KIND_NAMES[kind]}: its text is read", file=sys.stderr)
@@ -208,6 +256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail("interrupted", 130)
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # writing the results: a full disk, a quota, an I/O error
+        where = f"{exc.filename}: " if exc.filename else ""
+        fail(f"{where}{exc.strerror or exc}")
 
 
 if __name__ == "__main__":  # pragma: no cover

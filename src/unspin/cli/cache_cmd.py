@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,8 +16,11 @@ from ..resources import cache_root
 from ..text import STOPWORDS
 from . import EPILOG, CommandError
 
-# what unspin writes there: parsed resources, candidate stores (with SQLite's side files)
-PATTERNS = ("*.pickle", *(f"{FAMILY}*.sqlite{side}" for side in FILE_SUFFIXES))
+# what unspin writes there: parsed resources (named "<resource>-<unspin version>-<size>-<mtime>.pickle"
+# by unspin.resources), candidate stores (with SQLite's side files); never another tool's pickles
+PICKLED = ("wordnet", "glove50c", "moby", "lemminflect")
+PATTERNS = (*(f"{name}-*.pickle" for name in PICKLED), *(f"{FAMILY}*.sqlite{side}" for side in FILE_SUFFIXES))
+_OURS = re.compile(rf"\A(?:(?:{'|'.join(PICKLED)})-.*-\d+-\d+\.pickle|{re.escape(FAMILY)}.*\.sqlite(?:-wal|-shm)?)\Z")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -82,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         if args.jobs < 1 or args.words < 1:
             raise CommandError("--jobs and --words must be at least 1")
         return _fill(args)
-    files = sorted({p for pattern in PATTERNS for p in root.glob(pattern) if p.is_file()})
+    files = sorted({p for pattern in PATTERNS for p in root.glob(pattern) if p.is_file() and _OURS.match(p.name)})
     if not files:
         print(f"{root}: no unspin cache files")
         return 0

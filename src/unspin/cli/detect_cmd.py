@@ -145,10 +145,10 @@ def print_report(text: str, report: Report) -> None:
     line = Text.assemble(("verdict: ", "bold"), (report.verdict, colour), f"  (spun probability {report.spun_probability:.2f})")
     console.print(line)
     if report.reason:
-        console.print(f"reason: {report.reason}")
+        console.print(Text(visible(f"reason: {report.reason}")))  # (Text: a text's words are no markup)
     evidence = document_evidence(report)
     if evidence:
-        console.print(f"evidence: {evidence}")
+        console.print(Text(f"evidence: {evidence}"))
     if not report.findings:
         console.print("no substituted phrases found")
         return
@@ -168,5 +168,5 @@ def print_report(text: str, report: Report) -> None:
             ev += f" (curated, weight {f.signals.get('lexicon_weight', 0):g})"
         if f.signals.get("lexicon_kind") == "learned":
             ev += f" (learned: swapped {f.signals['lexicon_swaps']:g}×, left {f.signals['lexicon_kept']:g}×)"
-        table.add_row(f"{f.start}-{f.end}", f.text, f.original, f"{f.confidence:.2f}", ev)
+        table.add_row(f"{f.start}-{f.end}", Text(visible(f.text)), Text(visible(f.original)), f"{f.confidence:.2f}", Text(ev))
     console.print(table)

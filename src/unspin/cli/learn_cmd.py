@@ -8,7 +8,7 @@ import sys
 
 from ..config import Config
 from ..lexicon import Lexicon
-from . import EPILOG, CommandError, read_input, writable_file
+from . import EPILOG, CommandError, only_writer, read_input, writable_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -16,8 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         "learn",
         help="learn swapped word pairs from spun copies traced in an index",
         description=(
-            "Trace each spun FILE against the index DB and add the word pairs swapped in every "
-            "confident match to the lexicon OUT (created, or extended when it exists), with how often "
+            "Trace each spun FILE against the index DB and add the word pairs swapped in its best match, "
+            "where that is confident, to the lexicon OUT (created, or extended when it exists), with how often "
             "the spinner left each spun word as it was. Use the lexicon with `unspin check --lexicon OUT`."
         ),
         epilog=EPILOG,
@@ -36,10 +36,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.files.count("-") > 1:
         raise CommandError("standard input (-) can be given only once")
+    for name, value in (("--min-score", args.min_score), ("--min-coverage", args.min_coverage)):
+        if not 0 <= value <= 1:  # (NaN fails too: it would let every match through)
+            raise CommandError(f"{name} must be from 0 to 1, got {value:g}")
     config = Config()
     writable_file(args.output)
-    lexicon = Lexicon.load(args.output) if os.path.exists(args.output) else Lexicon()
-    before = len(lexicon)
     index = open_index(args.db)
     try:
         traced = []
@@ -51,8 +52,11 @@ def run(args: argparse.Namespace) -> int:
             traced.append((text, found))
     finally:
         index.close()
-    lexicon, summary = learn(traced, lexicon, min_score=args.min_score, min_coverage=args.min_coverage)
-    lexicon.save(args.output)
+    with only_writer(args.output):  # (read, extended and written by one learn at a time)
+        lexicon = Lexicon.load(args.output) if os.path.exists(args.output) else Lexicon()
+        before = len(lexicon)
+        lexicon, summary = learn(traced, lexicon, min_score=args.min_score, min_coverage=args.min_coverage)
+        lexicon.save(args.output)
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(summary.skipped.items())) or "none"
     print(
         f"{summary.used} of {summary.matches} matches used; {summary.pairs} pairs learned "

@@ -8,7 +8,7 @@ import sys
 
 from ..config import Config
 from ..lexicon import CERTAIN_WEIGHT, Lexicon, import_pairs
-from . import EPILOG, CommandError, read_input, writable_file
+from . import EPILOG, CommandError, only_writer, read_input, writable_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -62,10 +62,11 @@ def run(args: argparse.Namespace) -> int:
     where = "standard input" if args.file == "-" else args.file
     text = read_input(args.file, Config(), args.encoding)  # (a list of pairs is text like any other: the same checks)
     imported = import_pairs(text, args.weight, where, args.word_pairs)
-    lexicon = Lexicon.load(args.output) if os.path.exists(args.output) else Lexicon()
-    before = len(lexicon)
-    lexicon = lexicon.updated(imported.lexicon)  # (weights set, not added up: an import can be repeated)
-    lexicon.save(args.output)
+    with only_writer(args.output):  # (read, changed and written by one process at a time)
+        lexicon = Lexicon.load(args.output) if os.path.exists(args.output) else Lexicon()
+        before = len(lexicon)
+        lexicon = lexicon.updated(imported.lexicon)  # (weights set, not added up: an import can be repeated)
+        lexicon.save(args.output)
     for why, lines in sorted(imported.skipped.items()):
         shown = ", ".join(map(str, lines[:5])) + (", ..." if len(lines) > 5 else "")
         print(f"{where}: left out {len(lines)} rows: {why} (lines {shown})", file=sys.stderr)

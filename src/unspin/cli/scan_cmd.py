@@ -10,10 +10,13 @@ from pathlib import Path
 from ..config import Config
 from . import (
     EPILOG,
+    FALLBACK_ENCODING_HELP,
     CommandError,
     add_min_confidence,
     add_spun_threshold,
     hint_fill,
+    known_encoding,
+    positive_int,
     visible,
     with_min_confidence,
     with_spun_threshold,
@@ -41,6 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument("--time-limit", type=float, metavar="SECONDS",
                    help="stop a document's check after this many seconds and write it as 'uncertain', with "
                         "\"timed_out\": true (default: no limit; a 5 KB article takes a tenth of a second or less)")
+    p.add_argument("--encoding", help=FALLBACK_ENCODING_HELP)
+    p.add_argument("--max-bytes", type=positive_int, metavar="N", help="skip documents larger than N bytes (default 5000000)")
     p.add_argument("--reports", metavar="DIR",
                    help="also write each document's HTML report (as check --format html) into DIR, "
                         "named after its id")
@@ -55,14 +60,20 @@ def run(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not os.path.exists(p)]
     if missing:
         raise CommandError(f"{missing[0]}: no such file or directory")
-    config = with_spun_threshold(Config(lexicon_path=args.lexicon), args.spun_threshold)
+    config = Config(lexicon_path=args.lexicon, max_input_bytes=args.max_bytes or Config.max_input_bytes)
+    config = with_spun_threshold(config, args.spun_threshold)
     config = with_min_confidence(config, args.min_confidence)
     try:
         valid_time_limit(args.time_limit)
     except ValueError as exc:
         raise CommandError(f"--{exc}".replace("time_limit", "time-limit", 1)) from None
-    options = {"jobs": args.jobs, "tune_gc": True, "reports": args.reports, "time_limit": args.time_limit}
+    options = {"jobs": args.jobs, "tune_gc": True, "reports": args.reports, "time_limit": args.time_limit,
+               "encoding": known_encoding(args.encoding)}
     check_destinations(Path(args.output), None if args.reports is None else Path(args.reports))
+    if args.lexicon:  # (a lexicon that cannot be read is the error, not a note on the store before it)
+        from ..lexicon import Lexicon
+
+        Lexicon.load(args.lexicon)
     hint_fill(config)
     if sys.stderr.isatty():
         from rich.progress import Progress

@@ -10,7 +10,16 @@ from typing import Any
 
 from ..config import Config
 from ..index import AddSummary, Index, Match, open_index
-from . import EPILOG, CommandError, positive_int, read_input, visible
+from . import (
+    EPILOG,
+    FALLBACK_ENCODING_HELP,
+    CommandError,
+    cli_wording,
+    known_encoding,
+    positive_int,
+    read_input,
+    visible,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -31,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument("--workers", type=positive_int, default=1, metavar="N", help="processes computing fingerprints (default 1)")
     p.add_argument("--batch-size", type=positive_int, default=2000, metavar="N", help="documents per transaction (default 2000)")
     p.add_argument("--max-bytes", type=positive_int, metavar="N", help="skip documents larger than N bytes (default 5000000)")
+    p.add_argument("--encoding", help=FALLBACK_ENCODING_HELP)
     p.add_argument("--format", choices=("text", "json"), default="text", help="summary format (default: text)")
     p.set_defaults(func=run_index)
 
@@ -69,9 +79,10 @@ def run_index(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not os.path.exists(p)]
     if missing:  # (before the index is made or opened)
         raise CommandError(f"{missing[0]}: no such file or directory")
+    fallback = known_encoding(args.encoding)
     err = Console(stderr=True, highlight=False)
     with Index(args.db, config) as index:
-        items = read_inputs(args.paths, config.max_input_bytes)
+        items = read_inputs(args.paths, config.max_input_bytes, fallback=fallback)
         with Progress(
             SpinnerColumn(),
             TextColumn("indexing"),
@@ -88,7 +99,7 @@ def run_index(args: argparse.Namespace) -> int:
                 bar.update(task, added=s.added, dupes=s.duplicates, skipped=s.skipped)
 
             summary = index.add(items, batch_size=args.batch_size, workers=args.workers, progress=progress)
-        total = len(index)
+        total = index.recount()  # (another index run may have added documents meanwhile)
     if args.format == "json":
         out = summary.to_dict() | {"documents": total}
         json.dump(out, sys.stdout, indent=2)
@@ -98,9 +109,9 @@ def run_index(args: argparse.Namespace) -> int:
         print(f"{args.db}: {summary.added:,} added, {summary.duplicates:,} duplicates{conflicts}, "
               f"{summary.skipped:,} skipped; {total:,} documents in the index")
         for reason, count in summary.skip_reasons.most_common():
-            print(f"  skipped {count:,}: {reason}")
+            print(f"  skipped {count:,}: {cli_wording(reason)}")
         for where, reason in summary.skip_examples[:10]:
-            print(visible(f"    {where}: {reason}"))
+            print(visible(f"    {where}: {cli_wording(reason)}"))
         for doc_id, why in summary.duplicate_examples[:5]:
             print(visible(f"  duplicate {doc_id}: {why}"))
     if summary.conflicts:
@@ -153,11 +164,13 @@ def print_trace(text: str, matches: list[Match], index: Index, threshold: float)
     summary.add_column("passages", justify="right")
     summary.add_column("swaps", justify="right")
     for k, m in enumerate(matches, 1):
-        summary.add_row(str(k), visible(m.id), f"{m.score:.2f}", f"{m.coverage:.0%}", str(len(m.passages)), str(len(m.substitutions)))
+        summary.add_row(str(k), Text(visible(m.id)), f"{m.score:.2f}", f"{m.coverage:.0%}", str(len(m.passages)), str(len(m.substitutions)))
     console.print(summary)
     for k, m in enumerate(matches, 1):
         source = index.get(m.id).text
-        table = Table(title=f"{k}. {visible(m.id)}  (score {m.score:.2f}, coverage {m.coverage:.0%})", show_lines=True, expand=True)
+        # (ids and texts as Text: their brackets are no markup)
+        title = Text(f"{k}. {visible(m.id)}  (score {m.score:.2f}, coverage {m.coverage:.0%})")
+        table = Table(title=title, show_lines=True, expand=True)
         table.add_column("traced text", ratio=1)
         table.add_column("source", ratio=1)
         for p in m.passages:

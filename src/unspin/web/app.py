@@ -12,7 +12,8 @@ Safety rules, all enforced here:
   ``processes``, in worker processes instead), at most ``workers`` (or
   ``processes``) at once, with at most ``max_queue`` more requests waiting
   (beyond that: 503 at once); work that passes ``Config.request_timeout_s``
-  gets a 503, and detection stops at its next sentence segment;
+  gets a 503, and detection stops at its next sentence segment (a batch of documents to
+  index that has started by then is finished and answered: a write is never cut in half);
 * every error is JSON ``{"error": code, "message": one line}``, never a traceback;
 * clients send text, never file-system paths;
 * no CORS headers unless origins are allowed explicitly;
@@ -320,7 +321,9 @@ class TraceOut(BaseModel):
 
 class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: StrictStr = Field(min_length=1, max_length=500, description="your identifier for the document (a URL, a file name)")
+    # (not blank: an id of spaces names nothing, and files and JSONL lines never get one)
+    id: StrictStr = Field(min_length=1, max_length=500, pattern=r"\S",
+                          description="your identifier for the document (a URL, a file name)")
     text: StrictStr = Field(description="the document's text")
 
 
@@ -513,6 +516,43 @@ class AppState:
                 "send a shorter text (or split it)",
                 {"Retry-After": "5"},
             ) from None
+        except InputError as exc:
+            raise _input_error(exc) from None
+        finally:
+            self.pending -= 1
+
+    async def write(self, func: Callable[..., T], *args: Any, executor: Executor) -> T:
+        """Run the index write ``func(*args)`` on ``executor`` (the index's one writer thread).
+
+        A write cannot be stopped once started (part of a batch would be in the index), so the
+        time limit applies to its wait for the writer only: a batch that has not started by then
+        is never started (503, nothing added), one that has is waited for and answered as done.
+        """
+        if self.pending >= self.workers + self.max_queue:
+            raise ApiError(
+                503,
+                "busy",
+                f"the server is busy ({self.pending} requests running or waiting); try again in a few seconds",
+                {"Retry-After": "5"},
+            )
+        timeout = self.config.request_timeout_s
+        self.pending += 1
+        try:
+            future = executor.submit(func, *args)
+            waited = asyncio.wrap_future(future)
+            try:
+                with anyio.fail_after(timeout):
+                    return await asyncio.shield(waited)
+            except TimeoutError:
+                if future.cancel():  # still waiting for the writer: it never starts
+                    raise ApiError(
+                        503,
+                        "busy",
+                        f"the index was busy writing other batches for more than {timeout:g} s; nothing of "
+                        "this batch was added; send it again",
+                        {"Retry-After": "5"},
+                    ) from None
+                return await waited  # started: it finishes, and its answer says what was added
         except InputError as exc:
             raise _input_error(exc) from None
         finally:
@@ -802,7 +842,7 @@ def create_app(
                 error = _input_error(exc)
                 raise ApiError(error.status, error.code, f"documents[{k}] (id {doc.id!r}): {exc}; "
                                "nothing of this batch was added") from None
-        return await s.run(corpus.add, body.documents, executor=corpus.executor)
+        return await s.write(corpus.add, body.documents, executor=corpus.executor)
 
     @app.post(
         "/api/extract",

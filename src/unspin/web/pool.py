@@ -8,17 +8,12 @@ This module is what the workers import: nothing of FastAPI, only the engine.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
 import time
-from multiprocessing.connection import wait
 
-from .. import demo
 from ..config import Config
 from ..detect import Engine
 from ..report import Report
-from ..scan import tune_gc_for_checks
+from ..scan import exit_with_parent, tune_gc_for_checks
 
 _engine: Engine | None = None
 
@@ -26,9 +21,9 @@ _engine: Engine | None = None
 def start(config: Config) -> None:
     """A worker's initialiser: its engine, with the resources loaded by a first check."""
     global _engine
-    _exit_with_parent()
+    exit_with_parent()
     _engine = Engine(config)
-    _engine.check(demo.SPUN)
+    _engine.prepare()
     tune_gc_for_checks()  # the process does nothing but checks
 
 
@@ -45,15 +40,3 @@ def check(text: str, timeout: float) -> Report:
     return _engine.check(text, deadline=time.monotonic() + timeout)
 
 
-def _exit_with_parent() -> None:
-    """End this worker when the server process is gone, however it ended (a server killed
-    outright never gets to stop its workers, and they would run on, each holding its memory)."""
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        wait([parent.sentinel])
-        os._exit(0)
-
-    threading.Thread(target=watch, name="unspin-exit-with-parent", daemon=True).start()
