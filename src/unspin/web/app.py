@@ -470,6 +470,16 @@ class AppState:
 
         return await self.run(pool.check, text, self.config.request_timeout_s, executor=self.pool)
 
+    def _refuse_if_busy(self) -> None:
+        """A 503 at once where ``workers`` requests run and ``max_queue`` more wait."""
+        if self.pending >= self.workers + self.max_queue:
+            raise ApiError(
+                503,
+                "busy",
+                f"the server is busy ({self.pending} requests running or waiting); try again in a few seconds",
+                {"Retry-After": "5"},
+            )
+
     async def run(self, func: Callable[..., T], *args: Any, executor: Executor | None = None) -> T:
         """Run ``func(*args)`` in a worker thread (or ``executor``) within the time limit.
 
@@ -478,13 +488,7 @@ class AppState:
         the work; waiting for a worker is bounded by the queue instead.  In a
         process pool ``func`` itself must stop at the limit (it is given it).
         """
-        if self.pending >= self.workers + self.max_queue:
-            raise ApiError(
-                503,
-                "busy",
-                f"the server is busy ({self.pending} requests running or waiting); try again in a few seconds",
-                {"Retry-After": "5"},
-            )
+        self._refuse_if_busy()
         timeout = self.config.request_timeout_s
 
         def job() -> T:
@@ -528,13 +532,7 @@ class AppState:
         time limit applies to its wait for the writer only: a batch that has not started by then
         is never started (503, nothing added), one that has is waited for and answered as done.
         """
-        if self.pending >= self.workers + self.max_queue:
-            raise ApiError(
-                503,
-                "busy",
-                f"the server is busy ({self.pending} requests running or waiting); try again in a few seconds",
-                {"Retry-After": "5"},
-            )
+        self._refuse_if_busy()
         timeout = self.config.request_timeout_s
         self.pending += 1
         try:
