@@ -235,7 +235,6 @@ def scan(
     config = config or Config()
     out = Path(output)
     check_destinations(out, None if reports is None else Path(reports))
-    seen = done_ids(out)
     summary = ScanSummary()
     # a lexicon that cannot be read is an error now, before anything is created (and not in
     # each worker, as a broken pool)
@@ -243,6 +242,7 @@ def scan(
     if engine is None and config.lexicon_path:
         Lexicon.load(config.lexicon_path)
     own = [out, *([] if reports is None else [Path(reports)])]
+    seen: set[str] = set()  # the ids written: those of the output so far, then each checked
 
     def todo() -> Iterator[Record]:
         for item in read_inputs(list(paths), config.max_input_bytes, fallback=encoding, exclude=own):
@@ -260,6 +260,8 @@ def scan(
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise InputError(f"{out}: another scan is writing to it now; wait for it to finish") from None
+        # (read once the file is this scan's alone: another's half-written last line is no cut-off one)
+        seen.update(done_ids(out))
         if reports is not None:
             Path(reports).mkdir(parents=True, exist_ok=True)
         if engine is not None:
