@@ -46,7 +46,10 @@ def test_help_on_every_subcommand() -> None:
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in (["check"], ["check", "x", "--format", "xml"], ["no-such-command"], []):
+    # (a count that is no whole number of at least 1 is a usage error for every command alike)
+    counts = (["scan", "x", "-o", "y", "--jobs", "0"], ["cache", "--fill", "--jobs", "0"], ["cache", "--fill", "--words", "0"],
+              ["index", "x.db", "x", "--workers", "0"], ["scan", "x", "-o", "y", "--max-bytes", "-5"])
+    for argv in (["check"], ["check", "x", "--format", "xml"], ["no-such-command"], [], *counts):
         with pytest.raises(SystemExit) as info:
             code = main(argv)
             raise SystemExit(code)

@@ -14,7 +14,7 @@ from ..config import Config
 from ..detect import Engine
 from ..resources import cache_root
 from ..text import STOPWORDS
-from . import EPILOG, CommandError
+from . import EPILOG, CommandError, positive_int
 
 # what unspin writes there: parsed resources (named "<resource>-<unspin version>-<size>-<mtime>.pickle"
 # by unspin.resources), candidate stores (with SQLite's side files); never another tool's pickles
@@ -39,9 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
                    help="work out and store the candidates of the most frequent English words, and of the "
                         "thesaurus phrases made of them, now, so that later processes are fast from their first "
                         "document")
-    p.add_argument("--words", type=int, default=None, metavar="N",
+    p.add_argument("--words", type=positive_int, default=None, metavar="N",
                    help="with --fill: the N most frequent words of the word-vector vocabulary (default all 100,000)")
-    p.add_argument("--jobs", type=int, default=None, metavar="N", help="with --fill: worker processes (default 1)")
+    p.add_argument("--jobs", type=positive_int, default=None, metavar="N", help="with --fill: worker processes (default 1)")
     p.add_argument("--moby", action="store_true", help="with --fill: the store used with --moby")
     p.set_defaults(func=run)
 
@@ -83,8 +83,6 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError("--fill and --clear do not go together")
         args.words = 100_000 if args.words is None else args.words
         args.jobs = 1 if args.jobs is None else args.jobs
-        if args.jobs < 1 or args.words < 1:
-            raise CommandError("--jobs and --words must be at least 1")
         return _fill(args)
     files = sorted({p for pattern in PATTERNS for p in root.glob(pattern) if p.is_file() and _OURS.match(p.name)})
     if not files:

@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     )
     p.add_argument("paths", metavar="PATH", nargs="+", help="files or directories to check")
     p.add_argument("-o", "--output", metavar="OUT", required=True, help="JSONL file to append results to")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (default 1)")
+    p.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="worker processes (default 1)")
     p.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
     add_spun_threshold(p)
     add_min_confidence(p)
@@ -55,8 +55,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
 def run(args: argparse.Namespace) -> int:
     from ..scan import check_destinations, report_path, scan, valid_time_limit
 
-    if args.jobs < 1:
-        raise CommandError(f"--jobs must be at least 1, got {args.jobs}")
     missing = [p for p in args.paths if not os.path.exists(p)]
     if missing:
         raise CommandError(f"{missing[0]}: no such file or directory")
