@@ -7,7 +7,8 @@ then query with
   (``unspin.synth.spin``, style ``word``),
 * partial copies: a spun (30 %) excerpt of about 30 % of an indexed article,
   inside an unrelated held-out article,
-* unrelated held-out articles, as written and spun at 30 %.
+* unrelated held-out articles, as written and spun at 30 %,
+* the spun copies at 30 % with their paragraphs (after the first) shuffled ("reordered").
 
 A hit is the source or a near-duplicate twin of it.  Columns:
 
@@ -41,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from trace_data import Query, load_bbc, make_queries, split  # noqa: E402
 
-KINDS = ("spun@0.1", "spun@0.2", "spun@0.3", "spun@0.4", "partial")
+KINDS = ("spun@0.1", "spun@0.2", "spun@0.3", "spun@0.4", "partial", "reordered")
 TOPN = 10
 
 
@@ -70,7 +71,10 @@ def words(text: str) -> list[str]:
 # --- methods --------------------------------------------------------------------
 
 
-def run_unspin(corpus_texts: dict[str, str], indexed: list[str], queries: list[Query], tmp: Path) -> tuple[Result, dict[str, list[float]], dict[str, float]]:
+def run_unspin(
+    corpus_texts: dict[str, str], indexed: list[str], queries: list[Query], tmp: Path,
+    coverage: dict[str, list[float]] | None = None,
+) -> tuple[Result, dict[str, list[float]], dict[str, float]]:
     from unspin.index import Index
 
     res = Result()
@@ -95,6 +99,8 @@ def run_unspin(corpus_texts: dict[str, str], indexed: list[str], queries: list[Q
             if q.targets:
                 best_true = max((m.score for m in matches if m.id in q.targets), default=0.0)
                 scores[q.kind].append(best_true)
+                if coverage is not None:  # the share of the copy the true source's passages cover
+                    coverage[q.kind].append(max((m.coverage for m in matches if m.id in q.targets), default=0.0))
             else:
                 scores[q.kind].append(matches[0].score if matches else 0.0)
         res.seconds = time.perf_counter() - t0
@@ -286,11 +292,12 @@ def main() -> None:
         queries = make_queries(corpus, indexed, held, rates=(0.4,), n_spun=args.limit or 300, n_partial=args.limit or 600)
         sweep(corpus.texts, indexed, queries)
         return
-    queries = make_queries(corpus, indexed, held, n_spun=args.limit, n_partial=args.limit)
+    queries = make_queries(corpus, indexed, held, n_spun=args.limit, n_partial=args.limit, reordered=True)
     print(f"{len(queries)} queries built in {time.perf_counter() - t:.0f} s", flush=True)
     results: dict[str, Result] = {}
+    coverage: dict[str, list[float]] = defaultdict(list)
     with tempfile.TemporaryDirectory() as tmp:
-        res, scores, info = run_unspin(corpus.texts, indexed, queries, Path(tmp))
+        res, scores, info = run_unspin(corpus.texts, indexed, queries, Path(tmp), coverage)
     results[f"unspin (threshold {info['threshold']:.2f})"] = res
     print(f"unspin: index built in {info['index_s']:.1f} s; query latency p50 {info['p50_ms']:.1f} ms, p99 {info['p99_ms']:.1f} ms", flush=True)
     if not args.skip_baselines:
@@ -307,6 +314,11 @@ def main() -> None:
     print()
     table(results, queries)
     calibration(scores)
+    print("\nunspin: share of the copy that the true source's passages cover (mean / 10th percentile), by kind")
+    for k in KINDS:
+        if coverage.get(k):
+            c = sorted(coverage[k])
+            print(f"  {k:12s} {sum(c) / len(c):.3f} / {c[int(0.1 * (len(c) - 1))]:.3f}")
 
 
 if __name__ == "__main__":

@@ -128,8 +128,11 @@ def make_queries(
     n_partial: int | None = None,
     n_unrelated: int | None = None,
     seed: int = 11,
+    reordered: bool = False,
 ) -> list[Query]:
-    """Spun copies at each rate, partial copies (a spun 30 % excerpt inside unrelated text), unrelated texts."""
+    """Spun copies at each rate, partial copies (a spun 30 % excerpt inside unrelated text), unrelated texts;
+    with ``reordered``, also the spun copies at 30 % with their paragraphs after the first shuffled
+    ("reordered", last, drawn from their own seeded generator: the other queries are as without it)."""
     from unspin.synth import spin
 
     rng = random.Random(seed)
@@ -167,4 +170,11 @@ def make_queries(
     for k, uid in enumerate(unrelated):
         spun = spin(corpus.texts[uid], 0.3, style="word", seed=seed * 9000 + k).text
         queries.append(Query("unrelated-spun", spun, None))
+    if reordered:
+        shuffler = random.Random(seed * 13)
+        for q in [q for q in queries if q.kind == "spun@0.3"]:
+            paras = paragraphs(q.text)
+            body = paras[1:]
+            shuffler.shuffle(body)
+            queries.append(Query("reordered", "\n\n".join(paras[:1] + body), q.source, q.targets))
     return queries

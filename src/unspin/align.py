@@ -6,6 +6,10 @@ text, and short replaced runs between them are substitutions.  A substitution
 is *explained* when the thesaurus (WordNet, through the lemmas of both sides)
 or the learned lexicon knows the pair; otherwise it is kept as ``unverified``.
 
+A copy may put its source's paragraphs in another order, which one alignment in order cannot
+follow: the stretches of the query left outside every passage are aligned with the whole source
+again, on their own (:data:`RESIDUAL_ROUNDS` times at most), and what they match is added.
+
 A **passage** is a maximal chain of equal runs joined by short edits
 (at most :data:`MAX_GAP` tokens on either side).  Chains with fewer than
 ``min_passage_words`` copied or explained words are chance matches ("of the",
@@ -36,6 +40,9 @@ from .text import _TOKEN_RE, normalize_token
 MAX_GAP = 4
 #: explained words at which the score is 0.5
 SCORE_HALF = 20.0
+#: times the query's stretches outside every passage are aligned again on their own (a copy with
+#: its paragraphs in another order matches its source in more than one order)
+RESIDUAL_ROUNDS = 2
 
 Evidence = Literal["thesaurus", "lexicon", "unverified"]
 
@@ -147,9 +154,58 @@ class Aligner:
         qt = query_tokens or Tokens.of(query)
         st = source_tokens or Tokens.of(source)
         total_words = sum(qt.is_word)
-        ops = SequenceMatcher(None, qt.norms, st.norms, autojunk=True).get_opcodes()
+        matcher = SequenceMatcher(None, autojunk=True)
+        matcher.set_seq2(st.norms)  # (its index of the source is made once, for every stretch)
+        passages, subs, spans = self._chains(query, source, qt, st, matcher, 0, len(qt.norms))
+        # (only where the text was copied at all, and each stretch once: one that gave nothing
+        # gives nothing again; a round looks at the stretches the last one's passages cut)
+        tried: set[tuple[int, int]] = set()
+        for _ in range(RESIDUAL_ROUNDS if passages else 0):
+            found = False
+            for lo, hi in self._gaps(qt, spans):
+                if (lo, hi) in tried:
+                    continue
+                tried.add((lo, hi))
+                more, more_subs, more_spans = self._chains(query, source, qt, st, matcher, lo, hi)
+                passages += more
+                subs += more_subs
+                spans += more_spans
+                found = found or bool(more)
+            if not found:
+                break
+        passages.sort(key=lambda p: p.query)
+        subs.sort(key=lambda x: x.query)
+        covered = sum(p.words for p in passages)
+        evidence = sum(p.explained for p in passages)
+        return Alignment(
+            tuple(passages),
+            tuple(subs),
+            covered / total_words if total_words else 0.0,
+            evidence,
+            evidence / (evidence + SCORE_HALF),
+        )
+
+    def _gaps(self, qt: Tokens, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The query's token ranges outside every passage (``spans``) long enough to hold a
+        passage and a bit (twice :attr:`min_passage_words` words)."""
+        out = []
+        at = 0
+        for a, b in [*sorted(spans), (len(qt.norms), len(qt.norms))]:
+            if a > at and sum(qt.is_word[at:a]) >= 2 * self.min_passage_words:
+                out.append((at, a))
+            at = max(at, b)
+        return out
+
+    def _chains(
+        self, query: str, source: str, qt: Tokens, st: Tokens, matcher: SequenceMatcher[str], lo: int, hi: int
+    ) -> tuple[list[Passage], list[Substitution], list[tuple[int, int]]]:
+        """The passages of the query's tokens ``lo:hi`` in the source (``matcher`` holds the source
+        as its second sequence), their substitutions, and each passage's query token range."""
+        matcher.set_seq1(qt.norms[lo:hi])
+        ops = [(tag, i1 + lo, i2 + lo, j1, j2) for tag, i1, i2, j1, j2 in matcher.get_opcodes()]
         passages: list[Passage] = []
         subs: list[Substitution] = []
+        spans: list[tuple[int, int]] = []
         chain: list[tuple[str, int, int, int, int]] = []
 
         def close() -> None:
@@ -175,6 +231,7 @@ class Aligner:
                 passages.append(
                     Passage((qt.starts[first[1]], qt.ends[last[2] - 1]), (st.starts[first[3]], st.ends[last[4] - 1]), words, explained)
                 )
+                spans.append((first[1], last[2]))
                 subs.extend(chain_subs)
 
         chain_first = chain_last = ("", 0, 0, 0, 0)
@@ -190,15 +247,7 @@ class Aligner:
             else:
                 close()
         close()
-        covered = sum(p.words for p in passages)
-        evidence = sum(p.explained for p in passages)
-        return Alignment(
-            tuple(passages),
-            tuple(subs),
-            covered / total_words if total_words else 0.0,
-            evidence,
-            evidence / (evidence + SCORE_HALF),
-        )
+        return passages, subs, spans
 
     def _substitutions(
         self, query: str, source: str, qt: Tokens, st: Tokens, i1: int, i2: int, j1: int, j2: int
