@@ -41,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"{name} must be from 0 to 1, got {value:g}")
     config = Config()
     writable_file(args.output)
+    if os.path.exists(args.output):
+        Lexicon.load(args.output)  # (a damaged lexicon is an error now, not after the tracing)
     index = open_index(args.db)
     try:
         traced = []
