@@ -222,3 +222,21 @@ def test_restoring_never_rewrites_an_address() -> None:
     links = " Read more at https://www.example.com/residential-puppy/stated.html or write to info@commence.org."
     restored = unspin.restore(SPUN + links)
     assert restored.endswith(links)
+
+
+def test_finding_addresses_takes_linear_time() -> None:
+    """Runs like "a.a.a." or "cheap-shoes-online-" made the address pattern backtrack in quadratic
+    time: 40 KB of them took 80 s, and neither a time limit nor the server's could stop it."""
+    import time
+
+    from unspin.text import link_spans
+
+    # (a guard against a hang, not a speed goal: 2 MB of such runs take about half a second, and
+    # took minutes before)
+    for unit in ("a.", "a-a.", "cheap-shoes-online-", "aaaa:"):
+        one_run = "The mayor stated it. " + unit * (200_000 // len(unit))
+        many_runs = " ".join([(unit * 1000)[:1999]] * 1000)
+        t = time.perf_counter()
+        link_spans(one_run)
+        link_spans(many_runs)
+        assert time.perf_counter() - t < 10.0, unit

@@ -43,6 +43,10 @@ SCORE_HALF = 20.0
 #: times the query's stretches outside every passage are aligned again on their own (a copy with
 #: its paragraphs in another order matches its source in more than one order)
 RESIDUAL_ROUNDS = 2
+#: the most of a stretch's source span that passages found before may already hold: a part of the
+#: source is copied once, and a second stretch reading like it (a template filled in again, a
+#: repeated paragraph) is no copy of it; passages found in order may reach a little into another's
+OVERLAP_SHARE = 0.25
 
 Evidence = Literal["thesaurus", "lexicon", "unverified"]
 
@@ -156,24 +160,27 @@ class Aligner:
         total_words = sum(qt.is_word)
         matcher = SequenceMatcher(None, autojunk=True)
         matcher.set_seq2(st.norms)  # (its index of the source is made once, for every stretch)
-        passages, subs, spans = self._chains(query, source, qt, st, matcher, 0, len(qt.norms))
+        chains = self._chains(query, source, qt, st, matcher, 0, len(qt.norms))
         # (only where the text was copied at all, and each stretch once: one that gave nothing
         # gives nothing again; a round looks at the stretches the last one's passages cut)
         tried: set[tuple[int, int]] = set()
-        for _ in range(RESIDUAL_ROUNDS if passages else 0):
+        for _ in range(RESIDUAL_ROUNDS if chains else 0):
             found = False
-            for lo, hi in self._gaps(qt, spans):
+            for lo, hi in self._gaps(qt, [span for _, _, span in chains]):
                 if (lo, hi) in tried:
                     continue
                 tried.add((lo, hi))
-                more, more_subs, more_spans = self._chains(query, source, qt, st, matcher, lo, hi)
-                passages += more
-                subs += more_subs
-                spans += more_spans
-                found = found or bool(more)
+                used = [p.source for p, _, _ in chains]
+                for chain in self._chains(query, source, qt, st, matcher, lo, hi):
+                    a, b = chain[0].source  # (see OVERLAP_SHARE)
+                    if sum(max(0, min(b, d) - max(a, c)) for c, d in used) <= OVERLAP_SHARE * (b - a):
+                        chains.append(chain)
+                        used.append((a, b))
+                        found = True
             if not found:
                 break
-        passages.sort(key=lambda p: p.query)
+        passages = sorted((p for p, _, _ in chains), key=lambda p: p.query)
+        subs = [sub for _, chain_subs, _ in chains for sub in chain_subs]
         subs.sort(key=lambda x: x.query)
         covered = sum(p.words for p in passages)
         evidence = sum(p.explained for p in passages)
@@ -198,14 +205,12 @@ class Aligner:
 
     def _chains(
         self, query: str, source: str, qt: Tokens, st: Tokens, matcher: SequenceMatcher[str], lo: int, hi: int
-    ) -> tuple[list[Passage], list[Substitution], list[tuple[int, int]]]:
+    ) -> list[tuple[Passage, list[Substitution], tuple[int, int]]]:
         """The passages of the query's tokens ``lo:hi`` in the source (``matcher`` holds the source
-        as its second sequence), their substitutions, and each passage's query token range."""
+        as its second sequence), each with its substitutions and its query token range."""
         matcher.set_seq1(qt.norms[lo:hi])
         ops = [(tag, i1 + lo, i2 + lo, j1, j2) for tag, i1, i2, j1, j2 in matcher.get_opcodes()]
-        passages: list[Passage] = []
-        subs: list[Substitution] = []
-        spans: list[tuple[int, int]] = []
+        found: list[tuple[Passage, list[Substitution], tuple[int, int]]] = []
         chain: list[tuple[str, int, int, int, int]] = []
 
         def close() -> None:
@@ -228,11 +233,10 @@ class Aligner:
             chain.clear()
             if explained >= self.min_passage_words and explained * 2 >= words:
                 first, last = chain_first, chain_last
-                passages.append(
-                    Passage((qt.starts[first[1]], qt.ends[last[2] - 1]), (st.starts[first[3]], st.ends[last[4] - 1]), words, explained)
+                passage = Passage(
+                    (qt.starts[first[1]], qt.ends[last[2] - 1]), (st.starts[first[3]], st.ends[last[4] - 1]), words, explained
                 )
-                spans.append((first[1], last[2]))
-                subs.extend(chain_subs)
+                found.append((passage, chain_subs, (first[1], last[2])))
 
         chain_first = chain_last = ("", 0, 0, 0, 0)
         for op in ops:
@@ -247,7 +251,7 @@ class Aligner:
             else:
                 close()
         close()
-        return passages, subs, spans
+        return found
 
     def _substitutions(
         self, query: str, source: str, qt: Tokens, st: Tokens, i1: int, i2: int, j1: int, j2: int

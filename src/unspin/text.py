@@ -95,26 +95,59 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-# web and e-mail addresses in prose: a scheme or "www." and what follows up to a space; an address
-# with an "@"; a bare domain of a common top-level domain, with its path
-_LINK_RE = re.compile(
-    r"""(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>"'()\[\]{}]+"""
-    r"""|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+"""
-    r"""|\b(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|int|info|io|co|uk|us|de|fr|eu|au|ca)\b(?:/[^\s<>"'()\[\]{}]*)?""",
-    re.IGNORECASE,
-)
+# web and e-mail addresses in prose, each read within one run of non-space characters (so the
+# time is linear in the text: a pattern searched over the whole text backtracked through runs
+# such as "a.a.a.a..." in quadratic time): a scheme or "www." and the rest of the run; an e-mail
+# address; a bare domain of a common top-level domain, with its path
+_RUN = re.compile(r"\S+")
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*\Z", re.IGNORECASE)  # what stands before "://"
+_MAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+_DOMAIN = re.compile(r"(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|int|info|io|co|uk|us|de|fr|eu|au|ca)\b(?:/\S*)?", re.IGNORECASE)
+_OPENERS = "([{<\"'“‘"
+_CLOSERS = ".,;:!?)]}>\"'”’"
+MAX_LINK = 2000  # characters: a longer run is no address
+
+
+def link_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each web or e-mail address in ``text`` (``https://www.example.com/dogs``,
+    ``info@example.com``, ``example.org/a.html``), without the brackets, quotes and full stop
+    around it."""
+    spans = []
+    for run in _RUN.finditer(text):
+        word = run.group()
+        if len(word) > MAX_LINK or not ("." in word or "@" in word):
+            continue
+        a, b = 0, len(word)
+        while a < b and word[a] in _OPENERS:
+            a += 1
+        while b > a and word[b - 1] in _CLOSERS:
+            b -= 1
+        start = _link_start(word, a, b)
+        if start is not None:
+            a = start
+        elif not (_MAIL.fullmatch(word, a, b) or _DOMAIN.fullmatch(word, a, b)):
+            continue
+        spans.append((run.start() + a, run.start() + b))
+    return spans
+
+
+def _link_start(word: str, a: int, b: int) -> int | None:
+    """Where a web address begins in ``word[a:b]``: its scheme ("https://") or "www.", if any
+    (found as plain substrings first, so a long run is read once)."""
+    at = word.find("://", a, b)
+    if at > a:
+        scheme = _SCHEME.search(word, a, at)
+        if scheme is not None:
+            return scheme.start()
+    at = word.lower().find("www.", a, b)
+    return None if at < 0 else at
 
 
 def with_links(text: str, tokens: list[Token]) -> list[Token]:
-    """``tokens`` with those inside a web or e-mail address (``https://www.example.com/dogs``,
-    ``info@example.com``, ``example.org/a.html``) made ``"link"`` tokens: an address's words are
-    names, not prose, and a text's restoration must never rewrite them."""
-    spans = []
-    for m in _LINK_RE.finditer(text):
-        end = m.end()
-        while end > m.start() and text[end - 1] in ".,;:!?":  # (the sentence's full stop is not the link's)
-            end -= 1
-        spans.append((m.start(), end))
+    """``tokens`` with those inside a web or e-mail address (:func:`link_spans`) made ``"link"``
+    tokens: an address's words are names, not prose, and a text's restoration must never rewrite
+    them."""
+    spans = link_spans(text) if ("." in text or "@" in text) else []
     if not spans:
         return tokens
     out = list(tokens)
