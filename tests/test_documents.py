@@ -237,3 +237,40 @@ def test_pdf_without_pypdf_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch, t
     items = {i.where if isinstance(i, Skip) else i.id: i for i in read_inputs([tmp_path])}
     assert isinstance(items["paper.pdf"], Skip) and "needs pypdf" in items["paper.pdf"].reason
     assert isinstance(items["note.txt"], Record)
+
+
+def _zipped(name: str, xml: str, first: tuple[str, str] | None = None) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        if first:
+            z.writestr(*first)
+        z.writestr(name, xml)
+    return out.getvalue()
+
+
+def test_documents_nested_thousands_deep_and_huge_space_counts_are_read() -> None:
+    """A few hundred bytes of nesting made a RecursionError traceback that stopped a whole scan, and a
+    <text:s text:c="2000000000"/> asked for gigabytes of spaces."""
+    from unspin.documents import MAX_SPACES, input_text
+
+    run = "<w:r><w:t>The mayor stated the work would commence in the spring.</w:t></w:r>"
+    body = f"<w:p>{'<w:smartTag>' * 5000}{run}{'</w:smartTag>' * 5000}</w:p>"
+    docx = _zipped("word/document.xml", f'<?xml version="1.0"?><w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>',
+                   ("[Content_Types].xml", '<?xml version="1.0"?><Types/>'))
+    text, kind = input_text(docx, 5_000_000)
+    assert kind == "docx" and text == "The mayor stated the work would commence in the spring."
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    para = ("<text:p>The mayor<text:s text:c=\"2000000000\"/>stated <text:s text:c=\"x\"/>that "
+            f"{'<text:span>' * 5000}the work{'</text:span>' * 5000} would <text:tab/>commence.</text:p>")
+    odt = _zipped("content.xml", f'<?xml version="1.0"?><office:document-content {ns}><office:body><office:text>{para}'
+                  "</office:text></office:body></office:document-content>",
+                  ("mimetype", "application/vnd.oasis.opendocument.text"))
+    text, kind = input_text(odt, 5_000_000)
+    assert kind == "odt" and text == "The mayor" + " " * MAX_SPACES + "stated  that the work would \tcommence."
+
+
+def test_tidying_keeps_spaces_inside_lines_and_drops_those_ending_them() -> None:
+    from unspin.documents import _tidy
+
+    assert _tidy("a" + " " * 100_000 + "b  \t\nnext line \n\n\n\nlast  ") == "a" + " " * 100_000 + "b\nnext line\n\nlast"

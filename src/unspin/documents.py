@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from typing import BinaryIO, Literal
 from xml.etree import ElementTree
 
@@ -140,8 +141,16 @@ def _docx_text(root: ElementTree.Element) -> str:
     """Word's paragraphs (``w:p``, table cells' too), one a line: runs' text, tabs and breaks."""
     paragraphs: list[str] = []
 
-    def walk(el: ElementTree.Element, out: list[str]) -> None:
-        for child in el:
+    def walk(p: ElementTree.Element) -> str:
+        # each element before those inside it, with a stack of the open elements' children, not
+        # a call per level: a document may nest elements thousands deep
+        out: list[str] = []
+        stack = [iter(p)]
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                stack.pop()
+                continue
             tag = child.tag
             if tag == f"{_W}p":
                 continue  # a paragraph inside this one (a text box's): a paragraph of its own
@@ -154,12 +163,11 @@ def _docx_text(root: ElementTree.Element) -> str:
             elif tag == f"{_W}noBreakHyphen":
                 out.append("-")
             # w:delText (deleted tracked changes) and w:instrText (field codes) are not text
-            walk(child, out)
+            stack.append(iter(child))
+        return "".join(out)
 
     for p in root.iter(f"{_W}p"):
-        parts: list[str] = []
-        walk(p, parts)
-        paragraphs.append("".join(parts))
+        paragraphs.append(walk(p))
     return "\n\n".join(paragraphs)
 
 
@@ -167,13 +175,22 @@ def _odt_text(root: ElementTree.Element) -> str:
     """OpenDocument's headings and paragraphs (``text:h``, ``text:p``), one a line."""
     paragraphs: list[str] = []
 
-    def walk(el: ElementTree.Element, out: list[str]) -> None:
-        if el.text:
-            out.append(el.text)
-        for child in el:
+    def walk(el: ElementTree.Element) -> str:
+        # an element's text, its children's, then its tail, with a stack of the open elements (and
+        # the tail each leaves) rather than a call per level: a document may nest thousands deep
+        out: list[str] = [el.text] if el.text else []
+        stack: list[tuple[Iterator[ElementTree.Element], str | None]] = [(iter(el), None)]
+        while stack:
+            children, tail = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                if tail:
+                    out.append(tail)
+                continue
             tag = child.tag
             if tag == f"{_TEXT_NS}s":
-                out.append(" " * int(child.get(f"{_TEXT_NS}c", "1") or 1))
+                out.append(" " * _spaces(child.get(f"{_TEXT_NS}c")))
             elif tag == f"{_TEXT_NS}tab":
                 out.append("\t")
             elif tag == f"{_TEXT_NS}line-break":
@@ -181,16 +198,30 @@ def _odt_text(root: ElementTree.Element) -> str:
             elif tag in (f"{_TEXT_NS}note", f"{_TEXT_NS}tracked-changes"):
                 pass  # footnotes and deleted text are not the paragraph's text
             elif tag not in (f"{_TEXT_NS}p", f"{_TEXT_NS}h"):
-                walk(child, out)
+                if child.text:
+                    out.append(child.text)
+                stack.append((iter(child), child.tail))  # (its tail once what is inside it is read)
+                continue
             if child.tail:
                 out.append(child.tail)
+        return "".join(out)
 
     for el in root.iter():
         if el.tag in (f"{_TEXT_NS}p", f"{_TEXT_NS}h"):
-            out: list[str] = []
-            walk(el, out)
-            paragraphs.append("".join(out))
+            paragraphs.append(walk(el))
     return "\n\n".join(paragraphs)
+
+
+MAX_SPACES = 50  # spaces one <text:s text:c="N"/> stands for at most (more is layout, not prose)
+
+
+def _spaces(count: str | None) -> int:
+    """The spaces an OpenDocument ``text:s`` element stands for: its count, 1 by default, at most
+    :data:`MAX_SPACES` (a count of two billion in a 700-byte file made gigabytes of spaces)."""
+    try:
+        return max(1, min(MAX_SPACES, int(count or 1)))
+    except ValueError:
+        return 1
 
 
 def _pdf_text(data: bytes) -> str:
@@ -219,7 +250,6 @@ def _pdf_text(data: bytes) -> str:
 
 
 _HYPHEN_BREAK = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
-_TRAILING = re.compile(r"[ \t]+\n")
 _MANY_BLANKS = re.compile(r"\n{3,}")
 
 
@@ -227,7 +257,10 @@ def _tidy(text: str) -> str:
     """Join words hyphenated across line ends ("exam-\\nple"), drop spaces that end lines and
     runs of blank lines (empty paragraphs), so the checker sees the document's prose."""
     text = _HYPHEN_BREAK.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return _MANY_BLANKS.sub("\n\n", _TRAILING.sub("\n", text)).strip()
+    # (line by line: a pattern for spaces before a line end went over a long run of spaces again
+    # from each of its spaces, in quadratic time)
+    text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
+    return _MANY_BLANKS.sub("\n\n", text).strip()
 
 
 def input_text(
