@@ -732,3 +732,9 @@ def test_a_blank_id_is_refused(tmp_path: Path) -> None:
                headers={"Authorization": f"Bearer {TOKEN}"})
     assert r.status_code in (400, 422), r.text
     assert c.get("/api/documents/%20%20%20").status_code == 404
+
+
+def test_an_uncertain_verdict_says_why(client: TestClient) -> None:
+    """The page's script shows the reason of an "uncertain" verdict, but the API never sent it."""
+    body = client.post("/api/check", json={"text": "The mayor stated."}).json()
+    assert body["verdict"] == "uncertain" and "too short" in body["reason"]

@@ -306,6 +306,8 @@ class CheckOut(BaseModel):
     spun_probability: float
     findings: list[FindingOut]
     restored: str
+    reason: str | None = Field(None, description="why the verdict is 'uncertain' (too short, not English, ...); "
+                               "absent otherwise")
 
 
 class RestoreOut(BaseModel):
@@ -758,7 +760,9 @@ def create_app(
     )
     async def check(body: CheckIn, request: Request) -> JSONResponse:
         _, report = await _report(request, body)
-        return JSONResponse(report.to_dict())
+        # (the command line's JSON object, and for an "uncertain" verdict the reason, as scan's
+        # lines and the page show it)
+        return JSONResponse(report.to_dict() | ({"reason": report.reason} if report.reason else {}))
 
     @app.post(
         "/api/restore",
