@@ -53,6 +53,18 @@ def test_a_words_neighbours_do_not_depend_on_its_batch(emb: Embeddings) -> None:
     assert all(s == emb.similarity([w], [n]) for w in words for n, s in alone[w])
 
 
+def test_neighbours_of_many_words_come_in_bounded_products(emb: Embeddings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One product for a long text's every word took gigabytes; in batches the answers are the same."""
+    import unspin.embeddings
+
+    words = ["quick", "slow", "happy", "run", "eat", "blue", "strong", "deep", "big", "old", "new"]
+    emb._neigh_cache.clear()
+    whole = emb.neighbours_many(words, 30, 0.55)
+    monkeypatch.setattr(unspin.embeddings, "NEIGHBOUR_BATCH", 3)
+    emb._neigh_cache.clear()
+    assert emb.neighbours_many(words, 30, 0.55) == whole
+
+
 def test_vectors_are_cached_and_reloaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("UNSPIN_CACHE", str(tmp_path))
     first = Embeddings(size=2000)

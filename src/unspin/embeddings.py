@@ -33,6 +33,7 @@ DEFAULT_SIZE = 100_000  # most frequent GloVe words kept
 _SLACK = 1e-4  # the batch product's similarities are this close to the exact ones, and far closer
 _EXTRA = 8  # candidates for the k nearest taken from the product beyond k, re-ranked exactly
 NEIGHBOUR_POOL = 40_000  # neighbours are searched among this many most frequent words
+NEIGHBOUR_BATCH = 256  # words whose neighbours one matrix product finds (40 MB of similarities)
 
 
 class Embeddings:
@@ -134,13 +135,16 @@ class Embeddings:
                 out[w] = ()
             else:
                 todo.append(w)
-        if todo:
-            np = self._np
-            ids = np.array([self.index[w] for w in todo])
-            sims = self.matrix[ids] @ self.matrix[:NEIGHBOUR_POOL].T  # (len(todo), pool)
-            if len(cache) > 20_000:
-                cache.clear()
-            for r, w in enumerate(todo):
+        if len(cache) > 20_000 and todo:
+            cache.clear()
+        np = self._np
+        # in batches of rows: one product for a whole long text's words took gigabytes (160 KB a
+        # word; the results are the same, as the exact similarities are taken row by row below)
+        for at in range(0, len(todo), NEIGHBOUR_BATCH):
+            batch = todo[at : at + NEIGHBOUR_BATCH]
+            ids = np.array([self.index[w] for w in batch])
+            sims = self.matrix[ids] @ self.matrix[:NEIGHBOUR_POOL].T  # (len(batch), pool)
+            for r, w in enumerate(batch):
                 row = sims[r]
                 if ids[r] < len(row):
                     row[ids[r]] = -2.0  # not the word itself
