@@ -137,3 +137,22 @@ def test_trace_page_without_a_source() -> None:
 
     page = render_trace("Nothing like anything indexed.", [], {}, indexed=2)
     assert "No source found among 2 indexed documents." in page
+
+
+def test_page_text_of_deep_and_malformed_pages() -> None:
+    """A page whose text sits over 255 elements deep read as empty (lxml's parser stops there), and
+    a page of unclosed tags took the standard library's parser minutes (a guard against the hang,
+    with a generous bound: it takes some hundredths of a second now)."""
+    import time
+
+    from unspin.inputs import html_to_text as main_text
+    from unspin.web.htmltext import html_to_text as visible_text
+
+    para = "<p>The mayor stated the work would commence in the spring, and officials said the budget was approved.</p>"
+    deep = "<!DOCTYPE html><html><body>" + "<div>" * 300 + para * 20 + "</div>" * 300 + "</body></html>"
+    assert main_text(deep).startswith("The mayor stated the work would commence")
+    assert visible_text("<p>Hello <b>world</b>, 3 < 4 and a<b ok</p><p>Next</p>") == "Hello world, 3 < 4 and a<b ok\n\nNext"
+    t = time.perf_counter()
+    for unit in ("<p ", '<a x="', "<!--"):
+        visible_text("<!DOCTYPE html><html><body>" + unit * 20_000)
+    assert time.perf_counter() - t < 10.0

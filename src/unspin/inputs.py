@@ -235,6 +235,16 @@ def html_to_text(html: str) -> str:
     except ImportError:
         raise UnspinError("reading HTML needs trafilatura; run: pip install 'unspin[trace]'") from None
     text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_recall=True)
+    if not text and "<" in html:
+        # lxml's HTML parser stops at 256 levels of elements, and a page whose text sits deeper
+        # read as empty (a content farm could hide a copy so); parsed without that limit, once more
+        import lxml.html
+
+        try:
+            tree = lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
+        except (ValueError, lxml.etree.ParserError):  # (nothing a parser can read)
+            return ""
+        text = trafilatura.extract(tree, include_comments=False, include_tables=False, favor_recall=True)
     return text or ""
 
 
