@@ -418,3 +418,12 @@ def test_writers_of_one_lexicon_take_turns(tmp_path: Path) -> None:
             os.close(fd)
     with only_writer(str(target)):  # free again
         pass
+
+
+def test_check_stops_at_its_time_limit(tmp_path: Path) -> None:
+    long_text = tmp_path / "long.txt"
+    long_text.write_text("\n\n".join([SPUN] * 40), encoding="utf-8")
+    assert_one_line_error(run("check", str(long_text), "--time-limit", "1e-6"), 1, "ran past the time limit of 1e-06 s")
+    assert_one_line_error(run("restore", str(long_text), "--time-limit", "0"), 1, "--time-limit must be a positive")
+    proc = run("check", str(long_text), "--time-limit", "600", "--format", "json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["verdict"] == "spun"

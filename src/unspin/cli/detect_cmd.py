@@ -6,10 +6,11 @@ import argparse
 import json
 import os
 import sys
+import time
 
 from ..config import Config
 from ..detect import Engine
-from ..errors import UnspinError
+from ..errors import CheckTimeout, UnspinError
 from ..inputs import HTML_SUFFIXES, html_to_text, is_readable_page
 from ..report import Report
 from ..report import evidence_summary as document_evidence
@@ -49,6 +50,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-bytes", type=positive_int, metavar="N", help="refuse inputs larger than N bytes (default 5000000)")
     p.add_argument("--moby", action="store_true",
                    help="also try the Moby thesaurus's loose synonyms as originals (slower; see Config.use_moby)")
+    p.add_argument("--time-limit", type=float, metavar="SECONDS",
+                   help="give up, with an error, when the check takes longer than this (counted once the "
+                        "resources are loaded; default: no limit)")
     add_min_confidence(p)
 
 
@@ -79,16 +83,26 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
 PROGRESS_BYTES = 50_000  # inputs at least this large show a progress bar on a terminal
 
 
-def _check_with_progress(config: Config, text: str) -> Report:
-    """Run the check, with a progress bar on stderr for long texts when it is a terminal."""
+def _check_with_progress(config: Config, text: str, time_limit: float | None = None) -> Report:
+    """Run the check, with a progress bar on stderr for long texts when it is a terminal, and
+    stopped with a one-line error past ``time_limit`` seconds (counted once the resources are in)."""
     engine = Engine(config)
-    if len(text) < PROGRESS_BYTES or not sys.stderr.isatty():
-        return engine.check(text)
-    from rich.progress import Progress
+    deadline = None
+    if time_limit is not None:
+        engine.prepare()
+        deadline = time.monotonic() + time_limit
+    try:
+        if len(text) < PROGRESS_BYTES or not sys.stderr.isatty():
+            return engine.check(text, deadline=deadline)
+        from rich.progress import Progress
 
-    with Progress(transient=True) as bar:
-        task = bar.add_task("checking sentences", total=None)
-        return engine.check(text, progress=lambda done, total: bar.update(task, completed=done, total=total))
+        with Progress(transient=True) as bar:
+            task = bar.add_task("checking sentences", total=None)
+            return engine.check(text, deadline=deadline,
+                                progress=lambda done, total: bar.update(task, completed=done, total=total))
+    except CheckTimeout:
+        raise CommandError(f"the check ran past the time limit of {time_limit:g} s ({len(text):,} characters); "
+                           "split the text or raise --time-limit") from None
 
 
 def _read(args: argparse.Namespace, config: Config) -> str:
@@ -109,10 +123,17 @@ def _read(args: argparse.Namespace, config: Config) -> str:
         raise CommandError(f"{where}: {exc}") from None
 
 
+def _time_limit(args: argparse.Namespace) -> float | None:
+    if args.time_limit is not None and not args.time_limit > 0:  # (NaN fails too)
+        raise CommandError(f"--time-limit must be a positive number of seconds, got {args.time_limit:g}")
+    return args.time_limit
+
+
 def run_check(args: argparse.Namespace) -> int:
     config = _config(args)
+    limit = _time_limit(args)
     text = _read(args, config)
-    report = _check_with_progress(config, text)
+    report = _check_with_progress(config, text, limit)
     if args.format == "json":
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -127,8 +148,9 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_restore(args: argparse.Namespace) -> int:
     config = _config(args)
+    limit = _time_limit(args)
     text = _read(args, config)
-    sys.stdout.write(_check_with_progress(config, text).restored)
+    sys.stdout.write(_check_with_progress(config, text, limit).restored)
     if not text.endswith("\n"):
         sys.stdout.write("\n")
     return 0
