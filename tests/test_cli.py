@@ -427,3 +427,10 @@ def test_check_stops_at_its_time_limit(tmp_path: Path) -> None:
     assert_one_line_error(run("restore", str(long_text), "--time-limit", "0"), 1, "--time-limit must be a positive")
     proc = run("check", str(long_text), "--time-limit", "600", "--format", "json")
     assert proc.returncode == 0 and json.loads(proc.stdout)["verdict"] == "spun"
+
+
+def test_encoding_must_be_a_text_encoding(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.txt").write_text(SPUN, encoding="utf-8")
+    for name, needle in (("rot13", "not a text encoding"), ("nosuch", "no such encoding")):
+        assert_one_line_error(run("scan", str(tmp_path / "d"), "-o", str(tmp_path / "o.jsonl"), "--encoding", name), 1, needle)

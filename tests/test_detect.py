@@ -630,3 +630,12 @@ def test_a_title_too_short_to_judge_still_shows_a_listed_swap(engine: Engine) ->
     assert not engine.check("Counterfeit, consciousness for imaging").findings
     plain = engine.check("A short title about dogs")
     assert plain.verdict == "uncertain" and not plain.findings and "no writer" not in plain.reason
+
+
+def test_an_article_with_a_few_links_is_still_prose(engine: Engine) -> None:
+    """Every dot and slash of an address counted as punctuation, so four tracking links made a spun
+    article "does not read as prose"; an address counts as one mark."""
+    link = "Read more: https://www.example.com/news/2024/05/article?utm_source=feed&utm_medium=rss&id=12345"
+    text = "\n\n".join([*SPUN.split("\n\n"), link, link, link, link])
+    r = engine.check(text)
+    assert "prose" not in r.reason and r.findings

@@ -152,6 +152,10 @@ def test_page_text_of_deep_and_malformed_pages() -> None:
     deep = "<!DOCTYPE html><html><body>" + "<div>" * 300 + para * 20 + "</div>" * 300 + "</body></html>"
     assert main_text(deep).startswith("The mayor stated the work would commence")
     assert visible_text("<p>Hello <b>world</b>, 3 < 4 and a<b ok</p><p>Next</p>") == "Hello world, 3 < 4 and a<b ok\n\nNext"
+    image = '<img src="data:image/png;base64,' + "A" * 20_000 + '">'
+    assert visible_text(f"<p>Before {image} after</p>") == "Before after"  # (a long tag is still a tag)
+    xhtml = '<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>'
+    assert main_text(xhtml + "<div>" * 300 + para * 20 + "</div>" * 300 + "</body></html>").startswith("The mayor")
     t = time.perf_counter()
     for unit in ("<p ", '<a x="', "<!--"):
         visible_text("<!DOCTYPE html><html><body>" + unit * 20_000)

@@ -388,3 +388,13 @@ def test_report_page_names_stay_short_in_bytes() -> None:
 
     name = report_path("r", "新闻" * 200).name
     assert len(name.encode("utf-8")) <= 120 and name.endswith(".html")
+
+
+def test_reports_into_a_folder_scanned_are_refused(tmp_path: Path) -> None:
+    """Report pages written into the folder scanned were read as documents; leaving that folder out
+    left out every document (0 checked, exit 0)."""
+    docs = _corpus(tmp_path)
+    for reports in (docs, tmp_path):
+        with pytest.raises(InputError, match="a folder scanned"):
+            scan([docs], tmp_path / "out.jsonl", reports=reports)
+    assert scan([docs], tmp_path / "out.jsonl", reports=docs / "sub" / "pages").checked == 3  # inside is fine

@@ -213,6 +213,9 @@ def test_web_and_mail_addresses_are_link_tokens() -> None:
                      "bigdogs.org/commence/stated.html")
     words = [t.text for t in tokens if t.kind == "word"]
     assert words[:1] == ["See"] and "dog" in words and "stated" in words and "firm" in words
+    # prose that only looks like an address: a sentence run on without its space, a time
+    for prose in ("Please follow.Us on the weekend.", "It was fine.De facto it was over.", "Meet me@5.30pm today."):
+        assert not any(t.kind == "link" for t in with_links(prose, tokenize(prose))), prose
 
 
 def test_restoring_never_rewrites_an_address() -> None:
@@ -233,7 +236,7 @@ def test_finding_addresses_takes_linear_time() -> None:
 
     # (a guard against a hang, not a speed goal: 2 MB of such runs take about half a second, and
     # took minutes before)
-    for unit in ("a.", "a-a.", "cheap-shoes-online-", "aaaa:"):
+    for unit in ("a.", "a-a.", "cheap-shoes-online-", "aaaa:", "a.a.a.a.a.a.a.a.a_://x "):
         one_run = "The mayor stated it. " + unit * (200_000 // len(unit))
         many_runs = " ".join([(unit * 1000)[:1999]] * 1000)
         t = time.perf_counter()

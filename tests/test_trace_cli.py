@@ -231,15 +231,17 @@ def test_an_index_refuses_another_programs_database_without_changing_it(tmp_path
     from unspin.errors import IndexCorruptError
     from unspin.index import Index, open_index
 
-    app = tmp_path / "app.db"
-    with sqlite3.connect(app) as db:
-        db.execute("create table users(id integer primary key, name text)")
-        db.execute("create table info(k text, v text)")
-    before = app.read_bytes()
-    for opener in (Index, open_index):
-        with pytest.raises(IndexCorruptError, match="not an unspin index"):
-            opener(app)
-    assert app.read_bytes() == before and not Path(f"{app}-wal").exists()
+    for n, tables in enumerate((["users(id integer primary key, name text)", "info(k text, v text)"],
+                                ["docs(id integer primary key, title text)"], ["info(key text, value text)", "docs(id, body)"])):
+        app = tmp_path / f"app{n}.db"
+        with sqlite3.connect(app) as db:
+            for table in tables:
+                db.execute(f"create table {table}")
+        before = app.read_bytes()
+        for opener in (Index, open_index):
+            with pytest.raises(IndexCorruptError, match="not an unspin index"):
+                opener(app)
+        assert app.read_bytes() == before and not Path(f"{app}-wal").exists(), tables
     empty = tmp_path / "empty.db"
     empty.touch()
     with pytest.raises(IndexCorruptError, match="is empty, not an index"):

@@ -185,7 +185,10 @@ class Engine:
         check_text(text, self.config.max_input_bytes)
         tokens = with_links(text, tokenize(text))
         words = [t for t in tokens if t.kind == "word"]
-        symbols = len(tokens) - len(words)  # punctuation marks, numbers and the parts of web addresses
+        # punctuation marks and numbers, and a web address as one (its dots and slashes are no
+        # sign that a text is not prose: an article with a few links is still one)
+        symbols = sum(1 for k, t in enumerate(tokens) if t.kind in ("punct", "number") or (
+            t.kind == "link" and not (k and tokens[k - 1].kind == "link" and tokens[k - 1].end == t.start)))
         # (judged first for a text long enough to tell that has no word at all: a list of addresses)
         judged = len(words) >= self.config.min_words or (not words and len(tokens) >= self.config.min_words)
         if judged and symbols > self.config.max_symbols_per_word * len(words):

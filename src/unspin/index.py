@@ -246,6 +246,9 @@ class Index:
 
     # --- setup -----------------------------------------------------------------
 
+    def _columns(self, table: str) -> list[str]:
+        return [r[1] for r in self._db.execute(f"PRAGMA table_info({table})")]
+
     def _check_kind(self, create: bool) -> None:
         """Refuse a database that is not an unspin index (or, where ``create`` is off, one with
         nothing in it), reading only."""
@@ -260,7 +263,9 @@ class Index:
             row = self._db.execute("SELECT value FROM info WHERE key = 'format'").fetchone()
         except sqlite3.DatabaseError:  # no info table, or one of another shape
             row = None
-        if row is None and tables <= {"info", "docs", "postings"}:
+        if row is None and tables <= {"info", "docs", "postings"} and self._columns("info") == ["key", "value"] and (
+            "docs" not in tables or "digest" in self._columns("docs")
+        ):
             return  # the first index run stopped before it wrote what the index is: made again here
         if row is None or row[0] != FORMAT:
             raise IndexCorruptError(f"{self.path} is an SQLite file but not an unspin index; it was left as it was")

@@ -240,8 +240,9 @@ def html_to_text(html: str) -> str:
         # read as empty (a content farm could hide a copy so); parsed without that limit, once more
         import lxml.html
 
-        try:
-            tree = lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
+        try:  # (as bytes: lxml refuses a str that declares an encoding, as XHTML pages do)
+            parser = lxml.html.HTMLParser(huge_tree=True, encoding="utf-8")
+            tree = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
         except (ValueError, lxml.etree.ParserError):  # (nothing a parser can read)
             return ""
         text = trafilatura.extract(tree, include_comments=False, include_tables=False, favor_recall=True)
@@ -300,9 +301,10 @@ def _header_charset(content_type: str) -> str | None:
     if m is None:
         return None
     try:
-        return codecs.lookup(m.group(1)).name
+        info = codecs.lookup(m.group(1))
     except LookupError:
         return None
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def _read_warc(path: Path, file_id: str, max_bytes: int, fallback: str | None = None) -> Iterator[Item]:

@@ -23,7 +23,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
@@ -137,13 +137,21 @@ def check_record(
     return line
 
 
-def check_destinations(output: Path, reports: Path | None) -> None:
-    """Refuse, before any work, an output or reports folder that cannot be written."""
+def check_destinations(output: Path, reports: Path | None, paths: Sequence[str | os.PathLike[str]] = ()) -> None:
+    """Refuse, before any work, an output or reports folder that cannot be written, and a reports
+    folder that is, or holds, a folder scanned (``paths``): its pages would be read as documents,
+    and leaving them out would leave out the documents too."""
     problem = output_problem(output)
     if problem:
         raise InputError(problem)
     if reports is not None and reports.exists() and not reports.is_dir():
         raise InputError(f"{reports}: is a file; --reports needs a folder (it is made where missing)")
+    if reports is not None:
+        folder = reports.resolve()
+        for p in paths:
+            scanned = Path(p).resolve()
+            if scanned.is_dir() and scanned.is_relative_to(folder):
+                raise InputError(f"{reports}: --reports would write into {p}, a folder scanned; give a folder outside it")
 
 
 # how every line scan writes begins (json.dumps of a dict whose first key is "id"): a last line
@@ -234,7 +242,7 @@ def scan(
     valid_time_limit(time_limit)
     config = config or Config()
     out = Path(output)
-    check_destinations(out, None if reports is None else Path(reports))
+    check_destinations(out, None if reports is None else Path(reports), paths)
     summary = ScanSummary()
     # a lexicon that cannot be read is an error now, before anything is created (and not in
     # each worker, as a broken pool)

@@ -100,9 +100,12 @@ def tokenize(text: str) -> list[Token]:
 # such as "a.a.a.a..." in quadratic time): a scheme or "www." and the rest of the run; an e-mail
 # address; a bare domain of a common top-level domain, with its path
 _RUN = re.compile(r"\S+")
-_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*\Z", re.IGNORECASE)  # what stands before "://"
-_MAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
-_DOMAIN = re.compile(r"(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|int|info|io|co|uk|us|de|fr|eu|au|ca)\b(?:/\S*)?", re.IGNORECASE)
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+MAX_SCHEME = 32  # characters of a scheme ("https", "git+ssh") looked back over from "://"
+# (the domain of an address starts with a letter and ends in letters: "me@5.30pm" is a time; the
+# top-level domain is in lower case: "follow.Us" is a sentence run on without its space)
+_MAIL = re.compile(r"[\w.+-]+@[a-zA-Z][\w-]*(?:\.[\w-]+)*\.[a-zA-Z]{2,}")
+_DOMAIN = re.compile(r"(?:[a-zA-Z0-9-]+\.)+(?:com|org|net|edu|gov|int|info|io|co|uk|us|de|fr|eu|au|ca)\b(?:/\S*)?")
 _OPENERS = "([{<\"'“‘"
 _CLOSERS = ".,;:!?)]}>\"'”’"
 MAX_LINK = 2000  # characters: a longer run is no address
@@ -136,9 +139,15 @@ def _link_start(word: str, a: int, b: int) -> int | None:
     (found as plain substrings first, so a long run is read once)."""
     at = word.find("://", a, b)
     if at > a:
-        scheme = _SCHEME.search(word, a, at)
-        if scheme is not None:
-            return scheme.start()
+        # back over the scheme's characters (a bounded walk: a search for a scheme pattern before
+        # "://" restarted at every letter of a long run, in quadratic time), to its first letter
+        start = at
+        while start > max(a, at - MAX_SCHEME) and word[start - 1] in _SCHEME_CHARS:
+            start -= 1
+        while start < at and not word[start].isalpha():
+            start += 1
+        if start < at:
+            return start
     at = word.lower().find("www.", a, b)
     return None if at < 0 else at
 

@@ -118,9 +118,11 @@ def known_encoding(name: str | None) -> str | None:
     import codecs
 
     try:
-        codecs.lookup(name)
+        info = codecs.lookup(name)
     except LookupError:
         raise CommandError(f"--encoding {name!r}: no such encoding") from None
+    if not getattr(info, "_is_text_encoding", True):  # (rot13, base64: codecs, but not of text)
+        raise CommandError(f"--encoding {name!r}: not a text encoding")
     return name
 
 

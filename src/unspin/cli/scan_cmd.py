@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--{exc}".replace("time_limit", "time-limit", 1)) from None
     options = {"jobs": args.jobs, "tune_gc": True, "reports": args.reports, "time_limit": args.time_limit,
                "encoding": known_encoding(args.encoding)}
-    check_destinations(Path(args.output), None if args.reports is None else Path(args.reports))
+    check_destinations(Path(args.output), None if args.reports is None else Path(args.reports), args.paths)
     if args.lexicon:  # (a lexicon that cannot be read is the error, not a note on the store before it)
         from ..lexicon import Lexicon
 
