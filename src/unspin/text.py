@@ -156,7 +156,7 @@ def with_links(text: str, tokens: list[Token]) -> list[Token]:
     """``tokens`` with those inside a web or e-mail address (:func:`link_spans`) made ``"link"``
     tokens: an address's words are names, not prose, and a text's restoration must never rewrite
     them."""
-    spans = link_spans(text) if ("." in text or "@" in text) else []
+    spans = link_spans(text)
     if not spans:
         return tokens
     out = list(tokens)

@@ -100,6 +100,25 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     raise SystemExit(code)
 
 
+def valid_time_limit(value: float | None) -> float | None:
+    """A ``--time-limit`` value as :func:`unspin.scan.valid_time_limit` allows it (``None``: no limit),
+    else a :class:`CommandError` in the option's name."""
+    from ..scan import valid_time_limit as allowed
+
+    try:
+        return allowed(value)
+    except ValueError as exc:
+        raise CommandError(f"--{exc}".replace("time_limit", "time-limit", 1)) from None
+
+
+def all_exist(paths: Sequence[str]) -> None:
+    """A :class:`CommandError` naming the first of ``paths`` that does not exist (checked before a
+    command makes or opens anything)."""
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise CommandError(f"{missing[0]}: no such file or directory")
+
+
 def cli_wording(message: str) -> str:
     """A library message as the command line words it: the options' names for the settings."""
     return message.replace("raise max_input_bytes", "raise --max-bytes")

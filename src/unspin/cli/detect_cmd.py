@@ -22,6 +22,7 @@ from . import (
     add_spun_threshold,
     positive_int,
     read_input,
+    valid_time_limit,
     visible,
     with_min_confidence,
     with_spun_threshold,
@@ -123,15 +124,9 @@ def _read(args: argparse.Namespace, config: Config) -> str:
         raise CommandError(f"{where}: {exc}") from None
 
 
-def _time_limit(args: argparse.Namespace) -> float | None:
-    if args.time_limit is not None and not args.time_limit > 0:  # (NaN fails too)
-        raise CommandError(f"--time-limit must be a positive number of seconds, got {args.time_limit:g}")
-    return args.time_limit
-
-
 def run_check(args: argparse.Namespace) -> int:
     config = _config(args)
-    limit = _time_limit(args)
+    limit = valid_time_limit(args.time_limit)
     text = _read(args, config)
     report = _check_with_progress(config, text, limit)
     if args.format == "json":
@@ -148,7 +143,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_restore(args: argparse.Namespace) -> int:
     config = _config(args)
-    limit = _time_limit(args)
+    limit = valid_time_limit(args.time_limit)
     text = _read(args, config)
     sys.stdout.write(_check_with_progress(config, text, limit).restored)
     if not text.endswith("\n"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -11,12 +10,13 @@ from ..config import Config
 from . import (
     EPILOG,
     FALLBACK_ENCODING_HELP,
-    CommandError,
     add_min_confidence,
     add_spun_threshold,
+    all_exist,
     hint_fill,
     known_encoding,
     positive_int,
+    valid_time_limit,
     visible,
     with_min_confidence,
     with_spun_threshold,
@@ -53,18 +53,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..scan import check_destinations, report_path, scan, valid_time_limit
+    from ..scan import check_destinations, report_path, scan
 
-    missing = [p for p in args.paths if not os.path.exists(p)]
-    if missing:
-        raise CommandError(f"{missing[0]}: no such file or directory")
+    all_exist(args.paths)
     config = Config(lexicon_path=args.lexicon, max_input_bytes=args.max_bytes or Config.max_input_bytes)
     config = with_spun_threshold(config, args.spun_threshold)
     config = with_min_confidence(config, args.min_confidence)
-    try:
-        valid_time_limit(args.time_limit)
-    except ValueError as exc:
-        raise CommandError(f"--{exc}".replace("time_limit", "time-limit", 1)) from None
+    valid_time_limit(args.time_limit)
     options = {"jobs": args.jobs, "tune_gc": True, "reports": args.reports, "time_limit": args.time_limit,
                "encoding": known_encoding(args.encoding)}
     check_destinations(Path(args.output), None if args.reports is None else Path(args.reports), args.paths)

@@ -14,6 +14,7 @@ from . import (
     EPILOG,
     FALLBACK_ENCODING_HELP,
     CommandError,
+    all_exist,
     cli_wording,
     known_encoding,
     positive_int,
@@ -76,9 +77,7 @@ def run_index(args: argparse.Namespace) -> int:
     from ..inputs import read_inputs
 
     config = _config(args)
-    missing = [p for p in args.paths if not os.path.exists(p)]
-    if missing:  # (before the index is made or opened)
-        raise CommandError(f"{missing[0]}: no such file or directory")
+    all_exist(args.paths)  # (before the index is made or opened)
     fallback = known_encoding(args.encoding)
     err = Console(stderr=True, highlight=False)
     with Index(args.db, config) as index:
