@@ -1149,10 +1149,17 @@ def floors_from(measured: dict[str, float], margins: dict[str, float] | None = N
 
 
 def read_floors(path: Path) -> dict[str, Any]:
-    """A gate's floors file (see :func:`write_floors`), its format checked."""
+    """A gate's floors file (see :func:`write_floors`), its format checked: a fingerprint of the
+    subset, and no floor above the value it was measured at (a hand-edited file would fail CI
+    for a reason the metric never had)."""
     doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     if doc.get("format") != FLOORS_FORMAT:
         raise ValueError(f"{path} is not a floors file of format {FLOORS_FORMAT!r}")
+    if not (isinstance(doc.get("fingerprint"), str) and len(doc["fingerprint"]) == 64):
+        raise ValueError(f"{path}: no fingerprint of the gate's data subset")
+    high = [name for name, entry in doc["metrics"].items() if not entry["floor"] <= entry["measured"]]
+    if high:
+        raise ValueError(f"{path}: floors above the values they were measured at: {', '.join(high)}")
     return doc
 
 

@@ -1,6 +1,6 @@
 """Fit the finding model and the document model of unspin's detector.
 
-    python bench/train_models.py [--docs 150] [--write]
+    python bench/train_models.py [--docs 250] [--write]
 
 Data: the BBC *train* part of ``bench/evalkit.bbc_split()`` (never the test
 part, never the real spun pages) and synthetic spins of it by

@@ -185,10 +185,10 @@ def test_cache_fill_command(cache: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert " 0 words and phrases added" in capsys.readouterr().out
     with pytest.raises(SystemExit) as info:
         main(["cache", "--fill", "--clear"])
-    assert info.value.code == 1 and "do not go together" in capsys.readouterr().err
+    assert info.value.code == 2 and "do not go together" in capsys.readouterr().err
     with pytest.raises(SystemExit) as info:  # fill's options without --fill did nothing before
         main(["cache", "--words", "300", "--jobs", "2"])
-    assert info.value.code == 1 and "--words, --jobs only go with --fill" in capsys.readouterr().err
+    assert info.value.code == 2 and "--words, --jobs only go with --fill" in capsys.readouterr().err
 
 
 def test_a_new_store_prunes_old_ones_with_their_journals(cache: Path) -> None:

@@ -216,7 +216,9 @@ def test_cache_lists_and_clears_only_unspins_files(
     store.close()
     assert main(["cache"]) == 0 and "candidates-def.sqlite  (2 words and phrases)" in capsys.readouterr().out
     (tmp_path / "candidates-def.sqlite").unlink()
-    assert main(["cache", "--clear"]) == 0 and "removed 2 of 2 files" in capsys.readouterr().out
+    (tmp_path / ".unspin-k2x_9q.tmp").write_bytes(b"half a pickle")  # (a cache write cut short)
+    assert main(["cache"]) == 0 and "left by a write cut short" in capsys.readouterr().out
+    assert main(["cache", "--clear"]) == 0 and "removed 3 of 3 files" in capsys.readouterr().out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["moby-notes.pickle", "my_classifier.pickle", "notes.txt"]
     monkeypatch.setenv("UNSPIN_CACHE", "off")
     assert main(["cache"]) == 0 and "caching is off" in capsys.readouterr().out

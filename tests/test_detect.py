@@ -617,6 +617,17 @@ def test_a_restored_word_brings_the_article_it_needs() -> None:
     assert apply_findings(text, fixed) == "A random forest and an excellent chance."
     same = (Finding(28, 39, "fantabulous", "fine", 0.9),)  # the article fits: nothing changes
     assert with_articles(text, same) == same
+    # only an article that is a word of its own: never the end of an address or of a longer word
+    for before in ("example.com/an", "Qur'an", "Qur\u2019an", "Bhut\u00adan"):
+        text = f"See {before} huge information."
+        at = text.index("huge")
+        finding = (Finding(at, at + 16, "huge information", "big data", 0.9),)
+        assert with_articles(text, finding) == finding, before
+    for before, expected in (("(an", "(a big data"), ("\u201cAn", "\u201cA big data"), ("An", "A big data")):
+        text = f"{before} huge information."
+        at = text.index("huge")
+        fixed = with_articles(text, (Finding(at, at + 16, "huge information", "big data", 0.9),))
+        assert apply_findings(text, fixed) == f"{expected}.", before
 
 
 def test_a_title_too_short_to_judge_still_shows_a_listed_swap(engine: Engine) -> None:

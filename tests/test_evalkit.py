@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from pathlib import Path
@@ -183,3 +184,21 @@ def test_dev_eval_overrides_engine_constants(monkeypatch: pytest.MonkeyPatch) ->
     for bad in ("PRESELECT=5", "detect.NO_SUCH=1", "search.BEAM=2", "detect.PRESELECT"):
         with pytest.raises(SystemExit):
             dev_eval.override([bad])
+
+
+def test_a_floors_file_with_a_floor_above_its_measurement_is_refused(tmp_path: Path) -> None:
+    """Every gate's floors file is read by read_floors, which refuses a floor above the value it
+    was measured at (the detection gate checked that; the learning gate did not)."""
+    good = {"format": ek.FLOORS_FORMAT, "fingerprint": "0" * 64,
+            "metrics": {"recall": {"floor": 0.8, "measured": 0.82}}}
+    path = tmp_path / "floors.json"
+    path.write_text(json.dumps(good), encoding="utf-8")
+    assert ek.read_floors(path)["metrics"]["recall"]["floor"] == 0.8
+    good["metrics"]["recall"]["floor"] = 0.9
+    path.write_text(json.dumps(good), encoding="utf-8")
+    with pytest.raises(ValueError, match="floors above the values they were measured at: recall"):
+        ek.read_floors(path)
+    del good["fingerprint"]
+    path.write_text(json.dumps(good), encoding="utf-8")
+    with pytest.raises(ValueError, match="no fingerprint"):
+        ek.read_floors(path)

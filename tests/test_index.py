@@ -12,7 +12,7 @@ import pytest
 
 from unspin import demo
 from unspin.errors import IndexCorruptError
-from unspin.index import FORMAT_VERSION, Index
+from unspin.index import FORMAT_VERSION, Index, open_index
 from unspin.inputs import Record, Skip
 
 REPO = Path(__file__).resolve().parents[1]
@@ -130,10 +130,19 @@ def test_other_fingerprint_scheme_is_refused(tmp_path: Path) -> None:
         assert idx.fingerprinter.n == 5
     con = sqlite3.connect(tmp_path / "s.db")
     con.execute("UPDATE info SET value = '99' WHERE key = 'version'")
+    con.execute("DROP INDEX docs_digest")
     con.commit()
+    assert con.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
     con.close()
     with pytest.raises(IndexCorruptError, match="format version 99"):
         Index(tmp_path / "s.db")
+    # refused as it was: not switched to WAL, not given the tables or indexes this version makes
+    con = sqlite3.connect(tmp_path / "s.db")
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'docs_digest'").fetchone()[0] == 0
+    con.close()
+    with pytest.raises(IndexCorruptError, match="format version 99"):
+        open_index(tmp_path / "s.db")  # (what trace opens: a refused index is left unlocked too)
     # an index of an older fingerprint scheme (version 2 split words at invisible characters)
     con = sqlite3.connect(tmp_path / "s.db")
     con.execute("UPDATE info SET value = ? WHERE key = 'version'", (str(FORMAT_VERSION),))

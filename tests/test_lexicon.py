@@ -193,3 +193,30 @@ def test_a_header_row_is_known_by_its_column_words(first: str) -> None:
     got = import_pairs(f"{first}\nmystery layer\thidden layer\n")
     assert got.header and [e.spun for e in got.lexicon] == ["mystery layer"]
     assert not import_pairs("mystery layer\thidden layer\n").header
+
+
+def test_counts_read_back_exactly_and_a_phrase_the_file_cannot_hold_is_refused(tmp_path: Path) -> None:
+    """Counts were written with six digits: a pair seen a million times stopped counting across
+    learn runs, and a curated 2.9999999 read back as a certain 3.  A spun phrase starting with "#"
+    was written as a row and read back as a comment (lost)."""
+    path = tmp_path / "lex.tsv"
+    lex = Lexicon()
+    lex.add("stated", "said", 1_000_000)
+    lex.add("huge information", "big data", 2.9999999, "curated")
+    lex.add_kept("stated", 1234567)
+    lex.save(path)
+    for _ in range(3):  # three learn runs into the same file
+        lex = Lexicon.load(path)
+        lex.add("stated", "said", 3)
+        lex.save(path)
+    back = Lexicon.load(path)
+    assert {e.spun: e.count for e in back} == {"stated": 1_000_009, "huge information": 2.9999999}
+    assert back.kept("stated") == 1234567
+    assert "stated\tsaid\t1000009\tlearned" in path.read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="must not start with '#'"):
+        Lexicon().add("#win", "victory")
+    with pytest.raises(ValueError, match="must not start with '#'"):
+        Lexicon().add_kept("  #win", 2)
+    tagged = Lexicon()
+    tagged.add("win", "#victory")  # (an original may: only a row's first column marks a comment)
+    assert [(e.spun, e.original) for e in Lexicon.parse(tagged.dumps())] == [("win", "#victory")]

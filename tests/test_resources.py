@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -74,8 +75,9 @@ def test_missing_resources_name_the_package(tmp_path: Path) -> None:
         _package_dir("no_such_module_for_unspin", "some-package")
 
 
-def test_all_resources_load_with_the_network_off() -> None:
-    """Any attempt to open a socket fails the run; every resource must still load and answer."""
+def test_all_resources_load_with_the_network_off(tmp_path: Path) -> None:
+    """Any attempt to open a socket fails the run; every resource must still load and answer,
+    parsed from its package (an empty cache folder: a warm one would only read back pickles)."""
     code = textwrap.dedent(
         """
         import socket
@@ -97,9 +99,11 @@ def test_all_resources_load_with_the_network_off() -> None:
         print("ok", len(rep.findings))
         """
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    env = {**os.environ, "UNSPIN_CACHE": str(tmp_path / "cold")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("ok")
+    assert any((tmp_path / "cold").glob("wordnet-*.pickle"))  # (it parsed WordNet, and kept it for next time)
 
 
 def test_stale_caches_are_pruned_and_the_used_ones_kept(tmp_path: Path) -> None:
@@ -244,3 +248,22 @@ def test_lemma_and_inflection_lookups_equal_lemminflects_own(res: Resources) -> 
     first = inflector._lemmas("dogs")
     first["NOUN"] = ("changed",)  # a caller's change never reaches the table
     assert inflector._lemmas("dogs") == lemminflect.getAllLemmas("dogs")
+
+
+def test_a_cache_write_that_fails_leaves_no_file_and_others_pickles_are_not_read(tmp_path: Path) -> None:
+    """A cache write that fails (a full disk, a value that does not pickle) leaves no temporary
+    file; a cache file another user could have written is built again, never unpickled (reading
+    a pickle runs code)."""
+    import os
+
+    from unspin.resources import _pickled, _write_cache, trusted_cache_file
+
+    _write_cache(tmp_path / "wordnet-x.pickle", lambda: None, "wordnet")  # (a lambda does not pickle)
+    assert list(tmp_path.iterdir()) == []
+    cache = tmp_path / "wordnet-y.pickle"
+    assert _pickled(cache, "wordnet", lambda: {"built": 1}) == {"built": 1}
+    assert trusted_cache_file(cache) and _pickled(cache, "wordnet", lambda: {"built": 2}) == {"built": 1}
+    os.chmod(cache, 0o666)  # others may write it: not read
+    assert not trusted_cache_file(cache) and _pickled(cache, "wordnet", lambda: {"built": 3}) == {"built": 3}
+    assert trusted_cache_file(cache)  # (written again, as this user's)
+    assert not trusted_cache_file(tmp_path / "missing.pickle")

@@ -398,3 +398,42 @@ def test_reports_into_a_folder_scanned_are_refused(tmp_path: Path) -> None:
         with pytest.raises(InputError, match="a folder scanned"):
             scan([docs], tmp_path / "out.jsonl", reports=reports)
     assert scan([docs], tmp_path / "out.jsonl", reports=docs / "sub" / "pages").checked == 3  # inside is fine
+
+
+def test_scan_workers_that_cannot_start_or_die_stop_it_with_one_line(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A worker whose resources fail to load gives the scan that error (it was a traceback per
+    worker and a BrokenProcessPool); a worker killed mid-scan gives a one-line error that says the
+    lines written are kept."""
+    import os
+    import signal
+
+    import pytest
+
+    import unspin.scan
+    from unspin.cli import main
+    from unspin.errors import ResourceError
+
+    docs = _corpus(tmp_path)
+    monkeypatch.setenv("UNSPIN_CACHE", "off")  # (no note on filling the store)
+
+    class Broken(unspin.scan.Engine):  # type: ignore[misc,name-defined]
+        def prepare(self) -> None:
+            raise ResourceError("the language model is missing; run: pip install pocketsphinx")
+
+    monkeypatch.setattr(unspin.scan, "Engine", Broken)  # (the workers are forked: they see it)
+    with pytest.raises(SystemExit) as exit_:
+        main(["scan", str(docs), "-o", str(tmp_path / "a.jsonl"), "--jobs", "2"])
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 1 and err.count("\n") == 0 and "Traceback" not in err
+    assert err == "unspin: error: the language model is missing; run: pip install pocketsphinx"
+
+    class Dying(unspin.scan.Engine):  # type: ignore[misc,name-defined]
+        def prepare(self) -> None:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(unspin.scan, "Engine", Dying)
+    with pytest.raises(SystemExit) as exit_:
+        main(["scan", str(docs), "-o", str(tmp_path / "b.jsonl"), "--jobs", "2"])
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 1 and err.count("\n") == 0, err
+    assert "a worker process ended abruptly" in err and "the same command goes on from there" in err

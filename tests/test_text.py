@@ -243,3 +243,43 @@ def test_finding_addresses_takes_linear_time() -> None:
         link_spans(one_run)
         link_spans(many_runs)
         assert time.perf_counter() - t < 10.0, unit
+
+
+def test_the_index_and_check_agree_on_control_characters() -> None:
+    """A document the index takes can be traced: both read control characters with one test
+    (the index let C1 controls through, which check and trace refuse), and text with C1 controls
+    (Windows-1252 read as Latin-1) is told how to read it."""
+    from unspin.errors import BinaryInputError
+    from unspin.index import _text_problem
+    from unspin.text import check_text
+
+    cp1252_as_latin1 = "He said \x93yes\x94 to the plan. " * 20
+    assert "read it as cp1252" in _text_problem(cp1252_as_latin1, 5_000_000)
+    with pytest.raises(BinaryInputError, match="most of them C1 controls .* read it as cp1252"):
+        check_text(cp1252_as_latin1, 5_000_000)
+    escapes = "\x1b[31mred\x1b[0m and more words here " * 20
+    assert _text_problem(escapes, 5_000_000) == "binary: it has 40 control characters in its first 660: it looks binary, not text"
+    with pytest.raises(BinaryInputError, match="^input has 40 control characters in its first 660: it looks binary"):
+        check_text(escapes, 5_000_000)
+    fine = "A line with one \x93 quote. " + "Plain words follow here. " * 20
+    assert _text_problem(fine, 5_000_000) == "" and check_text(fine, 5_000_000) == fine
+
+
+def test_unicode_hyphens_join_words_and_every_line_break_ends_a_line() -> None:
+    """U+2010 and U+2011 join a compound as "-" does (its norm has ASCII's), and a line break
+    is any that str.splitlines knows: a CR-only file, Unicode's separators (a title line ran into
+    its paragraph, whose first word was then taken for a name and never examined)."""
+    from unspin.text import line_breaks, sentence_spans
+
+    toks = tokenize("Three\u2010fold and non\u2011stop co-op")
+    assert [(t.text, t.norm) for t in toks] == [
+        ("Three\u2010fold", "three-fold"), ("and", "and"), ("non\u2011stop", "non-stop"), ("co-op", "co-op")]
+    assert [line_breaks(g) for g in (" ", "\n", "\r\n", "\r", "\n\n", "\r\n\r\n", "\u2028", "\u2029", "\x85", "\t")] == [
+        0, 1, 1, 1, 2, 2, 1, 2, 1, 0]
+    text = "Wales make two changes for France\n\nWales coach Mike Ruddock has made two changes."
+    expected = sentence_spans(text)
+    assert len(expected) == 2
+    for nl in ("\r", "\r\n", "\u2028", "\u2029", "\x0c", "\x85"):
+        assert sentence_spans(text.replace("\n", nl)) == expected, repr(nl)
+    wrapped = "The coach has made two\nchanges to the team."  # (a lone break before a lowercase word wraps)
+    assert len(sentence_spans(wrapped)) == len(sentence_spans(wrapped.replace("\n", "\r"))) == 1

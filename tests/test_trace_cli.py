@@ -104,10 +104,12 @@ def test_index_then_trace_json(corpus: Path, tmp_path: Path) -> None:
     for p in m["passages"]:
         assert list(p) == ["query", "source"]
     for s in m["substitutions"]:
-        assert list(s) == ["spun", "original", "query", "source"]
+        assert list(s) == ["spun", "original", "query", "source", "evidence"]
+        assert s["evidence"] in ("thesaurus", "lexicon", "unverified")
         assert demo.SPUN[s["query"][0] : s["query"][1]] == s["spun"]
         assert demo.ARTICLE[s["source"][0] : s["source"][1]] == s["original"]
-    assert any(s["spun"] == "commence" and s["original"] == "begin" for s in m["substitutions"])
+    assert any(s["spun"] == "commence" and s["original"] == "begin" and s["evidence"] == "thesaurus"
+               for s in m["substitutions"])
 
 
 def test_trace_text_report_and_options(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

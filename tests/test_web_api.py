@@ -509,12 +509,25 @@ def test_serve_refuses_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixtu
         (["serve", "--db", str(tmp_path)], "directory"),
         (["serve", "--port", "0"], "--port"),
         (["serve", "--token-file", str(tmp_path / "nope")], "cannot read"),
-        (["serve", "--max-request-bytes", "0"], "max_request_bytes"),
         (["serve", "--spun-threshold", "1.5"], "--spun-threshold must be"),
+        (["serve", "--timeout", "-1"], "--time-limit must be"),
+        (["serve", "--time-limit", "0"], "--time-limit must be"),
     ]:
         with pytest.raises(SystemExit) as exc:
             cli_main(argv)
         assert exc.value.code == 1
+        assert needle in capsys.readouterr().err
+    # counts that are no whole number of at least 1 (0 for the processes and the queue) are usage
+    # errors, as for every command (README, "Exit codes")
+    for argv, needle in [
+        (["serve", "--max-request-bytes", "0"], "--max-request-bytes: must be at least 1"),
+        (["serve", "--workers", "0"], "--workers: must be at least 1"),
+        (["serve", "--processes", "-1"], "--processes: must be at least 0"),
+        (["serve", "--max-queue", "x"], "--max-queue: expected a whole number"),
+    ]:
+        with pytest.raises(SystemExit) as exc:
+            cli_main(argv)
+        assert exc.value.code == 2
         assert needle in capsys.readouterr().err
 
 

@@ -17,6 +17,7 @@ from .config import Config
 from .detect import check, restore
 from .errors import (
     BinaryInputError,
+    CheckTimeout,
     EmptyInputError,
     EncodingError,
     IndexCorruptError,
@@ -29,7 +30,7 @@ from .report import Alternative, Finding, Report, apply_findings
 
 
 def __getattr__(name: str) -> object:
-    # Index and Match need numpy (the 'trace' extra); import them on first use.
+    # Index and Match load the index's modules (SQLite, the fingerprints, the aligner): on first use.
     if name in ("Index", "Match"):
         from . import index
 
@@ -42,6 +43,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 __all__ = [
     "Alternative",
     "BinaryInputError",
+    "CheckTimeout",
     "Config",
     "EmptyInputError",
     "EncodingError",

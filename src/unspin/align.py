@@ -75,7 +75,8 @@ class Substitution:
     evidence: Evidence
 
     def to_dict(self) -> dict[str, Any]:
-        return {"spun": self.spun, "original": self.original, "query": list(self.query), "source": list(self.source)}
+        return {"spun": self.spun, "original": self.original, "query": list(self.query), "source": list(self.source),
+                "evidence": self.evidence}
 
 
 @dataclass(frozen=True, slots=True)

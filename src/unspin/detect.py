@@ -1164,7 +1164,9 @@ def _load_model(name: str, fmt: str) -> LogisticModel:
     )
 
 
-_ARTICLE_BEFORE = re.compile(r"(?<![\w-])(an?)[ \t]+$", re.IGNORECASE)
+# "a" or "an" as a word of its own: after a space, an opening bracket or quote, or at the start (never
+# the end of a longer token: "example.com/an", "Qur'an", "Bhut\u00adan" are left as written)
+_ARTICLE_BEFORE = re.compile(r"(?<![^\s(\[{\"\u201c\u00ab])(an?)[ \t]+$", re.IGNORECASE)
 # words that start with a vowel letter but a consonant sound ("a university"), and the reverse ("an hour")
 _CONSONANT_SOUND = ("uni", "use", "usu", "uti", "ure", "uro", "eu", "ewe", "one", "once", "ubiq")
 _VOWEL_SOUND = ("hour", "honest", "honor", "honour", "heir")

@@ -2,7 +2,7 @@
 
 Layout (format version 1)::
 
-    info(key, value)                 format, fingerprint scheme, counts
+    info(key, value)                 format, version, n-gram size, window, fingerprint scheme
     docs(doc, id, digest, text, meta, fps)
         doc     integer key; id the caller's id (unique)
         digest  64-bit hash of the whitespace-normalised text (exact duplicates)
@@ -50,7 +50,7 @@ from .fingerprint import SCHEME_VERSION, Fingerprinter
 from .inputs import Item, Record, Skip, reason_kind, records_from_texts
 from .lexicon import Lexicon, builtin_lexicon
 from .resources import Resources
-from .text import check_text
+from .text import check_text, control_problem
 
 log = logging.getLogger(__name__)
 
@@ -142,9 +142,6 @@ class AddSummary:
         }
 
 
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
-
-
 _SURROGATE = re.compile("[\ud800-\udfff]")  # half of an encoded character: no file can hold it
 
 
@@ -160,11 +157,8 @@ def _text_problem(text: Any, max_bytes: int) -> str:
         return "binary (contains NUL bytes)"
     if _SURROGATE.search(text):
         return "not valid Unicode text (a lone surrogate)"
-    sample = text[:20000]
-    controls = len(_CONTROL.findall(sample)) if _CONTROL.search(sample) else 0
-    if controls > max(3, len(sample) // 100):
-        return f"binary ({controls} control characters in the first {len(sample):,})"
-    return ""
+    problem = control_problem(text)
+    return f"binary: it has {problem}" if problem else ""
 
 
 def _digest(text: str) -> int:
@@ -227,17 +221,19 @@ class Index:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
             # what the file is, found before anything is written to it: another program's
             # database given by mistake is refused as it was, never switched to WAL or given tables
+            # (nor is an index of another version or fingerprint scheme changed before it is refused)
             try:
                 self._check_kind(create)
+                self._check_info(self._read_info())
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute("PRAGMA cache_size=-262144")  # 256 MiB
+                self._db.executescript(_SCHEMA)
+                self._init_info()
+                self._db.execute(_POSTINGS_INDEX)  # rebuilt here if a bulk load was interrupted
             except BaseException:
                 self._db.close()
                 raise
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA cache_size=-262144")  # 256 MiB
-            self._db.executescript(_SCHEMA)
-            self._init_info()
-            self._db.execute(_POSTINGS_INDEX)  # rebuilt here if a bulk load was interrupted
         except sqlite3.DatabaseError as exc:
             raise IndexCorruptError(f"{self.path}: cannot open the index ({exc})") from None
         self.fingerprinter = Fingerprinter(self._n, self._w, resources)
@@ -270,8 +266,14 @@ class Index:
         if row is None or row[0] != FORMAT:
             raise IndexCorruptError(f"{self.path} is an SQLite file but not an unspin index; it was left as it was")
 
+    def _read_info(self) -> dict[str, str]:
+        """What the index's ``info`` table says it is (nothing where there is no table yet)."""
+        if not self._columns("info"):
+            return {}
+        return dict(self._db.execute("SELECT key, value FROM info").fetchall())
+
     def _init_info(self) -> None:
-        info = dict(self._db.execute("SELECT key, value FROM info").fetchall())
+        info = self._read_info()
         if not info:
             values = {
                 "format": FORMAT,
@@ -283,7 +285,14 @@ class Index:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.executemany("INSERT OR IGNORE INTO info VALUES (?, ?)", values.items())
             self._db.execute("COMMIT")
-            info = dict(self._db.execute("SELECT key, value FROM info").fetchall())
+            info = self._read_info()
+        self._check_info(info)
+
+    def _check_info(self, info: dict[str, str]) -> None:
+        """Refuse an index of another format version or fingerprint scheme (``info`` empty: an
+        index not made yet, nothing to check); sets the n-gram size and window it was made with."""
+        if not info:
+            return
         if info.get("format") != FORMAT:
             raise IndexCorruptError(f"{self.path} is an SQLite file but not an unspin index")
         if info.get("version") != str(FORMAT_VERSION):

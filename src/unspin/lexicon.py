@@ -86,7 +86,7 @@ class Lexicon:
             raise ValueError(f"a pair's count must be a positive number, not {count!r}")
         if count > MAX_COUNT:
             raise ValueError(f"a pair's count must be at most {MAX_COUNT:g}, not {count!r}")
-        spun, original = _norm(spun), _norm(original)
+        spun, original = _phrase(spun, "spun phrase"), _norm(original)
         if not spun or not original or spun == original:
             return
         old = self._by_spun[spun].get(original)
@@ -101,7 +101,7 @@ class Lexicon:
         """Record that the spinner left ``phrase`` as it was ``count`` more times."""
         if not (math.isfinite(count) and 0 <= count <= MAX_COUNT):
             raise ValueError(f"a kept count must be a number of at least 0 and at most {MAX_COUNT:g}, not {count!r}")
-        phrase = _norm(phrase)
+        phrase = _phrase(phrase, "kept phrase")
         if phrase and count > 0:
             self._kept[phrase] = min(MAX_COUNT, self._kept.get(phrase, 0.0) + count)
 
@@ -203,7 +203,7 @@ class Lexicon:
     def dumps(self) -> str:
         rows = [*self, *(Entry(p, p, n, "kept") for p, n in self._kept.items())]
         rows.sort(key=lambda e: (e.spun, e.original != e.spun, -e.count, e.original))
-        body = "".join(f"{e.spun}\t{e.original}\t{e.count:g}\t{e.source}\n" for e in rows)
+        body = "".join(f"{e.spun}\t{e.original}\t{_count_text(e.count)}\t{e.source}\n" for e in rows)
         learned = "".join(f"{LEARNED_FROM}{d}\n" for d in sorted(self.learned_from))
         return f"{HEADER}\n{learned}{body}"
 
@@ -355,5 +355,21 @@ def builtin_lexicon() -> Lexicon:
     return Lexicon.parse(text, "unspin/data/lexicon.tsv")
 
 
+def _count_text(count: float) -> str:
+    """``count`` as the file writes it: exactly (it reads back the same float; "%g" kept six
+    digits, so counts over a million stopped growing), a whole number without its ".0"."""
+    text = repr(float(count))
+    return text[:-2] if text.endswith(".0") else text
+
+
 def _norm(phrase: str) -> str:
     return " ".join(phrase.lower().replace("\u2019", "'").split())
+
+
+def _phrase(phrase: str, what: str) -> str:
+    """``phrase`` normalised, refused where the file could not hold it: a row that starts with
+    "#" reads back as a comment."""
+    norm = _norm(phrase)
+    if norm.startswith("#"):
+        raise ValueError(f"a lexicon's {what} must not start with '#' (the file's comment mark), not {phrase!r}")
+    return norm

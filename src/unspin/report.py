@@ -7,7 +7,7 @@ what it suggests, how sure it is and why.  ``Report.restored`` is exactly
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -138,6 +138,3 @@ def match_case(original: str, observed: str) -> str:
         return original[:1].upper() + original[1:]
     return original
 
-
-def sorted_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:
-    return tuple(sorted(findings, key=lambda f: f.start))

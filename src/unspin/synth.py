@@ -90,10 +90,6 @@ class SpunText:
     style: str
     rate: float
 
-    @property
-    def changed_words(self) -> int:
-        return sum(len(tokenize(c.original)) or 1 for c in self.changes)
-
 
 def spin(
     text: str,

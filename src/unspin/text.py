@@ -23,12 +23,16 @@ TokenKind = Literal["word", "number", "punct", "link"]
 # between words they are skipped like spaces.
 INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 
+# Hyphens that join the parts of a word: ASCII's, and Unicode's hyphen and non-breaking hyphen
+# (word processors and web pages write them; a word's norm has ASCII's)
+HYPHENS = "-\u2010\u2011"
+
 # A word: letters/digits with inner apostrophes, hyphens, invisible characters or periods
 # (U.S., e-mail, don't).
 _TOKEN_RE = re.compile(
     rf"""
     (?P<number>\d+(?:[.,:/]\d+)*%?)
-  | (?P<word>(?:[^\W\d_]\.){{2,}}|[^\W\d_](?:[^\W_]|['\u2019](?=[^\W\d_])|-(?=[^\W_])|[{INVISIBLE}]+(?=[^\W_]))*)
+  | (?P<word>(?:[^\W\d_]\.){{2,}}|[^\W\d_](?:[^\W_]|['\u2019](?=[^\W\d_])|[{HYPHENS}](?=[^\W_])|[{INVISIBLE}]+(?=[^\W_]))*)
   | (?P<punct>[^\w\s{INVISIBLE}])
     """,
     re.VERBOSE,
@@ -36,6 +40,9 @@ _TOKEN_RE = re.compile(
 
 # straight apostrophes for curly ones, and no invisible characters (for str.translate)
 PLAIN_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", **dict.fromkeys(INVISIBLE)})
+# ... and ASCII hyphens, for a word's norm (the fingerprints keep the table above: their scheme is
+# stored in indexes)
+_PLAIN_WORD = {**PLAIN_APOSTROPHES, ord("\u2010"): "-", ord("\u2011"): "-"}
 
 
 class Token(NamedTuple):
@@ -81,7 +88,7 @@ def normalize_token(surface: str) -> str:
     lookalikes in a Latin word (:func:`unmasked`): the form resources are keyed by."""
     if surface.isascii():
         return surface.lower()  # NFKC and the apostrophe table leave ASCII as it is
-    return unmasked(unicodedata.normalize("NFKC", surface).translate(PLAIN_APOSTROPHES)).lower()
+    return unmasked(unicodedata.normalize("NFKC", surface).translate(_PLAIN_WORD)).lower()
 
 
 def tokenize(text: str) -> list[Token]:
@@ -193,6 +200,16 @@ _ABBREVIATIONS = frozenset(
 )
 
 
+# what str.splitlines breaks lines at besides "\n" (a paragraph separator counts as two breaks: a blank line)
+_OTHER_BREAKS = "\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def line_breaks(gap: str) -> int:
+    """How many line breaks the space ``gap`` holds: any that str.splitlines knows ("\\r\\n" one,
+    as in a Windows file; "\\r" alone, as in an old Mac one; Unicode's line and paragraph separators)."""
+    return gap.count("\n") + sum(gap.count(c) for c in _OTHER_BREAKS) - gap.count("\r\n") + gap.count("\u2029")
+
+
 def sentence_spans(text: str, tokens: list[Token] | None = None) -> list[tuple[int, int]]:
     """Token index ranges ``[a, b)`` of the sentences of ``text``.
 
@@ -216,11 +233,12 @@ def sentence_spans(text: str, tokens: list[Token] | None = None) -> list[tuple[i
                 end_here = True
         if not end_here and i + 1 < n:
             gap = text[tok.end : toks[i + 1].start]
-            if "\n" in gap:
+            breaks = line_breaks(gap) if gap and gap != " " else 0
+            if breaks:
                 # a lone line break between a word (or a comma) and a lowercase word wraps a line of
                 # the same sentence (hard-wrapped text, a PDF's lines), where any other ends one
                 nxt = toks[i + 1]
-                wrapped = (gap.count("\n") == 1 and nxt.kind == "word" and nxt.text[:1].islower()
+                wrapped = (breaks == 1 and nxt.kind == "word" and nxt.text[:1].islower()
                            and (tok.kind == "word" or tok.text in ",;:"))
                 end_here = not wrapped
         if end_here:
@@ -276,13 +294,28 @@ def check_text(text: str, max_bytes: int) -> str:
         raise EmptyInputError("input is empty: there is no text to check")
     if "\x00" in text:
         raise BinaryInputError("input contains NUL bytes: it looks like a binary file, not text")
-    sample = text[:20000]
-    controls = len(_CONTROLS.findall(sample))
-    if controls > max(3, len(sample) // 100):
-        raise BinaryInputError(
-            f"input has {controls} control characters in its first {len(sample):,}: it looks binary, not text"
-        )
+    problem = control_problem(text)
+    if problem:
+        raise BinaryInputError(f"input has {problem}")
     return text
+
+
+def control_problem(text: str) -> str:
+    """Why ``text`` does not read as text for its control characters, worded to follow "input has"
+    ('' where it reads as text): more than 1% of its first 20,000 characters (and more than 3)
+    are control characters other than tabs and line breaks.  The one test of it: check_text and
+    the index (whose documents must pass check_text to be traced) both use it."""
+    sample = text[:20000]
+    if not _CONTROLS.search(sample):
+        return ""
+    found = _CONTROLS.findall(sample)
+    if len(found) <= max(3, len(sample) // 100):
+        return ""
+    where = f"{len(found)} control characters in its first {len(sample):,}"
+    if sum(c >= "\x80" for c in found) * 2 > len(found):  # C1 controls: Windows-1252 read as Latin-1
+        return (f"{where}, most of them C1 controls (U+0080 to U+009F), which Windows-1252 text read as "
+                "Latin-1 gives: read it as cp1252")
+    return f"{where}: it looks binary, not text"
 
 
 _MAGIC = {

@@ -1,10 +1,10 @@
 """The ``unspin`` command line: a thin layer over the library.
 
 Exit codes: 0 success, 1 processing error (bad input, missing resource,
-failed job), 2 usage error (unknown option, bad argument combination).
-Each subcommand lives in its own module and registers itself through
-``register(subparsers)``; all of them share :func:`read_input` and
-:func:`fail`, those that give verdicts :func:`add_spun_threshold` and
+failed job), 2 usage error (unknown option, options that do not go together),
+130 interrupted.  Each subcommand lives in its own module and registers itself
+through ``register(subparsers)``; those that read one text share :func:`read_input`,
+those that give verdicts :func:`add_spun_threshold` and
 :func:`with_spun_threshold`, and those that report findings :func:`add_min_confidence` and
 :func:`with_min_confidence`.
 """
@@ -44,6 +44,11 @@ class CommandError(Exception):
     """Raised by a subcommand for a processing error; printed as one line, exit 1."""
 
 
+class UsageError(CommandError):
+    """Raised by a subcommand for options that do not go together; printed as one line, exit 2
+    (what argparse gives a wrong option)."""
+
+
 # control characters shown as their pictures (C1 ones as U+FFFD), one character for one so that
 # offsets still hold: an escape sequence in a text, or in a document id from a crawl or the API,
 # must not drive the reader's terminal
@@ -55,15 +60,24 @@ def visible(text: str) -> str:
     return text.translate(_VISIBLE)
 
 
-def positive_int(value: str) -> int:
-    """An argparse type: a whole number of at least 1."""
+def _whole_number(value: str, least: int) -> int:
     try:
         n = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    if n < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, got {n}")
     return n
+
+
+def positive_int(value: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    return _whole_number(value, 1)
+
+
+def non_negative_int(value: str) -> int:
+    """An argparse type: a whole number of at least 0."""
+    return _whole_number(value, 0)
 
 
 def writable_file(path: str) -> str:
@@ -225,14 +239,14 @@ FILLED_ENOUGH = 50_000
 def hint_fill(config: Config) -> None:
     """Say on standard error when the candidate store is (nearly) empty: a process's first
     documents then spend most of their time working out candidates that `unspin cache --fill`
-    stores ahead of time (bench/DETECT.md, "Speed": about 4 documents/s per core against 17-20).
+    stores ahead of time (README, "Targets": 5.22 documents/s per core against 16.94 filled).
     For the commands that check many texts (scan, serve)."""
     from ..detect import stored_candidates
 
     held = stored_candidates(config)
     if held is not None and held < FILLED_ENOUGH:
         print(f"unspin: note: the candidate store holds {held:,} words and phrases; `unspin cache --fill --jobs N` "
-              "(under a minute on 2 cores) makes the first checks of every process several times faster",
+              "(about 40 s with --jobs 2 on two cores) makes the first checks of every process several times faster",
               file=sys.stderr)
 
 
@@ -265,9 +279,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     try:
         return int(args.func(args) or EXIT_OK)
-    except CommandError as exc:
-        fail(str(exc))
-    except UnspinError as exc:
+    except UsageError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except (CommandError, UnspinError) as exc:
         fail(str(exc))
     except sqlite3.DatabaseError as exc:  # a damaged index (the page cache of a copy cut short, a bad disk)
         db = getattr(args, "db", None)

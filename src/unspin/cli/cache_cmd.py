@@ -12,25 +12,29 @@ from pathlib import Path
 from ..candstore import FAMILY, FILE_SUFFIXES, MAX_WORDS, count_entries
 from ..config import Config
 from ..detect import Engine
-from ..resources import cache_root
+from ..resources import TEMP_PREFIX, cache_root
 from ..text import STOPWORDS
-from . import EPILOG, CommandError, positive_int
+from . import EPILOG, CommandError, UsageError, positive_int
 
 # what unspin writes there: parsed resources (named "<resource>-<unspin version>-<size>-<mtime>.pickle"
-# by unspin.resources), candidate stores (with SQLite's side files); never another tool's pickles
+# by unspin.resources), candidate stores (with SQLite's side files) and what a write cut short left
+# (".unspin-*.tmp"); never another tool's pickles
 PICKLED = ("wordnet", "glove50c", "moby", "lemminflect")
-PATTERNS = (*(f"{name}-*.pickle" for name in PICKLED), *(f"{FAMILY}*.sqlite{side}" for side in FILE_SUFFIXES))
-_OURS = re.compile(rf"\A(?:(?:{'|'.join(PICKLED)})-.*-\d+-\d+\.pickle|{re.escape(FAMILY)}.*\.sqlite(?:-wal|-shm)?)\Z")
+PATTERNS = (*(f"{name}-*.pickle" for name in PICKLED), *(f"{FAMILY}*.sqlite{side}" for side in FILE_SUFFIXES),
+            f"{TEMP_PREFIX}*.tmp")
+_OURS = re.compile(rf"\A(?:(?:{'|'.join(PICKLED)})-.*-\d+-\d+\.pickle|{re.escape(FAMILY)}.*\.sqlite(?:-wal|-shm)?"
+                   rf"|{re.escape(TEMP_PREFIX)}\w+\.tmp)\Z")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser(
         "cache",
         help="show, fill or clear unspin's cache folder",
-        description="List what unspin keeps in its cache folder ($UNSPIN_CACHE, else ~/.cache/unspin): the "
+        description="List what unspin keeps in its cache folder ($UNSPIN_CACHE, else $XDG_CACHE_HOME/unspin or "
+        "~/.cache/unspin): the "
         "parsed thesauri, word vectors and inflection tables, and the candidate store. All of it is rebuilt when needed. "
         "--fill works out the candidates of the common words and of the thesaurus phrases made of them ahead "
-        "of time (a minute or two with --jobs 2), e.g. when "
+        "of time (about 40 s with --jobs 2 on two cores), e.g. when "
         "preparing a machine or image for a crawl.",
         epilog=EPILOG,
     )
@@ -59,6 +63,8 @@ def _entries(p: Path) -> str:
 
 
 def _kind(name: str) -> str:
+    if name.startswith(TEMP_PREFIX):
+        return "left by a write cut short"
     prefix = name.split("-", 1)[0]
     kind = KINDS.get(prefix, prefix)
     return f"{kind}, journal" if name.endswith(("-wal", "-shm")) else kind
@@ -69,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         given = [name for name, value in (("--words", args.words), ("--jobs", args.jobs), ("--moby", args.moby or None))
                  if value is not None]
         if given:
-            raise CommandError(f"{', '.join(given)} only go{'es' if len(given) == 1 else ''} with --fill")
+            raise UsageError(f"{', '.join(given)} only go{'es' if len(given) == 1 else ''} with --fill")
     root = cache_root()
     if root is not None and root.exists() and not root.is_dir():
         raise CommandError(f"{root}: the cache folder (UNSPIN_CACHE) is a file; point UNSPIN_CACHE at a folder")
@@ -80,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.fill:
         if args.clear:
-            raise CommandError("--fill and --clear do not go together")
+            raise UsageError("--fill and --clear do not go together")
         args.words = 100_000 if args.words is None else args.words
         args.jobs = 1 if args.jobs is None else args.jobs
         return _fill(args)

@@ -8,7 +8,7 @@ import sys
 
 from ..config import Config
 from ..lexicon import Lexicon
-from . import EPILOG, CommandError, only_writer, read_input, writable_file
+from . import EPILOG, CommandError, UsageError, only_writer, read_input, writable_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from ..learn import learn
 
     if args.files.count("-") > 1:
-        raise CommandError("standard input (-) can be given only once")
+        raise UsageError("standard input (-) can be given only once")
     for name, value in (("--min-score", args.min_score), ("--min-coverage", args.min_coverage)):
         if not 0 <= value <= 1:  # (NaN fails too: it would let every match through)
             raise CommandError(f"{name} must be from 0 to 1, got {value:g}")

@@ -43,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     add_min_confidence(p)
     p.add_argument("--time-limit", type=float, metavar="SECONDS",
                    help="stop a document's check after this many seconds and write it as 'uncertain', with "
-                        "\"timed_out\": true (default: no limit; a 5 KB article takes a tenth of a second or less)")
+                        "\"timed_out\": true (default: no limit; a 5 KB article takes about a tenth of a second once "
+                        "the candidate store is filled, a fifth before)")
     p.add_argument("--encoding", help=FALLBACK_ENCODING_HELP)
     p.add_argument("--max-bytes", type=positive_int, metavar="N", help="skip documents larger than N bytes (default 5000000)")
     p.add_argument("--reports", metavar="DIR",

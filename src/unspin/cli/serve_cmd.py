@@ -8,10 +8,20 @@ import os
 import sys
 
 from ..config import Config
-from . import EPILOG, CommandError, add_spun_threshold, hint_fill, with_spun_threshold
+from ..scan import WORKER_GB
+from . import (
+    EPILOG,
+    CommandError,
+    add_spun_threshold,
+    hint_fill,
+    non_negative_int,
+    positive_int,
+    valid_time_limit,
+    with_spun_threshold,
+)
 
 TOKEN_ENV = "UNSPIN_TOKEN"
-MAX_DEFAULT_PROCESSES = 4  # each worker process holds its own resources (about 0.5 GB)
+MAX_DEFAULT_PROCESSES = 4  # each worker process holds its own resources (scan.WORKER_GB)
 DEFAULT_PROCESSES = min(os.cpu_count() or 1, MAX_DEFAULT_PROCESSES)
 WEB_PACKAGES = ("fastapi", "uvicorn", "multipart")
 
@@ -32,17 +42,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     p.add_argument("--token-file", metavar="FILE",
                    help=f"file holding the token that enables POST /api/index (or set {TOKEN_ENV})")
-    p.add_argument("--max-request-bytes", type=int, metavar="N",
+    p.add_argument("--max-request-bytes", type=positive_int, metavar="N",
                    help=f"answer 413 to request bodies over N bytes (default {Config.max_request_bytes})")
-    p.add_argument("--timeout", type=float, metavar="SECONDS",
+    p.add_argument("--time-limit", "--timeout", dest="timeout", type=float, metavar="SECONDS",
                    help=f"per-request limit on seconds of work (default {Config.request_timeout_s:g})")
-    p.add_argument("--workers", type=int, default=2, metavar="N",
+    p.add_argument("--workers", type=positive_int, default=2, metavar="N",
                    help="with --processes 0: detection jobs run at once in threads; others queue (default: 2)")
-    p.add_argument("--processes", type=int, default=DEFAULT_PROCESSES, metavar="N",
+    p.add_argument("--processes", type=non_negative_int, default=DEFAULT_PROCESSES, metavar="N",
                    help="check in N worker processes, one core each (each loads its own resources, "
-                        f"about 0.5 GB); 0: in --workers threads of one process, which share one core "
+                        f"about {WORKER_GB} GB); 0: in --workers threads of one process, which share one core "
                         f"(default: this machine's cores, at most {MAX_DEFAULT_PROCESSES}: {DEFAULT_PROCESSES})")
-    p.add_argument("--max-queue", type=int, default=100, metavar="N",
+    p.add_argument("--max-queue", type=non_negative_int, default=100, metavar="N",
                    help="requests that may wait for a worker; more get 503 at once (default: 100)")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="allow pages from ORIGIN (e.g. https://example.org) to call the API; repeatable; none by default")
@@ -88,19 +98,13 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("unspin serve needs the web extra; run: pip install 'unspin[web]'")
     if not 0 < args.port < 65536:
         raise CommandError(f"--port must be between 1 and 65535, got {args.port}")
-    if args.workers < 1:
-        raise CommandError("--workers must be at least 1")
-    if args.max_queue < 0:
-        raise CommandError("--max-queue must not be negative")
-    if args.processes < 0:
-        raise CommandError("--processes must not be negative")
     changes: dict[str, object] = {}
     if args.lexicon:
         changes["lexicon_path"] = args.lexicon
     if args.max_request_bytes is not None:
         changes["max_request_bytes"] = args.max_request_bytes
     if args.timeout is not None:
-        changes["request_timeout_s"] = args.timeout
+        changes["request_timeout_s"] = valid_time_limit(args.timeout)
     try:
         config = with_spun_threshold(Config(**changes), args.spun_threshold)  # type: ignore[arg-type]
     except ValueError as exc:
@@ -122,8 +126,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         app = create_app(config, db=args.db, token=token, cors_origins=args.cors_origin, workers=args.workers,
                          max_queue=args.max_queue, processes=args.processes)
-    except ModuleNotFoundError as exc:
-        raise CommandError(f"--db needs the trace part of unspin, which is missing here ({exc})") from None
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     hint_fill(config)

@@ -13,7 +13,6 @@ from ..index import AddSummary, Index, Match, open_index
 from . import (
     EPILOG,
     FALLBACK_ENCODING_HELP,
-    CommandError,
     all_exist,
     cli_wording,
     known_encoding,
@@ -125,11 +124,7 @@ def run_index(args: argparse.Namespace) -> int:
 def run_trace(args: argparse.Namespace) -> int:
     config = _config(args)
     text = read_input(args.file, config, args.encoding)
-    try:
-        index = open_index(args.db, config)
-    except FileNotFoundError:
-        raise CommandError(f"{args.db}: no such index") from None
-    with index:
+    with open_index(args.db, config) as index:  # (IndexCorruptError where there is none: "build it first")
         matches = index.trace(text, top=args.top, all=args.all)
         if args.format == "json":
             json.dump({"matches": [m.to_dict() for m in matches]}, sys.stdout, ensure_ascii=False, indent=2)

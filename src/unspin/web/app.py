@@ -317,7 +317,7 @@ class RestoreOut(BaseModel):
 class TraceOut(BaseModel):
     matches: list[dict[str, Any]] = Field(
         description="candidate sources, best first: id, score, coverage, passages [{query:[s,e], source:[s,e]}], "
-        "substitutions [{spun, original, query:[s,e], source:[s,e]}]"
+        "substitutions [{spun, original, query:[s,e], source:[s,e], evidence: thesaurus, lexicon or unverified}]"
     )
 
 
