@@ -129,7 +129,7 @@ def test_check_and_restore_read_an_html_pages_main_text(tmp_path: Path) -> None:
     assert "<article>" in run("restore", "-", stdin=f"<article>{paragraphs}</article>".encode()).stdout
     empty = tmp_path / "empty.htm"
     empty.write_text("<html><body><script>var x = 1;</script></body></html>", encoding="utf-8")
-    assert_one_line_error(run("check", str(empty)), 1, "no main text found in the HTML page")
+    assert_one_line_error(run("check", str(empty)), 1, "no text found in the HTML page")
 
 
 def test_restore_from_stdin_prints_only_text() -> None:

@@ -145,8 +145,8 @@ def test_page_text_of_deep_and_malformed_pages() -> None:
     with a generous bound: it takes some hundredths of a second now)."""
     import time
 
+    from unspin.htmltext import visible_text
     from unspin.inputs import html_to_text as main_text
-    from unspin.web.htmltext import html_to_text as visible_text
 
     para = "<p>The mayor stated the work would commence in the spring, and officials said the budget was approved.</p>"
     deep = "<!DOCTYPE html><html><body>" + "<div>" * 300 + para * 20 + "</div>" * 300 + "</body></html>"

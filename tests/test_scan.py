@@ -437,3 +437,25 @@ def test_scan_workers_that_cannot_start_or_die_stop_it_with_one_line(tmp_path: P
     err = capsys.readouterr().err.strip()
     assert exit_.value.code == 1 and err.count("\n") == 0, err
     assert "a worker process ended abruptly" in err and "the same command goes on from there" in err
+
+
+def test_every_front_end_reads_a_page_with_page_text(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """scan and index, check and the web upload read a page alike (unspin.inputs.page_text): its main
+    text, else its visible text (the web upload fell back to it where the others skipped the page or
+    refused it, and check refused a page saved as text where trafilatura is not installed)."""
+    import unspin.inputs
+    from unspin.cli import main
+    from unspin.inputs import Record, page_text, read_inputs
+
+    page = "<!DOCTYPE html><html><body><h1>Bridge news</h1><p>The mayor stated the work would commence.</p></body></html>"
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    (tmp_path / "saved.txt").write_text(page, encoding="utf-8")
+    monkeypatch.setattr(unspin.inputs, "html_to_text", lambda html: "")  # (no main text found, or no trafilatura)
+    assert page_text(page) == "Bridge news\n\nThe mayor stated the work would commence."
+    records = {r.id: r.text for r in read_inputs([tmp_path], 5_000_000) if isinstance(r, Record)}
+    assert records == {"page.html": page_text(page), "saved.txt": page_text(page)}
+    monkeypatch.setenv("UNSPIN_CACHE", "off")
+    assert main(["restore", str(tmp_path / "saved.txt")]) == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("Bridge news\n\nThe mayor") and "<h1>" not in out.out
+    assert "an HTML page: its main text is checked" in out.err

@@ -325,9 +325,9 @@ def test_extract_text_and_html(client: TestClient) -> None:
 
 def test_extract_falls_back_to_the_visible_text(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """Where trafilatura finds no main text (or is not installed), the page's visible text."""
-    from unspin.web import app as web_app
+    import unspin.inputs
 
-    monkeypatch.setattr(web_app, "main_text", lambda html: "")
+    monkeypatch.setattr(unspin.inputs, "html_to_text", lambda html: "")
     page = (
         "<!doctype html><html><head><title>T</title><style>p {color: red}</style></head><body>"
         "<h1>Bridge &amp; council</h1><p>The mayor <b>stated</b> the work\nwould commence.</p>"

@@ -193,8 +193,8 @@ def read_file(path: Path, file_id: str, max_bytes: int = 5_000_000, fallback: st
             except UnspinError as exc:  # (and a PDF where pypdf is missing: this file only, not the whole run)
                 yield Skip(file_id, str(exc))
                 return
-            if kind is None and (suffix in HTML_SUFFIXES or is_readable_page(text)):
-                text = check_text(html_to_text(text), max_bytes)
+            if kind is None and (suffix in HTML_SUFFIXES or looks_like_html(text)):
+                text = check_text(page_text(text), max_bytes)
             meta: dict[str, Any] = {"path": str(path)}
             if kind is not None:
                 meta["format"] = kind
@@ -218,14 +218,19 @@ def looks_like_html(text: str) -> bool:
     return _HTML_START.match(text[:4096]) is not None
 
 
-def is_readable_page(text: str) -> bool:
-    """Whether ``text`` is a whole HTML page (:func:`looks_like_html`) that can be read as one
-    here (trafilatura, of the trace extra, is installed)."""
-    if not looks_like_html(text):
-        return False
-    import importlib.util
+def page_text(html: str) -> str:
+    """The text of an HTML page, as every front end reads one: its main text, boilerplate (menus,
+    footers) left out (:func:`html_to_text`, where trafilatura is installed), else, where that is
+    not installed or finds no main text, all its visible text (:func:`unspin.htmltext.visible_text`)."""
+    try:
+        text = html_to_text(html)
+    except UnspinError:  # trafilatura is not installed here
+        text = ""
+    if text.strip():
+        return text
+    from .htmltext import visible_text
 
-    return importlib.util.find_spec("trafilatura") is not None
+    return visible_text(html)
 
 
 def html_to_text(html: str) -> str:
@@ -335,7 +340,7 @@ def _read_warc(path: Path, file_id: str, max_bytes: int, fallback: str | None = 
                     # (a page's charset is most often in its HTTP header, not in the page)
                     text = decode_input(data, max_bytes, fallback=_header_charset(ctype) or fallback)
                     if "html" in ctype.lower():
-                        text = check_text(html_to_text(text), max_bytes)
+                        text = check_text(page_text(text), max_bytes)
                 except InputError as exc:
                     yield Skip(uri, str(exc))
                     continue

@@ -11,7 +11,7 @@ import time
 from ..config import Config
 from ..detect import Engine
 from ..errors import CheckTimeout, UnspinError
-from ..inputs import HTML_SUFFIXES, html_to_text, is_readable_page
+from ..inputs import HTML_SUFFIXES, looks_like_html, page_text
 from ..report import Report
 from ..report import evidence_summary as document_evidence
 from ..text import check_text
@@ -107,18 +107,18 @@ def _check_with_progress(config: Config, text: str, time_limit: float | None = N
 
 
 def _read(args: argparse.Namespace, config: Config) -> str:
-    """The text to check: the file as it is, or an HTML page's main text (boilerplate such
-    as menus and footers left out, as ``unspin scan`` and ``unspin index`` read pages)."""
+    """The text to check: the file as it is, or an HTML page's text (:func:`unspin.inputs.page_text`:
+    its main text, boilerplate such as menus and footers left out, as every front end reads pages)."""
     text = read_input(args.file, config, args.encoding)
     where = "standard input" if args.file == "-" else args.file
     if not (args.html or args.file.lower().endswith(HTML_SUFFIXES)):
-        if not is_readable_page(text):
+        if not looks_like_html(text):
             return text
         print(f"{where}: an HTML page: its main text is checked", file=sys.stderr)
     try:
-        main = html_to_text(text)
+        main = page_text(text)
         if not main.strip():
-            raise CommandError(f"{where}: no main text found in the HTML page")
+            raise CommandError(f"{where}: no text found in the HTML page")
         return check_text(main, config.max_input_bytes)
     except UnspinError as exc:
         raise CommandError(f"{where}: {exc}") from None

@@ -54,11 +54,9 @@ from ..detect import Engine, rejudged
 from ..documents import input_text, read_limited
 from ..errors import InputError, InputTooLargeError, UnspinError
 from ..htmlreport import render as render_report
-from ..inputs import HTML_SUFFIXES, looks_like_html
-from ..inputs import html_to_text as main_text
+from ..inputs import HTML_SUFFIXES, looks_like_html, page_text
 from ..report import Report
 from ..text import check_text
-from .htmltext import html_to_text
 
 log = logging.getLogger(__name__)
 
@@ -100,16 +98,6 @@ _INPUT_CODES = {
     "EncodingError": "bad_encoding",
     "InputTooLargeError": "too_large",
 }
-
-
-def _page_text(html: str) -> str:
-    """The text of an uploaded page: its main text as the command line reads it (trafilatura,
-    where installed), else, or where that finds none, all its visible text."""
-    try:
-        text = main_text(html)
-    except UnspinError:  # trafilatura is not installed here
-        text = ""
-    return text if text.strip() else html_to_text(html)
 
 
 def _input_error(exc: InputError) -> ApiError:
@@ -873,7 +861,7 @@ def create_app(
                 or looks_like_html(text)
             )
             if is_html:
-                text = check_text(await s.run(_page_text, text), limit)
+                text = check_text(await s.run(page_text, text), limit)
         except InputError as exc:
             raise _input_error(exc) from None
         except UnspinError as exc:  # a PDF without pypdf installed here

@@ -1,4 +1,5 @@
-"""Readable text from an uploaded HTML page (standard library only).
+"""The visible text of an HTML page (standard library only): what unspin.inputs.page_text reads
+where trafilatura is not installed or finds no main text.
 
 Scripts, styles and other non-content elements are dropped; block elements
 (paragraphs, headings, list items, table rows, ``<br>``) become line breaks,
@@ -88,7 +89,7 @@ class _Extractor(HTMLParser):
 _LONE_OPENER = re.compile(r"<(?![^<>]*>)")
 
 
-def html_to_text(html: str) -> str:
+def visible_text(html: str) -> str:
     """The visible text of ``html``: one paragraph per block element, blank lines between."""
     parser = _Extractor()
     parser.feed(_LONE_OPENER.sub("&lt;", html))
