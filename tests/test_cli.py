@@ -436,3 +436,27 @@ def test_encoding_must_be_a_text_encoding(tmp_path: Path) -> None:
     (tmp_path / "d" / "a.txt").write_text(SPUN, encoding="utf-8")
     for name, needle in (("rot13", "not a text encoding"), ("nosuch", "no such encoding")):
         assert_one_line_error(run("scan", str(tmp_path / "d"), "-o", str(tmp_path / "o.jsonl"), "--encoding", name), 1, needle)
+
+
+def test_the_commands_share_their_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One set of option helpers: scan and serve take --moby as check does, trace takes --lexicon
+    (its pairs verify swaps), learn reads its files with --encoding and --max-bytes."""
+    from unspin.cli import config_from
+
+    parser = build_parser()
+    for argv in (["check", "x", "--moby"], ["scan", "x", "-o", "o.jsonl", "--moby"], ["restore", "x", "--moby"]):
+        assert config_from(parser.parse_args(argv)).use_moby, argv
+    config = config_from(parser.parse_args(["scan", "x", "-o", "o", "--lexicon", "l.tsv", "--max-bytes", "7",
+                                            "--spun-threshold", "0.6", "--min-confidence", "0.5"]))
+    assert (config.lexicon_path, config.max_input_bytes, config.finding_threshold) == ("l.tsv", 7, 0.5)
+    assert config_from(parser.parse_args(["trace", "db", "x", "--lexicon", "l.tsv"])).lexicon_path == "l.tsv"
+    assert parser.parse_args(["serve", "--moby"]).moby
+    db = tmp_path / "corpus.db"
+    (tmp_path / "a.txt").write_text(SPUN, encoding="utf-8")
+    assert main(["index", str(db), str(tmp_path / "a.txt")]) == 0
+    copy = tmp_path / "copy.txt"
+    copy.write_text(SPUN, encoding="utf-8")
+    capsys.readouterr()
+    assert_one_line_error(run("trace", str(db), str(copy), "--lexicon", str(tmp_path / "missing.tsv")), 1, "missing.tsv")
+    assert_one_line_error(run("learn", str(db), str(copy), "-o", str(tmp_path / "l.tsv"), "--max-bytes", "10"), 1,
+                          "over the limit of 10 bytes")

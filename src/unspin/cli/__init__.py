@@ -231,6 +231,46 @@ def with_min_confidence(config: Config, value: float | None) -> Config:
     return replace(config, finding_threshold=value)
 
 
+def add_lexicon(parser: argparse.ArgumentParser) -> None:
+    """The ``--lexicon PATH`` option of the commands that check texts or verify swaps."""
+    parser.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
+
+
+def add_moby(parser: argparse.ArgumentParser) -> None:
+    """The ``--moby`` option of the commands that check texts."""
+    parser.add_argument("--moby", action="store_true",
+                        help="also try the Moby thesaurus's loose synonyms as originals (slower; see Config.use_moby)")
+
+
+def add_input_options(parser: argparse.ArgumentParser, *, many: bool) -> None:
+    """``--encoding`` and ``--max-bytes`` of the commands that read documents: ``many`` (folders,
+    feeds: a text file's fallback encoding, documents over the limit skipped) or one text (its
+    encoding, an input over the limit refused)."""
+    limit = Config.max_input_bytes
+    if many:
+        parser.add_argument("--encoding", help=FALLBACK_ENCODING_HELP)
+        parser.add_argument("--max-bytes", type=positive_int, metavar="N",
+                            help=f"skip documents larger than N bytes (default {limit})")
+    else:
+        parser.add_argument("--encoding", help="input encoding (default: UTF-8, or UTF-16 with a BOM)")
+        parser.add_argument("--max-bytes", type=positive_int, metavar="N",
+                            help=f"refuse inputs larger than N bytes (default {limit})")
+
+
+def config_from(args: argparse.Namespace) -> Config:
+    """The configuration the options of a command ask for (those it has: ``--lexicon``,
+    ``--max-bytes``, ``--moby``, ``--spun-threshold``, ``--min-confidence``)."""
+    changes: dict[str, object] = {}
+    if getattr(args, "lexicon", None):
+        changes["lexicon_path"] = args.lexicon
+    if getattr(args, "max_bytes", None) is not None:
+        changes["max_input_bytes"] = args.max_bytes
+    if getattr(args, "moby", False):
+        changes["use_moby"] = True
+    config = with_spun_threshold(Config(**changes), getattr(args, "spun_threshold", None))  # type: ignore[arg-type]
+    return with_min_confidence(config, getattr(args, "min_confidence", None))
+
+
 # a store that `unspin cache --fill` filled holds some 200,000 words and phrases; one that a few
 # checks filled as they went, a few thousand
 FILLED_ENOUGH = 50_000

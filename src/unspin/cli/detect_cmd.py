@@ -18,27 +18,16 @@ from ..text import check_text
 from . import (
     EPILOG,
     CommandError,
+    add_input_options,
+    add_lexicon,
     add_min_confidence,
+    add_moby,
     add_spun_threshold,
-    positive_int,
+    config_from,
     read_input,
     valid_time_limit,
     visible,
-    with_min_confidence,
-    with_spun_threshold,
 )
-
-
-def _config(args: argparse.Namespace) -> Config:
-    changes = {}
-    if getattr(args, "lexicon", None):
-        changes["lexicon_path"] = args.lexicon
-    if getattr(args, "max_bytes", None) is not None:
-        changes["max_input_bytes"] = args.max_bytes
-    if getattr(args, "moby", False):
-        changes["use_moby"] = True
-    config = with_spun_threshold(Config(**changes), getattr(args, "spun_threshold", None))
-    return with_min_confidence(config, getattr(args, "min_confidence", None))
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -46,11 +35,9 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="text file to read (.html/.htm: its main text), or - for standard input")
     p.add_argument("--html", action="store_true",
                    help="read the input as an HTML page and check its main text (implied for .html/.htm files)")
-    p.add_argument("--encoding", help="input encoding (default: UTF-8, or UTF-16 with a BOM)")
-    p.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
-    p.add_argument("--max-bytes", type=positive_int, metavar="N", help="refuse inputs larger than N bytes (default 5000000)")
-    p.add_argument("--moby", action="store_true",
-                   help="also try the Moby thesaurus's loose synonyms as originals (slower; see Config.use_moby)")
+    add_input_options(p, many=False)
+    add_lexicon(p)
+    add_moby(p)
     p.add_argument("--time-limit", type=float, metavar="SECONDS",
                    help="give up, with an error, when the check takes longer than this (counted once the "
                         "resources are loaded; default: no limit)")
@@ -125,7 +112,7 @@ def _read(args: argparse.Namespace, config: Config) -> str:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = config_from(args)
     limit = valid_time_limit(args.time_limit)
     text = _read(args, config)
     report = _check_with_progress(config, text, limit)
@@ -142,7 +129,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_restore(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = config_from(args)
     limit = valid_time_limit(args.time_limit)
     text = _read(args, config)
     sys.stdout.write(_check_with_progress(config, text, limit).restored)

@@ -6,9 +6,17 @@ import argparse
 import os
 import sys
 
-from ..config import Config
 from ..lexicon import Lexicon
-from . import EPILOG, CommandError, UsageError, only_writer, read_input, writable_file
+from . import (
+    EPILOG,
+    CommandError,
+    UsageError,
+    add_input_options,
+    config_from,
+    only_writer,
+    read_input,
+    writable_file,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -27,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument("-o", "--output", metavar="OUT", required=True, help="lexicon file to create or extend")
     p.add_argument("--min-score", type=float, default=0.5, help="use matches scoring at least this (default 0.5)")
     p.add_argument("--min-coverage", type=float, default=0.5, help="and covering at least this share (default 0.5)")
+    add_input_options(p, many=False)
     p.set_defaults(func=run)
 
 
@@ -39,15 +48,15 @@ def run(args: argparse.Namespace) -> int:
     for name, value in (("--min-score", args.min_score), ("--min-coverage", args.min_coverage)):
         if not 0 <= value <= 1:  # (NaN fails too: it would let every match through)
             raise CommandError(f"{name} must be from 0 to 1, got {value:g}")
-    config = Config()
+    config = config_from(args)
     writable_file(args.output)
     if os.path.exists(args.output):
         Lexicon.load(args.output)  # (a damaged lexicon is an error now, not after the tracing)
-    index = open_index(args.db)
+    index = open_index(args.db, config)
     try:
         traced = []
         for path in args.files:
-            text = read_input(path, config)
+            text = read_input(path, config, args.encoding)
             found = index.trace(text, top=1)
             if not found:
                 print(f"{path}: no source found in the index", file=sys.stderr)

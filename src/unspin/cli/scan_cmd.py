@@ -6,20 +6,20 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..config import Config
 from . import (
     EPILOG,
-    FALLBACK_ENCODING_HELP,
+    add_input_options,
+    add_lexicon,
     add_min_confidence,
+    add_moby,
     add_spun_threshold,
     all_exist,
+    config_from,
     hint_fill,
     known_encoding,
     positive_int,
     valid_time_limit,
     visible,
-    with_min_confidence,
-    with_spun_threshold,
 )
 
 
@@ -38,15 +38,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument("paths", metavar="PATH", nargs="+", help="files or directories to check")
     p.add_argument("-o", "--output", metavar="OUT", required=True, help="JSONL file to append results to")
     p.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="worker processes (default 1)")
-    p.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
+    add_lexicon(p)
+    add_moby(p)
     add_spun_threshold(p)
     add_min_confidence(p)
     p.add_argument("--time-limit", type=float, metavar="SECONDS",
                    help="stop a document's check after this many seconds and write it as 'uncertain', with "
                         "\"timed_out\": true (default: no limit; a 5 KB article takes about a tenth of a second once "
                         "the candidate store is filled, a fifth before)")
-    p.add_argument("--encoding", help=FALLBACK_ENCODING_HELP)
-    p.add_argument("--max-bytes", type=positive_int, metavar="N", help="skip documents larger than N bytes (default 5000000)")
+    add_input_options(p, many=True)
     p.add_argument("--reports", metavar="DIR",
                    help="also write each document's HTML report (as check --format html) into DIR, "
                         "named after its id")
@@ -57,9 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from ..scan import check_destinations, report_path, scan
 
     all_exist(args.paths)
-    config = Config(lexicon_path=args.lexicon, max_input_bytes=args.max_bytes or Config.max_input_bytes)
-    config = with_spun_threshold(config, args.spun_threshold)
-    config = with_min_confidence(config, args.min_confidence)
+    config = config_from(args)
     valid_time_limit(args.time_limit)
     options = {"jobs": args.jobs, "tune_gc": True, "reports": args.reports, "time_limit": args.time_limit,
                "encoding": known_encoding(args.encoding)}

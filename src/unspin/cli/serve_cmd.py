@@ -12,6 +12,8 @@ from ..scan import WORKER_GB
 from . import (
     EPILOG,
     CommandError,
+    add_lexicon,
+    add_moby,
     add_spun_threshold,
     hint_fill,
     non_negative_int,
@@ -56,7 +58,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="requests that may wait for a worker; more get 503 at once (default: 100)")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="allow pages from ORIGIN (e.g. https://example.org) to call the API; repeatable; none by default")
-    p.add_argument("--lexicon", metavar="PATH", help="extra substitution lexicon (unspin-lexicon format)")
+    add_lexicon(p)
+    add_moby(p)
     add_spun_threshold(p)
     p.set_defaults(func=run)
 
@@ -101,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
     changes: dict[str, object] = {}
     if args.lexicon:
         changes["lexicon_path"] = args.lexicon
+    if args.moby:
+        changes["use_moby"] = True
     if args.max_request_bytes is not None:
         changes["max_request_bytes"] = args.max_request_bytes
     if args.timeout is not None:

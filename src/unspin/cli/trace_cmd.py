@@ -6,15 +6,14 @@ import argparse
 import json
 import os
 import sys
-from typing import Any
 
-from ..config import Config
 from ..index import AddSummary, Index, Match, open_index
 from . import (
     EPILOG,
-    FALLBACK_ENCODING_HELP,
+    add_input_options,
     all_exist,
     cli_wording,
+    config_from,
     known_encoding,
     positive_int,
     read_input,
@@ -39,8 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument("paths", metavar="PATH", nargs="+", help="files or directories to index")
     p.add_argument("--workers", type=positive_int, default=1, metavar="N", help="processes computing fingerprints (default 1)")
     p.add_argument("--batch-size", type=positive_int, default=2000, metavar="N", help="documents per transaction (default 2000)")
-    p.add_argument("--max-bytes", type=positive_int, metavar="N", help="skip documents larger than N bytes (default 5000000)")
-    p.add_argument("--encoding", help=FALLBACK_ENCODING_HELP)
+    add_input_options(p, many=True)
     p.add_argument("--format", choices=("text", "json"), default="text", help="summary format (default: text)")
     p.set_defaults(func=run_index)
 
@@ -57,16 +55,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument("--format", choices=("text", "json", "html"), default="text",
                    help="output format (default: text; html: one self-contained page with each source's passages "
                         "beside the traced text's and the swapped words marked, to save and share)")
-    p.add_argument("--encoding", help="input encoding (default: UTF-8, or UTF-16 with a BOM)")
-    p.add_argument("--max-bytes", type=positive_int, metavar="N", help="refuse inputs larger than N bytes (default 5000000)")
+    add_input_options(p, many=False)
+    p.add_argument("--lexicon", metavar="PATH",
+                   help="extra substitution lexicon: its pairs count as known swaps when a copy is aligned")
     p.set_defaults(func=run_trace)
-
-
-def _config(args: argparse.Namespace) -> Config:
-    changes: dict[str, Any] = {}
-    if getattr(args, "max_bytes", None):
-        changes["max_input_bytes"] = args.max_bytes
-    return Config(**changes)
 
 
 def run_index(args: argparse.Namespace) -> int:
@@ -75,7 +67,7 @@ def run_index(args: argparse.Namespace) -> int:
 
     from ..inputs import read_inputs
 
-    config = _config(args)
+    config = config_from(args)
     all_exist(args.paths)  # (before the index is made or opened)
     fallback = known_encoding(args.encoding)
     err = Console(stderr=True, highlight=False)
@@ -122,7 +114,7 @@ def run_index(args: argparse.Namespace) -> int:
 
 
 def run_trace(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = config_from(args)
     text = read_input(args.file, config, args.encoding)
     with open_index(args.db, config) as index:  # (IndexCorruptError where there is none: "build it first")
         matches = index.trace(text, top=args.top, all=args.all)
