@@ -7,6 +7,18 @@ wrong and what to do; the CLI prints that line and exits with code 1.
 from __future__ import annotations
 
 
+def file_problem(exc: OSError) -> str | None:
+    """How a file that could not be opened is named in a one-line message ("no such file", "is a
+    directory, not a file", "permission denied"); ``None`` for other errors, which the caller raises."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory, not a file"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    return None
+
+
 class UnspinError(Exception):
     """Base class of every error unspin raises on purpose."""
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from importlib import resources as importlib_resources
 from pathlib import Path
 
-from .errors import ResourceError
+from .errors import ResourceError, file_problem
 
 HEADER = "# unspin-lexicon 2"
 HEADERS = ("# unspin-lexicon 1", HEADER)  # the versions read
@@ -172,12 +172,11 @@ class Lexicon:
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8-sig")  # (an editor's byte-order mark is no part of the header)
-        except FileNotFoundError:
-            raise ResourceError(f"lexicon file {path} not found") from None
-        except IsADirectoryError:
-            raise ResourceError(f"lexicon file {path} is a directory") from None
-        except PermissionError:
-            raise ResourceError(f"lexicon file {path}: permission denied") from None
+        except OSError as exc:
+            why = file_problem(exc)
+            if why is None:
+                raise
+            raise ResourceError(f"lexicon file {path}: {why}") from None
         except UnicodeDecodeError:
             raise ResourceError(f"lexicon file {path} is not UTF-8 text") from None
         return cls.parse(text, str(path))

@@ -26,7 +26,7 @@ from typing import NoReturn
 from .._version import __version__
 from ..config import Config
 from ..documents import KIND_NAMES, input_text, read_limited
-from ..errors import UnspinError
+from ..errors import UnspinError, file_problem
 from ..inputs import output_problem
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -169,12 +169,11 @@ def read_input(path: str, config: Config, encoding: str | None = None) -> str:
         if path == "-" and sys.stdin is None:  # (started with standard input closed: cron, a daemon)
             raise CommandError("there is no standard input to read (it is closed); give a file")
         fh = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 -- closed below
-    except FileNotFoundError:
-        raise CommandError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise CommandError(f"{path}: is a directory, not a file") from None
-    except PermissionError:
-        raise CommandError(f"{path}: permission denied") from None
+    except OSError as exc:
+        why = file_problem(exc)
+        if why is None:
+            raise
+        raise CommandError(f"{path}: {why}") from None
     try:
         data = read_limited(fh, limit)
     finally:
