@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = "unspin-index"
 FORMAT_VERSION = 1
+BATCH_SIZE = 2000  # documents a transaction of Index.add writes
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS info(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -347,7 +348,7 @@ class Index:
         self,
         items: Iterable[Item | tuple[Any, ...]],
         *,
-        batch_size: int = 2000,
+        batch_size: int = BATCH_SIZE,
         workers: int = 1,
         bulk: bool | None = None,
         progress: Callable[[AddSummary], None] | None = None,

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .config import Config
 from .documents import DOCUMENT_SUFFIXES, input_text, read_limited
 from .errors import InputError, UnspinError
 from .text import check_text, decode_input
@@ -72,7 +73,7 @@ def _suffix(path: Path) -> str:
 
 def read_inputs(
     paths: list[str | os.PathLike[str]],
-    max_bytes: int = 5_000_000,
+    max_bytes: int = Config.max_input_bytes,
     *,
     fallback: str | None = None,
     exclude: Collection[str | os.PathLike[str]] = (),
@@ -174,7 +175,7 @@ def _read_path(
         yield path, Skip(str(path), "no such file or directory")
 
 
-def read_file(path: Path, file_id: str, max_bytes: int = 5_000_000, fallback: str | None = None) -> Iterator[Item]:
+def read_file(path: Path, file_id: str, max_bytes: int = Config.max_input_bytes, fallback: str | None = None) -> Iterator[Item]:
     """The records of one file; its kind is chosen by its name (.txt/.md, .html, .jsonl, .warc[.gz]),
     but a Word, OpenDocument or PDF document is known by its bytes whatever its name.  A text
     that is not UTF-8 and does not say what it is in is read in ``fallback`` where given."""

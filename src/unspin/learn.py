@@ -34,12 +34,16 @@ class LearnSummary:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
 
+MIN_SCORE = 0.5  # a match is learned from when it scores at least this
+MIN_COVERAGE = 0.5  # and covers at least this share of the copy
+
+
 def learn(
     traced: Iterable[tuple[str, Sequence[Match]]],
     lexicon: Lexicon | None = None,
     *,
-    min_score: float = 0.5,
-    min_coverage: float = 0.5,
+    min_score: float = MIN_SCORE,
+    min_coverage: float = MIN_COVERAGE,
     source: str = "learned",
 ) -> tuple[Lexicon, LearnSummary]:
     """Add the substitutions of the confident matches of each traced text to ``lexicon`` (a new

@@ -260,7 +260,13 @@ class PairImport:
     word_pairs: int = 0  # word swaps taken from the listed phrases (see import_pairs)
 
 
-def import_pairs(text: str, weight: float = 4.0, name: str = "<pairs>", word_pairs: int = 2) -> PairImport:
+IMPORT_WEIGHT = 4.0  # the curated weight lexicon import gives each listed pair
+IMPORT_WORD_PAIRS = 2  # listed phrases that must show a word swap for it to be taken too
+
+
+def import_pairs(
+    text: str, weight: float = IMPORT_WEIGHT, name: str = "<pairs>", word_pairs: int = IMPORT_WORD_PAIRS
+) -> PairImport:
     """A curated lexicon from a list of swapped phrases, one ``spun<TAB>original`` pair per line
     (more columns are ignored: a tortured-phrase list's ``tortured<TAB>expected<TAB>papers``).
 

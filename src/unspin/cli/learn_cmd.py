@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from ..learn import MIN_COVERAGE, MIN_SCORE
 from ..lexicon import Lexicon
 from . import (
     EPILOG,
@@ -33,8 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument("db", metavar="DB", help="index file made by `unspin index`")
     p.add_argument("files", metavar="FILE", nargs="+", help="spun texts to learn from (- for standard input)")
     p.add_argument("-o", "--output", metavar="OUT", required=True, help="lexicon file to create or extend")
-    p.add_argument("--min-score", type=float, default=0.5, help="use matches scoring at least this (default 0.5)")
-    p.add_argument("--min-coverage", type=float, default=0.5, help="and covering at least this share (default 0.5)")
+    p.add_argument("--min-score", type=float, default=MIN_SCORE,
+                   help=f"use matches scoring at least this (default {MIN_SCORE:g})")
+    p.add_argument("--min-coverage", type=float, default=MIN_COVERAGE,
+                   help=f"and covering at least this share (default {MIN_COVERAGE:g})")
     add_input_options(p, many=False)
     p.set_defaults(func=run)
 

@@ -7,7 +7,7 @@ import os
 import sys
 
 from ..config import Config
-from ..lexicon import CERTAIN_WEIGHT, Lexicon, import_pairs
+from ..lexicon import CERTAIN_WEIGHT, IMPORT_WEIGHT, IMPORT_WORD_PAIRS, Lexicon, import_pairs
 from . import EPILOG, CommandError, only_writer, read_input, writable_file
 
 
@@ -37,14 +37,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     imp.add_argument("file", metavar="FILE", help="the list of pairs (UTF-8), or - for standard input")
     imp.add_argument("--encoding", help="the list's encoding (default: UTF-8, or UTF-16 with a BOM)")
     imp.add_argument("-o", "--output", metavar="OUT", required=True, help="lexicon file to create or extend")
-    imp.add_argument("--weight", type=float, default=4.0,
-                     help=f"curated weight of each pair (evidence 1 - 0.5**weight; default 4; at {CERTAIN_WEIGHT:g} "
+    imp.add_argument("--weight", type=float, default=IMPORT_WEIGHT,
+                     help=f"curated weight of each pair (evidence 1 - 0.5**weight; default {IMPORT_WEIGHT:g}; at {CERTAIN_WEIGHT:g} "
                           "or more a pair is restored wherever it stands, lower makes it one candidate among "
                           "the thesaurus's)")
-    imp.add_argument("--word-pairs", type=int, default=2, metavar="N",
+    imp.add_argument("--word-pairs", type=int, default=IMPORT_WORD_PAIRS, metavar="N",
                      help="also take the word swaps that at least N listed phrases show ('counterfeit' for "
                           "'artificial'), as learned evidence that counts as far as the text reads spun "
-                          "(default 2; 0: none)")
+                          f"(default {IMPORT_WORD_PAIRS}; 0: none)")
     p.set_defaults(func=run)
 
 

@@ -9,6 +9,7 @@ import sys
 
 from ..config import Config
 from ..scan import WORKER_GB
+from ..web import MAX_QUEUE, THREAD_WORKERS
 from . import (
     EPILOG,
     CommandError,
@@ -48,14 +49,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"answer 413 to request bodies over N bytes (default {Config.max_request_bytes})")
     p.add_argument("--time-limit", "--timeout", dest="timeout", type=float, metavar="SECONDS",
                    help=f"per-request limit on seconds of work (default {Config.request_timeout_s:g})")
-    p.add_argument("--workers", type=positive_int, default=2, metavar="N",
-                   help="with --processes 0: detection jobs run at once in threads; others queue (default: 2)")
+    p.add_argument("--workers", type=positive_int, default=THREAD_WORKERS, metavar="N",
+                   help=f"with --processes 0: detection jobs run at once in threads; others queue (default: {THREAD_WORKERS})")
     p.add_argument("--processes", type=non_negative_int, default=DEFAULT_PROCESSES, metavar="N",
                    help="check in N worker processes, one core each (each loads its own resources, "
                         f"about {WORKER_GB} GB); 0: in --workers threads of one process, which share one core "
                         f"(default: this machine's cores, at most {MAX_DEFAULT_PROCESSES}: {DEFAULT_PROCESSES})")
-    p.add_argument("--max-queue", type=non_negative_int, default=100, metavar="N",
-                   help="requests that may wait for a worker; more get 503 at once (default: 100)")
+    p.add_argument("--max-queue", type=non_negative_int, default=MAX_QUEUE, metavar="N",
+                   help=f"requests that may wait for a worker; more get 503 at once (default: {MAX_QUEUE})")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="allow pages from ORIGIN (e.g. https://example.org) to call the API; repeatable; none by default")
     add_lexicon(p)

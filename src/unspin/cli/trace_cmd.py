@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from ..index import AddSummary, Index, Match, open_index
+from ..index import BATCH_SIZE, AddSummary, Index, Match, open_index
 from . import (
     EPILOG,
     add_input_options,
@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument("db", metavar="DB", help="index file (created when missing)")
     p.add_argument("paths", metavar="PATH", nargs="+", help="files or directories to index")
     p.add_argument("--workers", type=positive_int, default=1, metavar="N", help="processes computing fingerprints (default 1)")
-    p.add_argument("--batch-size", type=positive_int, default=2000, metavar="N", help="documents per transaction (default 2000)")
+    p.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE, metavar="N",
+                   help=f"documents per transaction (default {BATCH_SIZE})")
     add_input_options(p, many=True)
     p.add_argument("--format", choices=("text", "json"), default="text", help="summary format (default: text)")
     p.set_defaults(func=run_index)

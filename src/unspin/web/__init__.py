@@ -14,7 +14,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .app import create_app
 
-__all__ = ["create_app"]
+__all__ = ["MAX_QUEUE", "THREAD_WORKERS", "create_app"]
+
+# create_app's defaults, here where the command line reads them without importing FastAPI
+THREAD_WORKERS = 2  # with processes=0: checks run at once in threads (unspin serve --workers)
+MAX_QUEUE = 100  # requests that may wait for a worker before the rest get 503 (unspin serve --max-queue)
 
 
 def __getattr__(name: str) -> Any:

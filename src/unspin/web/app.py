@@ -57,6 +57,7 @@ from ..htmlreport import render as render_report
 from ..inputs import HTML_SUFFIXES, looks_like_html, page_text
 from ..report import Report
 from ..text import check_text
+from . import MAX_QUEUE, THREAD_WORKERS
 
 log = logging.getLogger(__name__)
 
@@ -612,8 +613,8 @@ def create_app(
     token: str | None = None,
     *,
     cors_origins: Sequence[str] = (),
-    workers: int = 2,
-    max_queue: int = 100,
+    workers: int = THREAD_WORKERS,
+    max_queue: int = MAX_QUEUE,
     warm_up: bool = True,
     processes: int = 0,
 ) -> FastAPI:
