@@ -751,3 +751,25 @@ def test_an_uncertain_verdict_says_why(client: TestClient) -> None:
     """The page's script shows the reason of an "uncertain" verdict, but the API never sent it."""
     body = client.post("/api/check", json={"text": "The mayor stated."}).json()
     assert body["verdict"] == "uncertain" and "too short" in body["reason"]
+
+
+def test_the_front_ends_rewordings_match_the_librarys_messages() -> None:
+    """The command line and the web reword the library's advice on bad input for their own options
+    (by replacing text): each replacement must still find the words it replaces, or the advice
+    would silently come out in the other front end's terms."""
+    from unspin.cli import cli_wording
+    from unspin.errors import EncodingError, InputTooLargeError
+    from unspin.text import check_text, decode_input
+    from unspin.web.app import _input_error
+
+    with pytest.raises(InputTooLargeError) as big:
+        check_text("word " * 100, 50)
+    assert "raise --max-bytes" in cli_wording(str(big.value)) and "max_input_bytes" not in cli_wording(str(big.value))
+    with pytest.raises(EncodingError) as latin:
+        decode_input("caf\u00e9 au lait".encode("latin-1"), 1000)
+    assert "--encoding" not in _input_error(latin.value).message and "save it as UTF-8" in _input_error(latin.value).message
+    utf16 = "A line of text that is long enough to look like a document.".encode("utf-16-le")
+    with pytest.raises(Exception) as nobom:  # (NUL bytes: refused, with the UTF-16 hint)
+        decode_input(utf16, 1000)
+    assert "--encoding utf-16-le" in str(nobom.value)
+    assert "--encoding" not in _input_error(nobom.value).message  # type: ignore[arg-type]
