@@ -460,3 +460,18 @@ def test_the_commands_share_their_options(tmp_path: Path, capsys: pytest.Capture
     assert_one_line_error(run("trace", str(db), str(copy), "--lexicon", str(tmp_path / "missing.tsv")), 1, "missing.tsv")
     assert_one_line_error(run("learn", str(db), str(copy), "-o", str(tmp_path / "l.tsv"), "--max-bytes", "10"), 1,
                           "over the limit of 10 bytes")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(SPUN.replace("the", "th\u00e9").encode("latin-1", "replace"))
+    assert_one_line_error(run("learn", str(db), str(latin), "-o", str(tmp_path / "l.tsv")), 1, "not valid UTF-8")
+    assert main(["learn", str(db), str(latin), "-o", str(tmp_path / "l.tsv"), "--encoding", "latin-1"]) == 0
+    # the note on filling the store names the store the command uses
+    from unspin.cli import hint_fill
+    from unspin.config import Config
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("UNSPIN_CACHE", str(tmp_path / "empty-cache"))
+        capsys.readouterr()
+        hint_fill(Config(use_moby=True))
+        assert "`unspin cache --fill --moby --jobs N`" in capsys.readouterr().err
+        hint_fill(Config())
+        assert "`unspin cache --fill --jobs N`" in capsys.readouterr().err

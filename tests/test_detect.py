@@ -623,11 +623,17 @@ def test_a_restored_word_brings_the_article_it_needs() -> None:
         at = text.index("huge")
         finding = (Finding(at, at + 16, "huge information", "big data", 0.9),)
         assert with_articles(text, finding) == finding, before
-    for before, expected in (("(an", "(a big data"), ("\u201cAn", "\u201cA big data"), ("An", "A big data")):
-        text = f"{before} huge information."
+    for before, expected in (("(an ", "(a "), ("\u201cAn ", "\u201cA "), ("An ", "A "), ("**an ", "**a "),
+                             ("'an ", "'a "), ("\u2018an ", "\u2018a "), ("\u2014an ", "\u2014a "), ("\u2013an ", "\u2013a "),
+                             ("\u201ean ", "\u201ea "), ("\u2022 an ", "\u2022 a "), ("\u00bfan ", "\u00bfa "), ("<b>an ", "<b>a "),
+                             ("the an\n", "the a\n"), ("an\r\n  ", "a\r\n  "), ("an\u00a0", "a\u00a0")):
+        text = f"{before}huge information."
         at = text.index("huge")
         fixed = with_articles(text, (Finding(at, at + 16, "huge information", "big data", 0.9),))
-        assert apply_findings(text, fixed) == f"{expected}.", before
+        assert apply_findings(text, fixed) == f"{expected}big data.", repr(before)
+    text = "an\n\nhuge information."  # (a blank line: the article is not this phrase's)
+    finding = (Finding(4, 20, "huge information", "big data", 0.9),)
+    assert with_articles(text, finding) == finding
 
 
 def test_a_title_too_short_to_judge_still_shows_a_listed_swap(engine: Engine) -> None:

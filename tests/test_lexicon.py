@@ -220,3 +220,10 @@ def test_counts_read_back_exactly_and_a_phrase_the_file_cannot_hold_is_refused(t
     tagged = Lexicon()
     tagged.add("win", "#victory")  # (an original may: only a row's first column marks a comment)
     assert [(e.spun, e.original) for e in Lexicon.parse(tagged.dumps())] == [("win", "#victory")]
+
+
+def test_an_indented_comment_is_a_comment() -> None:
+    """A hand-written lexicon's indented "#" line is a comment (it was read as a row, and is now
+    one a lexicon cannot hold)."""
+    lex = Lexicon.parse("# unspin-lexicon 2\n  # stated\tsaid\t1\tcurated\nstated\tsaid\t2\tcurated\n")
+    assert [(e.spun, e.original, e.count) for e in lex] == [("stated", "said", 2.0)]

@@ -267,3 +267,22 @@ def test_a_cache_write_that_fails_leaves_no_file_and_others_pickles_are_not_read
     assert not trusted_cache_file(cache) and _pickled(cache, "wordnet", lambda: {"built": 3}) == {"built": 3}
     assert trusted_cache_file(cache)  # (written again, as this user's)
     assert not trusted_cache_file(tmp_path / "missing.pickle")
+
+
+def test_root_owned_caches_are_read_and_systems_without_users_trust_their_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache made as root (a container image's) is read; where os has no geteuid (Windows) the
+    trust check does not stop every check after the first."""
+    import os
+    from types import SimpleNamespace
+
+    from unspin.resources import _pickled, _trusted
+
+    assert _trusted(SimpleNamespace(st_uid=0, st_mode=0o100644))  # type: ignore[arg-type]
+    assert not _trusted(SimpleNamespace(st_uid=os.geteuid() + 4321, st_mode=0o100644))  # type: ignore[arg-type]
+    assert not _trusted(SimpleNamespace(st_uid=0, st_mode=0o100646))  # type: ignore[arg-type]
+    cache = tmp_path / "wordnet-z.pickle"
+    assert _pickled(cache, "wordnet", lambda: {"built": 1}) == {"built": 1}
+    monkeypatch.delattr(os, "geteuid")
+    assert _pickled(cache, "wordnet", lambda: {"built": 2}) == {"built": 1}

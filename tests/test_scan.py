@@ -440,9 +440,10 @@ def test_scan_workers_that_cannot_start_or_die_stop_it_with_one_line(tmp_path: P
 
 
 def test_every_front_end_reads_a_page_with_page_text(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
-    """scan and index, check and the web upload read a page alike (unspin.inputs.page_text): its main
-    text, else its visible text (the web upload fell back to it where the others skipped the page or
-    refused it, and check refused a page saved as text where trafilatura is not installed)."""
+    """check and the web upload read a page alike (unspin.inputs.page_text): its main text, else its
+    visible text (check refused a page saved as text where trafilatura is not installed); scan and
+    index read the main text only, and skip a page with none (a crawl's pages share their menus and
+    footers: indexed, they would trace a copy to every page of its site)."""
     import unspin.inputs
     from unspin.cli import main
     from unspin.inputs import Record, page_text, read_inputs
@@ -452,8 +453,9 @@ def test_every_front_end_reads_a_page_with_page_text(tmp_path: Path, monkeypatch
     (tmp_path / "saved.txt").write_text(page, encoding="utf-8")
     monkeypatch.setattr(unspin.inputs, "html_to_text", lambda html: "")  # (no main text found, or no trafilatura)
     assert page_text(page) == "Bridge news\n\nThe mayor stated the work would commence."
-    records = {r.id: r.text for r in read_inputs([tmp_path], 5_000_000) if isinstance(r, Record)}
-    assert records == {"page.html": page_text(page), "saved.txt": page_text(page)}
+    read = list(read_inputs([tmp_path], 5_000_000))
+    assert not [r for r in read if isinstance(r, Record)]
+    assert sorted(r.where for r in read) == ["page.html", "saved.txt"] and all("empty" in r.reason for r in read)
     monkeypatch.setenv("UNSPIN_CACHE", "off")
     assert main(["restore", str(tmp_path / "saved.txt")]) == 0
     out = capsys.readouterr()

@@ -1164,9 +1164,14 @@ def _load_model(name: str, fmt: str) -> LogisticModel:
     )
 
 
-# "a" or "an" as a word of its own: after a space, an opening bracket or quote, or at the start (never
-# the end of a longer token: "example.com/an", "Qur'an", "Bhut\u00adan" are left as written)
-_ARTICLE_BEFORE = re.compile(r"(?<![^\s(\[{\"\u201c\u00ab])(an?)[ \t]+$", re.IGNORECASE)
+# "a" or "an" as a word of its own, never the end of a longer token ("example.com/an", "Qur'an",
+# "Bhut\u00adan", "co-an" are left as written), before spaces or one line break (a wrapped line)
+_ARTICLE_BEFORE = re.compile(
+    r"(?<![\w\-/.@\u00ad\u200b-\u200d\u2060\ufeff])(?<!\w['\u2019])(an?)"
+    r"(?:[ \t\u00a0]+|[ \t\u00a0]*\r?\n[ \t\u00a0]*)\Z",
+    re.IGNORECASE,
+)
+ARTICLE_WINDOW = 12  # characters before a finding searched for its article ("an" and the space after it)
 # words that start with a vowel letter but a consonant sound ("a university"), and the reverse ("an hour")
 _CONSONANT_SOUND = ("uni", "use", "usu", "uti", "ure", "uro", "eu", "ewe", "one", "once", "ubiq")
 _VOWEL_SOUND = ("hour", "honest", "honor", "honour", "heir")
@@ -1195,7 +1200,7 @@ def with_articles(text: str, findings: tuple[Finding, ...]) -> tuple[Finding, ..
     out: list[Finding] = []
     end = 0  # where the previous finding ends: an article inside it is that finding's
     for f in sorted(findings, key=lambda f: f.start):
-        m = _ARTICLE_BEFORE.search(text, max(end, f.start - 4), f.start)
+        m = _ARTICLE_BEFORE.search(text, max(end, f.start - ARTICLE_WINDOW), f.start)
         if m is not None and f.original and _article_for(f.original.split()[0]) != m.group(1).lower():
             written, space = m.group(1), text[m.end(1) : m.end()]
             f = replace(

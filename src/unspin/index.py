@@ -50,7 +50,7 @@ from .fingerprint import SCHEME_VERSION, Fingerprinter
 from .inputs import Item, Record, Skip, reason_kind, records_from_texts
 from .lexicon import Lexicon, builtin_lexicon
 from .resources import Resources
-from .text import check_text, control_problem
+from .text import MISREAD_CP1252, check_text, control_problem
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,9 @@ def _text_problem(text: Any, max_bytes: int) -> str:
     if _SURROGATE.search(text):
         return "not valid Unicode text (a lone surrogate)"
     problem = control_problem(text)
-    return f"binary: it has {problem}" if problem else ""
+    if not problem:
+        return ""
+    return f"{'misread text' if problem.endswith(MISREAD_CP1252) else 'binary'}: it has {problem}"
 
 
 def _digest(text: str) -> int:

@@ -195,7 +195,7 @@ def read_file(path: Path, file_id: str, max_bytes: int = Config.max_input_bytes,
                 yield Skip(file_id, str(exc))
                 return
             if kind is None and (suffix in HTML_SUFFIXES or looks_like_html(text)):
-                text = check_text(page_text(text), max_bytes)
+                text = check_text(page_text(text, fallback=False), max_bytes)
             meta: dict[str, Any] = {"path": str(path)}
             if kind is not None:
                 meta["format"] = kind
@@ -219,15 +219,22 @@ def looks_like_html(text: str) -> bool:
     return _HTML_START.match(text[:4096]) is not None
 
 
-def page_text(html: str) -> str:
+def page_text(html: str, *, fallback: bool = True) -> str:
     """The text of an HTML page, as every front end reads one: its main text, boilerplate (menus,
     footers) left out (:func:`html_to_text`, where trafilatura is installed), else, where that is
-    not installed or finds no main text, all its visible text (:func:`unspin.htmltext.visible_text`)."""
+    not installed or finds no main text, all its visible text (:func:`unspin.htmltext.visible_text`).
+
+    Without ``fallback`` (what scan and index read), the main text only: a page trafilatura finds no
+    main text in reads as empty (and is skipped), and one read without trafilatura is an error, since
+    a crawl's pages share their menus and footers, and indexing them would trace a copy to every page
+    of its site.  A person checking one page, who sees the text checked, gets the fallback."""
     try:
         text = html_to_text(html)
     except UnspinError:  # trafilatura is not installed here
+        if not fallback:
+            raise
         text = ""
-    if text.strip():
+    if text.strip() or not fallback:
         return text
     from .htmltext import visible_text
 
@@ -341,7 +348,7 @@ def _read_warc(path: Path, file_id: str, max_bytes: int, fallback: str | None = 
                     # (a page's charset is most often in its HTTP header, not in the page)
                     text = decode_input(data, max_bytes, fallback=_header_charset(ctype) or fallback)
                     if "html" in ctype.lower():
-                        text = check_text(page_text(text), max_bytes)
+                        text = check_text(page_text(text, fallback=False), max_bytes)
                 except InputError as exc:
                     yield Skip(uri, str(exc))
                     continue

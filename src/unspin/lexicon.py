@@ -47,13 +47,13 @@ def tsv_rows(
     text: str, header: str | tuple[str, ...], fields: int, name: str, what: str
 ) -> Iterator[tuple[int, list[str]]]:
     """``(line number, fields)`` of each row of a versioned tab-separated data file whose
-    first line is ``header`` (or one of them); blank lines and ``#`` comments are skipped."""
+    first line is ``header`` (or one of them); blank lines and ``#`` comments (indented ones too) are skipped."""
     lines = text.splitlines()
     headers = (header,) if isinstance(header, str) else header
     if not lines or lines[0].strip() not in headers:
         raise ResourceError(f"{name} is not {what}: its first line must be {' or '.join(map(repr, headers))}")
     for n, line in enumerate(lines[1:], start=2):
-        if not line.strip() or line.startswith("#"):
+        if not line.strip() or line.lstrip().startswith("#"):
             continue
         parts = line.split("\t")
         if len(parts) != fields:

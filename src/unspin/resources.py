@@ -154,14 +154,26 @@ def _write_cache(path: Path, value: Any, family: str) -> None:
 
 
 def trusted_cache_file(path: Path) -> bool:
-    """Whether a cache file may be unpickled: it is this user's and no one else can write it.
-    Reading a pickle runs what it says, so a file another user made or could change (a cache
-    folder shared on a cluster, a world-writable one) is built again instead of read."""
+    """Whether the cache file at ``path`` may be unpickled (:func:`_trusted`)."""
     try:
-        st = path.stat()
+        return _trusted(path.stat())
     except OSError:
         return False
-    return st.st_uid == os.geteuid() and not st.st_mode & 0o022
+
+
+def _trusted(st: os.stat_result) -> bool:
+    """Whether a cache file of this status may be unpickled: it is this user's or the system's
+    (root's: a container image's cache), and no one else can write it.  Reading a pickle runs what
+    it says, so a file another user made or could change (a cache folder shared on a cluster, a
+    world-writable one) is built again instead of read.  Where the system has no users (Windows),
+    every file is."""
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is None:
+        return True
+    return st.st_uid in (geteuid(), 0) and not st.st_mode & 0o022
+
+
+_untrusted_said: set[Path] = set()
 
 
 def prune_cache(keep: Path, pattern: str, remove: Callable[[Path], None] = lambda p: p.unlink()) -> None:
@@ -193,13 +205,19 @@ def _pickled(cache: Path | None, family: str, build: Callable[[], _T], check: Ca
     """What is pickled at ``cache`` where it reads and passes ``check``; else ``build()``, pickled
     there for the next process (:func:`_write_cache`).  A stale or damaged cache is rebuilt; with
     ``cache`` None (caching off, or no source to key it on) the value is built."""
-    if cache is not None and cache.exists() and trusted_cache_file(cache):
+    if cache is not None and cache.exists():
         try:
             with open(cache, "rb") as fh, _collector_paused():
-                value = pickle.load(fh)
-            if check(value):
-                _used_cache(cache)
-                return value
+                # (the file opened is the one judged: a name swapped in between is not read)
+                if _trusted(os.fstat(fh.fileno())):
+                    value = pickle.load(fh)
+                    if check(value):
+                        _used_cache(cache)
+                        return value
+                elif cache not in _untrusted_said:
+                    _untrusted_said.add(cache)
+                    log.warning("not reading %s: another user owns it or others may write it "
+                                "(a pickle runs code when read); building it instead", cache)
         except Exception:  # a stale or damaged cache is rebuilt
             pass
     value = build()

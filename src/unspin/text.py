@@ -200,14 +200,21 @@ _ABBREVIATIONS = frozenset(
 )
 
 
-# what str.splitlines breaks lines at besides "\n" (a paragraph separator counts as two breaks: a blank line)
-_OTHER_BREAKS = "\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+# a line end however a file wrote it: "\n", "\r\n", "\r\r\n" (a Windows file converted twice) or an old
+# Mac's lone "\r"; and the other breaks str.splitlines knows, counted where there is no line end
+_LINE_END = re.compile(r"\r*\n|\r")
+_OTHER_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028"
 
 
 def line_breaks(gap: str) -> int:
-    """How many line breaks the space ``gap`` holds: any that str.splitlines knows ("\\r\\n" one,
-    as in a Windows file; "\\r" alone, as in an old Mac one; Unicode's line and paragraph separators)."""
-    return gap.count("\n") + sum(gap.count(c) for c in _OTHER_BREAKS) - gap.count("\r\n") + gap.count("\u2029")
+    """How many line breaks the space ``gap`` holds: its line ends, however encoded ("\\r\\n" one; a
+    lone "\\r" one), or else its other breaks (a page break "\\f", Unicode's line separator; a page
+    break beside a line end, as pdftotext writes, adds none); Unicode's paragraph separator is a
+    blank line, two."""
+    ends = len(_LINE_END.findall(gap)) if "\r" in gap else gap.count("\n")
+    if not ends:
+        ends = sum(gap.count(c) for c in _OTHER_BREAKS)
+    return ends + 2 * gap.count("\u2029")
 
 
 def sentence_spans(text: str, tokens: list[Token] | None = None) -> list[tuple[int, int]]:
@@ -300,6 +307,10 @@ def check_text(text: str, max_bytes: int) -> str:
     return text
 
 
+MISREAD_CP1252 = ("most of them C1 controls (U+0080 to U+009F), which Windows-1252 text read as Latin-1 "
+                  "gives: read it as cp1252")
+
+
 def control_problem(text: str) -> str:
     """Why ``text`` does not read as text for its control characters, worded to follow "input has"
     ('' where it reads as text): more than 1% of its first 20,000 characters (and more than 3)
@@ -313,8 +324,7 @@ def control_problem(text: str) -> str:
         return ""
     where = f"{len(found)} control characters in its first {len(sample):,}"
     if sum(c >= "\x80" for c in found) * 2 > len(found):  # C1 controls: Windows-1252 read as Latin-1
-        return (f"{where}, most of them C1 controls (U+0080 to U+009F), which Windows-1252 text read as "
-                "Latin-1 gives: read it as cp1252")
+        return f"{where}, {MISREAD_CP1252}"
     return f"{where}: it looks binary, not text"
 
 

@@ -135,7 +135,8 @@ def all_exist(paths: Sequence[str]) -> None:
 
 def cli_wording(message: str) -> str:
     """A library message as the command line words it: the options' names for the settings."""
-    return message.replace("raise max_input_bytes", "raise --max-bytes")
+    return message.replace("raise max_input_bytes", "raise --max-bytes").replace(
+        "read it as cp1252", "read it as cp1252 (--encoding cp1252)")
 
 
 FALLBACK_ENCODING_HELP = (
@@ -284,7 +285,8 @@ def hint_fill(config: Config) -> None:
 
     held = stored_candidates(config)
     if held is not None and held < FILLED_ENOUGH:
-        print(f"unspin: note: the candidate store holds {held:,} words and phrases; `unspin cache --fill --jobs N` "
+        fill = "unspin cache --fill --moby --jobs N" if config.use_moby else "unspin cache --fill --jobs N"
+        print(f"unspin: note: the candidate store holds {held:,} words and phrases; `{fill}` "
               "(about 40 s with --jobs 2 on two cores) makes the first checks of every process several times faster",
               file=sys.stderr)
 

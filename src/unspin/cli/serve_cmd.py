@@ -6,6 +6,7 @@ import argparse
 import importlib.util
 import os
 import sys
+from dataclasses import replace
 
 from ..config import Config
 from ..scan import WORKER_GB
@@ -16,11 +17,11 @@ from . import (
     add_lexicon,
     add_moby,
     add_spun_threshold,
+    config_from,
     hint_fill,
     non_negative_int,
     positive_int,
     valid_time_limit,
-    with_spun_threshold,
 )
 
 TOKEN_ENV = "UNSPIN_TOKEN"
@@ -103,18 +104,11 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise CommandError(f"--port must be between 1 and 65535, got {args.port}")
     changes: dict[str, object] = {}
-    if args.lexicon:
-        changes["lexicon_path"] = args.lexicon
-    if args.moby:
-        changes["use_moby"] = True
     if args.max_request_bytes is not None:
         changes["max_request_bytes"] = args.max_request_bytes
     if args.timeout is not None:
         changes["request_timeout_s"] = valid_time_limit(args.timeout)
-    try:
-        config = with_spun_threshold(Config(**changes), args.spun_threshold)  # type: ignore[arg-type]
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
+    config = replace(config_from(args), **changes)  # type: ignore[arg-type]
     token = _token(args)
     if token is not None and len(token) < 8:
         raise CommandError("the token must be at least 8 characters long")
