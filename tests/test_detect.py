@@ -656,3 +656,22 @@ def test_an_article_with_a_few_links_is_still_prose(engine: Engine) -> None:
     text = "\n\n".join([*SPUN.split("\n\n"), link, link, link, link])
     r = engine.check(text)
     assert "prose" not in r.reason and r.findings
+
+
+def test_a_sentence_may_open_with_a_name_the_text_writes_elsewhere(engine: Engine) -> None:
+    """A capitalised word that opens a sentence is examined (a spinner may have swapped it) unless
+    the text writes it with a capital inside a sentence too: then it is a name ("Hale crouched"
+    in a story about Inspector Hale was restored as "Whole crouched")."""
+    from unspin.detect import _names
+    from unspin.text import sentence_spans, tokenize
+
+    text = "Detective Inspector Hale hated the rain. Hale crouched at the edge of the tape. Police said so."
+    tokens = tokenize(text)
+    spans = sentence_spans(text, tokens)
+    assert _names(tokens, spans) == frozenset({"inspector", "hale"})
+    second = tokens[spans[1][0] : spans[1][1]]
+    assert second[0].text == "Hale"
+    assert not engine._look(second, True, _names(tokens, spans)).mutable[0]
+    assert engine._look(second, True).mutable[0]  # (no such name elsewhere: examined)
+    third = tokens[spans[2][0] : spans[2][1]]
+    assert engine._look(third, True, _names(tokens, spans)).mutable[0]  # "Police": not a name here

@@ -234,13 +234,14 @@ class Engine:
         self._lexicon_ready()
         spans = sentence_spans(text, tokens)
         segments = [_segments(tokens[a:b]) for a, b in spans]
+        names = _names(tokens, spans)
         # the words worth a look, found first so their vector neighbours come in one batch (a
         # long text's looks take seconds: the deadline is kept here too, sentence by sentence)
         looks = []
         for segs in segments:
             if deadline is not None and time.monotonic() > deadline:
                 raise CheckTimeout("the check ran past its deadline")
-            looks.append([self._look(seg, k == 0) for k, seg in enumerate(segs)])
+            looks.append([self._look(seg, k == 0, names) for k, seg in enumerate(segs)])
         if self._store is not None:
             try:
                 return self._check(text, words, spans, segments, looks, deadline, progress)
@@ -385,17 +386,20 @@ class Engine:
             return False  # a name: spinners leave those
         return not (tok.text.isupper() and len(tok.text) > 1)
 
-    def _look(self, seg: Sequence[Token], sentence_start: bool) -> _Look:
+    def _look(self, seg: Sequence[Token], sentence_start: bool, names: frozenset[str] = frozenset()) -> _Look:
         """Which words of a segment a spinner could have swapped, and which of them
         read oddly enough (below :data:`GATE`) to be examined.  A capitalised word
         counts as a name unless it starts a sentence (not merely a segment: after a
-        comma or bracket, "(Canis lupus" is a name)."""
+        comma or bracket, "(Canis lupus" is a name) and is not among the ``names`` the
+        text writes with a capital inside a sentence ("Meridian" opening a sentence of a
+        text that names the company Meridian elsewhere)."""
         lm = self.res.lm
         # the words as the language model spells them ("organise" is read as "organize")
         words = [self.speller.american(t.norm) for t in seg]
         n = len(words)
         inside = [self._mutable(seg, j, False) for j in range(n)]
-        mutable = [inside[i] or (i == 0 and sentence_start and self._mutable(seg, 0, True)) for i in range(n)]
+        mutable = [inside[i] or (i == 0 and sentence_start and seg[0].norm not in names and self._mutable(seg, 0, True))
+                   for i in range(n)]
         gated = [False] * n
         known = isolated = 0
         logprob = lm.logprob
@@ -1028,6 +1032,15 @@ def _push(beam: dict[Any, tuple[float, tuple[_Edge, ...]]], key: Any, score: flo
     old = beam.get(key)
     if old is None or score > old[0]:
         beam[key] = (score, path)
+
+
+def _names(tokens: Sequence[Token], spans: Sequence[tuple[int, int]]) -> frozenset[str]:
+    """The words a text writes with a capital inside a sentence, not all in capitals: its names
+    (spinners leave those), which a sentence may open with too."""
+    return frozenset(
+        t.norm for a, b in spans for t in tokens[a + 1 : b]
+        if t.kind == "word" and t.text[:1].isupper() and not t.text.isupper()
+    )
 
 
 def _segments(tokens: Sequence[Token]) -> list[list[Token]]:
