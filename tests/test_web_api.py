@@ -504,30 +504,24 @@ def test_serve_without_the_web_extra(monkeypatch: pytest.MonkeyPatch, capsys: py
 
 
 def test_serve_refuses_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    for argv, needle in [
-        (["serve", "--db", str(tmp_path / "missing.sqlite")], "no such index"),
-        (["serve", "--db", str(tmp_path)], "directory"),
-        (["serve", "--port", "0"], "--port"),
-        (["serve", "--token-file", str(tmp_path / "nope")], "cannot read"),
-        (["serve", "--spun-threshold", "1.5"], "--spun-threshold must be"),
-        (["serve", "--timeout", "-1"], "--time-limit must be"),
-        (["serve", "--time-limit", "0"], "--time-limit must be"),
+    # (exit 1: a value out of its range; 2: a count that is no whole number of at least 1, or 0 for
+    # the processes and the queue, a usage error as for every command: README, "Exit codes")
+    for argv, code, needle in [
+        (["serve", "--db", str(tmp_path / "missing.sqlite")], 1, "no such index"),
+        (["serve", "--db", str(tmp_path)], 1, "directory"),
+        (["serve", "--port", "0"], 1, "--port"),
+        (["serve", "--token-file", str(tmp_path / "nope")], 1, "cannot read"),
+        (["serve", "--spun-threshold", "1.5"], 1, "--spun-threshold must be"),
+        (["serve", "--timeout", "-1"], 1, "--time-limit must be"),
+        (["serve", "--time-limit", "0"], 1, "--time-limit must be"),
+        (["serve", "--max-request-bytes", "0"], 2, "--max-request-bytes: must be at least 1"),
+        (["serve", "--workers", "0"], 2, "--workers: must be at least 1"),
+        (["serve", "--processes", "-1"], 2, "--processes: must be at least 0"),
+        (["serve", "--max-queue", "x"], 2, "--max-queue: expected a whole number"),
     ]:
         with pytest.raises(SystemExit) as exc:
             cli_main(argv)
-        assert exc.value.code == 1
-        assert needle in capsys.readouterr().err
-    # counts that are no whole number of at least 1 (0 for the processes and the queue) are usage
-    # errors, as for every command (README, "Exit codes")
-    for argv, needle in [
-        (["serve", "--max-request-bytes", "0"], "--max-request-bytes: must be at least 1"),
-        (["serve", "--workers", "0"], "--workers: must be at least 1"),
-        (["serve", "--processes", "-1"], "--processes: must be at least 0"),
-        (["serve", "--max-queue", "x"], "--max-queue: expected a whole number"),
-    ]:
-        with pytest.raises(SystemExit) as exc:
-            cli_main(argv)
-        assert exc.value.code == 2
+        assert exc.value.code == code, argv
         assert needle in capsys.readouterr().err
 
 
