@@ -256,7 +256,10 @@ def test_a_cache_write_that_fails_leaves_no_file_and_others_pickles_are_not_read
     a pickle runs code)."""
     import os
 
-    from unspin.resources import _pickled, _write_cache, trusted_cache_file
+    from unspin.resources import _pickled, _trusted, _write_cache
+
+    def trusted_cache_file(path: Path) -> bool:
+        return path.exists() and _trusted(path.stat())
 
     _write_cache(tmp_path / "wordnet-x.pickle", lambda: None, "wordnet")  # (a lambda does not pickle)
     assert list(tmp_path.iterdir()) == []

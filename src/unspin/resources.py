@@ -153,14 +153,6 @@ def _write_cache(path: Path, value: Any, family: str) -> None:
     prune_cache(path, f"{family}*.pickle")
 
 
-def trusted_cache_file(path: Path) -> bool:
-    """Whether the cache file at ``path`` may be unpickled (:func:`_trusted`)."""
-    try:
-        return _trusted(path.stat())
-    except OSError:
-        return False
-
-
 def _trusted(st: os.stat_result) -> bool:
     """Whether a cache file of this status may be unpickled: it is this user's or the system's
     (root's: a container image's cache), and no one else can write it.  Reading a pickle runs what
