@@ -227,3 +227,32 @@ def test_an_indented_comment_is_a_comment() -> None:
     one a lexicon cannot hold)."""
     lex = Lexicon.parse("# unspin-lexicon 2\n  # stated\tsaid\t1\tcurated\nstated\tsaid\t2\tcurated\n")
     assert [(e.spun, e.original, e.count) for e in lex] == [("stated", "said", 2.0)]
+
+
+def test_a_learned_pair_the_builtin_lexicon_lists_too_stays_learned(tmp_path: Path) -> None:
+    """A user's learned record of a pair the built-in lexicon also lists was added to the built-in
+    weight and read as curated: 3 swaps of "stated" (left alone 14 times) made an honest "as the
+    report stated" "a swap no writer makes".  The weight and the swaps are kept apart: two
+    candidates, the curated one with the built-in weight, the learned one with the swaps' evidence."""
+    import unspin
+    from unspin.config import Config
+    from unspin.lexicon import builtin_lexicon
+
+    lex = Lexicon()
+    lex.add("stated", "said", 3)
+    lex.add_kept("stated", 14)
+    merged = builtin_lexicon().merge(lex)
+    (e,) = [e for e in merged.originals("stated") if e.original == "said"]
+    assert (e.curated, e.learned, e.certain) == (0.3, 3.0, False)
+    back = Lexicon.parse(merged.dumps())  # (written as two rows, read back as they were)
+    (b,) = [b for b in back.originals("stated") if b.original == "said"]
+    assert (b.curated, b.learned) == (0.3, 3.0)
+    assert not Lexicon.parse("# unspin-lexicon 2\nx y\tz\t2\tcurated\nx y\tz\t5\tlearned\n").originals("x y")[0].certain
+    path = tmp_path / "learned.tsv"
+    lex.save(path)
+    text = ("The committee published its annual report on Monday. As the report stated, the budget for schools "
+            "will rise next year, and the chair thanked the volunteers who helped the town during the long winter.")
+    plain, learned = unspin.check(text), unspin.check(text, Config(lexicon_path=str(path)))
+    assert plain.verdict == learned.verdict == "clean"
+    assert not any(f.signals.get("lexicon_kind") == "curated" and f.signals.get("lexicon_weight", 0) > 1
+                   for f in learned.findings)

@@ -157,12 +157,16 @@ class CandidateGenerator:
         if not entries:
             return []
         total = sum(e.count for e in entries)
-        learned_count = -math.log2(1.0 - total / (total + self.lexicon.kept(key) + 1.0))
+        swaps = sum(e.learned for e in entries)  # (a curated weight is no swap seen)
+        learned_count = -math.log2(1.0 - swaps / (swaps + self.lexicon.kept(key) + 1.0))
         out = []
         for e in entries:
-            learned = "curated" not in e.source.split(",")
-            out.append(Candidate(len(words), tuple(e.original.split()), math.log10(max(e.count / total, 0.05)),
-                                 "lexicon", learned_count if learned else e.count, learned))
+            original, prior = tuple(e.original.split()), math.log10(max(e.count / total, 0.05))
+            # a pair both curated and learned is two candidates: its weight, and the evidence of its swaps
+            if e.curated > 0:
+                out.append(Candidate(len(words), original, prior, "lexicon", e.curated, False))
+            if e.learned > 0:
+                out.append(Candidate(len(words), original, prior, "lexicon", learned_count, True))
         return out
 
     def function_hits(self, words: tuple[str, ...]) -> list[Candidate]:

@@ -36,7 +36,7 @@ from .candstore import CandidateStore
 from .config import DEFAULT_CONFIG, Config
 from .embeddings import Embeddings
 from .errors import CheckTimeout
-from .lexicon import CERTAIN_WEIGHT, Lexicon, builtin_lexicon, is_certain
+from .lexicon import CERTAIN_WEIGHT, Lexicon, builtin_lexicon
 from .report import Alternative, Finding, Report, Verdict, apply_findings, match_case
 from .resources import LanguageModel, Resources, default_resources, settled, untrack_acyclic
 from .spelling import Speller
@@ -151,7 +151,7 @@ class Engine:
         self._lexicon_respelled = False
         self._certain_firsts: set[str] = set()  # first words of the lexicon's certain pairs (lexicon.CERTAIN_WEIGHT)
         # whether it has any (known without the resources that respelling it needs)
-        self._any_certain = any(is_certain(e.count, e.source) for e in lexicon)
+        self._any_certain = any(e.certain for e in lexicon)
         self._english_words: dict[str, bool] = {}  # word -> known English (see _english)
         self._may_be_phrase: dict[str, bool] = {}  # span text -> CandidateGenerator.may_be_phrase (see _look)
         self.doc_model = _load_model("doc_model.json", "unspin-doc-model 1")
@@ -323,7 +323,7 @@ class Engine:
             # language model and the thesaurus, which load on first use
             self.lexicon = self.candidates.lexicon = self.lexicon.respelled(self.speller.american)
             self._certain_firsts = {
-                e.spun.partition(" ")[0] for e in self.lexicon if is_certain(e.count, e.source)
+                e.spun.partition(" ")[0] for e in self.lexicon if e.certain
             }
             self._lexicon_respelled = True
 
@@ -823,7 +823,7 @@ class Engine:
             return {"lexicon_kind": "curated", "lexicon_weight": c.lexicon_count}
         key = " ".join(self.speller.american(t.norm) for t in d.seg[start : start + c.length])  # as _look spells it
         original = " ".join(c.original)
-        swaps = next((e.count for e in self.lexicon.originals(key) if e.original == original), 0.0)
+        swaps = next((e.learned for e in self.lexicon.originals(key) if e.original == original), 0.0)
         return {"lexicon_kind": "learned", "lexicon_swaps": swaps, "lexicon_kept": self.lexicon.kept(key),
                 "lexicon_evidence": c.lexicon_evidence}
 

@@ -67,6 +67,34 @@ class Entry:
     original: str
     count: float
     source: str
+    # the part of ``count`` that curated records gave (a weight); the rest was learned (swaps seen).
+    # A pair both curated and learned (the built-in lexicon's, learned again from a user's copies)
+    # keeps them apart: a learned count never raises a curated weight (nor makes a pair certain)
+    curated: float = 0.0
+
+    @property
+    def learned(self) -> float:
+        """The swaps seen in traced copies (``count`` less the curated weight)."""
+        return self.count - self.curated
+
+    @property
+    def certain(self) -> bool:
+        """A curated pair weighed :data:`CERTAIN_WEIGHT` or more: one no writer makes."""
+        return self.curated >= CERTAIN_WEIGHT
+
+    def parts(self) -> list[tuple[float, str]]:
+        """``(count, source)`` of the curated record and of the learned one, those it has."""
+        sources = self.source.split(",")
+        out = []
+        if self.curated > 0:
+            out.append((self.curated, "curated"))
+        if self.learned > 0:
+            out.append((self.learned, ",".join(s for s in sources if s != "curated") or "learned"))
+        return out
+
+
+def _is_curated(source: str) -> bool:
+    return "curated" in source.split(",")
 
 
 class Lexicon:
@@ -89,11 +117,13 @@ class Lexicon:
         spun, original = _phrase(spun, "spun phrase"), _norm(original)
         if not spun or not original or spun == original:
             return
+        curated = count if _is_curated(source) else 0.0
         old = self._by_spun[spun].get(original)
         if old is not None:
+            curated = min(MAX_COUNT, curated + old.curated)
             count = min(MAX_COUNT, count + old.count)
-            source = old.source if old.source == source else f"{old.source},{source}"
-        self._by_spun[spun][original] = Entry(spun, original, count, source)
+            source = old.source if old.source == source else ",".join(dict.fromkeys([*old.source.split(","), *source.split(",")]))
+        self._by_spun[spun][original] = Entry(spun, original, count, source, min(curated, count))
         self.max_len = max(self.max_len, spun.count(" ") + 1)
         self.first_words.add(spun.partition(" ")[0])
 
@@ -120,7 +150,8 @@ class Lexicon:
             return self
         out = Lexicon()
         for e in self:
-            out.add(respell(e.spun), e.original, e.count, e.source)
+            for count, source in e.parts():
+                out.add(respell(e.spun), e.original, count, source)
         for phrase, count in self._kept.items():
             out.add_kept(respell(phrase), count)
         out.learned_from = set(self.learned_from)
@@ -131,7 +162,8 @@ class Lexicon:
         out._kept = dict(self._kept)
         out.learned_from = self.learned_from | other.learned_from
         for e in other:
-            out.add(e.spun, e.original, e.count, e.source)
+            for count, source in e.parts():
+                out.add(e.spun, e.original, count, source)
         for phrase, count in other._kept.items():
             out.add_kept(phrase, count)
         return out
@@ -141,11 +173,9 @@ class Lexicon:
         counts in place of its own for the same phrase: importing a list again, or with another
         weight, sets the weights it gives instead of adding them up (:meth:`merge` adds)."""
         out = Lexicon()
-        for e in self:
-            if not (e.spun in other._by_spun and e.original in other._by_spun[e.spun]):
-                out.add(e.spun, e.original, e.count, e.source)
-        for e in other:
-            out.add(e.spun, e.original, e.count, e.source)
+        for e in [*(e for e in self if not (e.spun in other._by_spun and e.original in other._by_spun[e.spun])), *other]:
+            for count, source in e.parts():
+                out.add(e.spun, e.original, count, source)
         out._kept = {**self._kept, **other._kept}
         out.learned_from = self.learned_from | other.learned_from
         return out
@@ -200,9 +230,12 @@ class Lexicon:
         return lex
 
     def dumps(self) -> str:
-        rows = [*self, *(Entry(p, p, n, "kept") for p, n in self._kept.items())]
-        rows.sort(key=lambda e: (e.spun, e.original != e.spun, -e.count, e.original))
-        body = "".join(f"{e.spun}\t{e.original}\t{_count_text(e.count)}\t{e.source}\n" for e in rows)
+        # (a pair both curated and learned is written as two rows, its weight and its swaps, which
+        # read back as they were)
+        rows = [*((e.spun, e.original, n, s) for e in self for n, s in e.parts()),
+                *((p, p, n, "kept") for p, n in self._kept.items())]
+        rows.sort(key=lambda r: (r[0], r[1] != r[0], -r[2], r[1], r[3]))
+        body = "".join(f"{s}\t{o}\t{_count_text(n)}\t{src}\n" for s, o, n, src in rows)
         learned = "".join(f"{LEARNED_FROM}{d}\n" for d in sorted(self.learned_from))
         return f"{HEADER}\n{learned}{body}"
 
@@ -241,9 +274,9 @@ CERTAIN_WEIGHT = 3.0
 
 
 def is_certain(count: float, source: str) -> bool:
-    """Whether a pair of this count and source is certain (see :data:`CERTAIN_WEIGHT`):
-    curated, and weighed that much."""
-    return count >= CERTAIN_WEIGHT and "curated" in source.split(",")
+    """Whether a curated record of this weight and source is certain (see :data:`CERTAIN_WEIGHT`);
+    of a lexicon's pair, :attr:`Entry.certain` says it (a learned count never adds to the weight)."""
+    return count >= CERTAIN_WEIGHT and _is_curated(source)
 
 _PARENTHESES = re.compile(r"\s*\([^()]*\)")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
