@@ -767,3 +767,16 @@ def test_the_front_ends_rewordings_match_the_librarys_messages() -> None:
         decode_input(utf16, 1000)
     assert "--encoding utf-16-le" in str(nobom.value)
     assert "--encoding" not in _input_error(nobom.value).message  # type: ignore[arg-type]
+
+
+def test_the_api_schema_builds_without_warnings(client: TestClient) -> None:
+    """/api/health answers GET and HEAD; one route of both gave them one operation id, and
+    building the schema warned of the duplicate."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        schema = client.get("/openapi.json").json()
+    assert not [str(w.message) for w in caught if "Operation ID" in str(w.message)]
+    assert list(schema["paths"]["/api/health"]) == ["get"]
+    assert client.head("/api/health").status_code == 200

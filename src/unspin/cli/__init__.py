@@ -31,7 +31,7 @@ from ..inputs import output_problem
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
-EPILOG = "exit codes: 0 success, 1 processing error (bad input, missing resource), 2 usage error"
+EPILOG = "exit codes: 0 success, 1 processing error (bad input, missing resource), 2 usage error, 130 interrupted"
 
 # Subcommand modules, each with register(subparsers).  Modules whose optional
 # dependencies are missing still register and fail with a clear message when run.
@@ -279,7 +279,7 @@ FILLED_ENOUGH = 50_000
 def hint_fill(config: Config) -> None:
     """Say on standard error when the candidate store is (nearly) empty: a process's first
     documents then spend most of their time working out candidates that `unspin cache --fill`
-    stores ahead of time (README, "Targets": 5.22 documents/s per core against 16.94 filled).
+    stores ahead of time (README, "Benchmarks": 5.22 documents/s per core against 16.94 filled).
     For the commands that check many texts (scan, serve)."""
     from ..detect import stored_candidates
 

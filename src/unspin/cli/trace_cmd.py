@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
             "file or a directory (searched recursively): .txt, .md, .html (boilerplate removed), "
             ".jsonl (one {\"id\", \"text\"} object a line), .warc/.warc.gz/.wet, .docx/.odt/.pdf. A file's id is its "
             "path relative to the directory given, or its name when given itself. Ids already "
-            "indexed are skipped, so an interrupted run can simply be run again."
+            "indexed with the same text are skipped, so an interrupted run can simply be run again; an id "
+            "indexed for another text is a conflict, not added (exit 1)."
         ),
         epilog=EPILOG,
     )
