@@ -232,8 +232,9 @@ def test_an_indented_comment_is_a_comment() -> None:
 def test_a_learned_pair_the_builtin_lexicon_lists_too_stays_learned(tmp_path: Path) -> None:
     """A user's learned record of a pair the built-in lexicon also lists was added to the built-in
     weight and read as curated: 3 swaps of "stated" (left alone 14 times) made an honest "as the
-    report stated" "a swap no writer makes".  The weight and the swaps are kept apart: two
-    candidates, the curated one with the built-in weight, the learned one with the swaps' evidence."""
+    report stated" "a swap no writer makes".  The weight and the swaps are kept apart (and written
+    as two rows); the pair is judged by its curated weight, which its swaps neither raise nor
+    replace (a learned candidate beside it, weighed by how spun the text reads, could drop it)."""
     import unspin
     from unspin.config import Config
     from unspin.lexicon import builtin_lexicon
@@ -243,16 +244,54 @@ def test_a_learned_pair_the_builtin_lexicon_lists_too_stays_learned(tmp_path: Pa
     lex.add_kept("stated", 14)
     merged = builtin_lexicon().merge(lex)
     (e,) = [e for e in merged.originals("stated") if e.original == "said"]
-    assert (e.curated, e.learned, e.certain) == (0.3, 3.0, False)
-    back = Lexicon.parse(merged.dumps())  # (written as two rows, read back as they were)
-    (b,) = [b for b in back.originals("stated") if b.original == "said"]
-    assert (b.curated, b.learned) == (0.3, 3.0)
+    assert (e.weight, e.learned, e.certain) == (0.3, 3.0, False)
+    for back in (Lexicon.parse(merged.dumps()), Lexicon(merged), merged.merge(Lexicon())):  # (two rows in the file)
+        (b,) = [b for b in back.originals("stated") if b.original == "said"]
+        assert (b.weight, b.learned) == (0.3, 3.0)
+    # each part is summed on its own (the swaps were the total less the weight, and 2 swaps beside a
+    # weight of 0.3 read 1.9999999999999998), and reads back exactly
+    mixed = Lexicon()
+    for _ in range(2):
+        mixed.add("x", "y", 0.1, "curated")
+        mixed.add("x", "y", 1)
+    mixed.add("x", "y", 0.1, "curated")
+    (m,) = mixed.originals("x")
+    assert (m.weight, m.learned) == (0.1 + 0.1 + 0.1, 2.0)
+    (r,) = Lexicon.parse(mixed.dumps()).originals("x")
+    assert (r.weight, r.learned) == (m.weight, 2.0) and "x\ty\t2\tlearned" in mixed.dumps()
     assert not Lexicon.parse("# unspin-lexicon 2\nx y\tz\t2\tcurated\nx y\tz\t5\tlearned\n").originals("x y")[0].certain
     path = tmp_path / "learned.tsv"
     lex.save(path)
     text = ("The committee published its annual report on Monday. As the report stated, the budget for schools "
             "will rise next year, and the chair thanked the volunteers who helped the town during the long winter.")
+    # one candidate of the pair: the curated weight, with the swaps' evidence beside it (never added to it)
+    from unspin.detect import Engine
+
+    engine = Engine(Config(lexicon_path=str(path)))
+    engine._lexicon_ready()
+    (said,) = [c for c in engine.candidates.lexicon_hits(("stated",)) if c.original == ("said",)]
+    assert (said.lexicon_count, said.learned, not said.certain) == (0.3, False, True)
+    assert said.swaps_evidence == pytest.approx(3 / (3 + 14 + 1))
     plain, learned = unspin.check(text), unspin.check(text, Config(lexicon_path=str(path)))
     assert plain.verdict == learned.verdict == "clean"
     assert not any(f.signals.get("lexicon_kind") == "curated" and f.signals.get("lexicon_weight", 0) > 1
                    for f in learned.findings)
+
+
+def test_learned_swaps_never_drop_a_curated_finding(tmp_path: Path) -> None:
+    """A pair the built-in lexicon lists, learned again from a user's copies, is found where the
+    built-in lexicon alone finds it (its learned candidate, weighed by how spun the text reads, won
+    the beam over the curated one and the finding was gone)."""
+    import unspin
+    from unspin.config import Config
+
+    text = ("The council said on Monday that large information from the new sensors will help plan bus routes. "
+            "The system goes live next spring, and residents can read the results on the council website.")
+    learned = Lexicon()
+    learned.add("large information", "big data", 2)
+    learned.save(tmp_path / "user.tsv")
+    found = [(f.text, f.original, f.signals.get("lexicon_kind")) for f in unspin.check(text).findings]
+    assert ("large information", "big data", "curated") in found
+    with_user = [(f.text, f.original, f.signals.get("lexicon_kind"))
+                 for f in unspin.check(text, Config(lexicon_path=str(tmp_path / "user.tsv"))).findings]
+    assert ("large information", "big data", "curated") in with_user

@@ -43,10 +43,17 @@ class Candidate(NamedTuple):
     # weight, or for a learned one the count that gives its swap share (CandidateGenerator.lexicon_hits)
     lexicon_count: float = 0.0
     learned: bool = False  # the record was learned from traced copies, not curated
+    # of a curated pair that traced copies taught too: the count that gives its swaps' share, whose
+    # evidence is weighed as a learned record's and joins the weight's (never raising the weight)
+    swaps_count: float = 0.0
 
     @property
     def lexicon_evidence(self) -> float:
         return lexicon_evidence(self.lexicon_count)
+
+    @property
+    def swaps_evidence(self) -> float:
+        return lexicon_evidence(self.swaps_count)
 
     @property
     def certain(self) -> bool:
@@ -161,11 +168,15 @@ class CandidateGenerator:
         learned_count = -math.log2(1.0 - swaps / (swaps + self.lexicon.kept(key) + 1.0))
         out = []
         for e in entries:
+            # a pair both curated and learned is one candidate, of its curated weight, which its
+            # swaps never raise: their evidence joins the weight's where the text reads spun
+            # (two candidates took two of the places a position has, and the learned one, weighed by
+            # how spun the text reads, could win the beam and drop the curated finding)
             original, prior = tuple(e.original.split()), math.log10(max(e.count / total, 0.05))
-            # a pair both curated and learned is two candidates: its weight, and the evidence of its swaps
-            if e.curated > 0:
-                out.append(Candidate(len(words), original, prior, "lexicon", e.curated, False))
-            if e.learned > 0:
+            if e.weight > 0:
+                swaps = learned_count if e.learned > 0 else 0.0
+                out.append(Candidate(len(words), original, prior, "lexicon", e.weight, False, swaps))
+            else:
                 out.append(Candidate(len(words), original, prior, "lexicon", learned_count, True))
         return out
 

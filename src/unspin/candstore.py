@@ -76,7 +76,8 @@ def _encode(cands: Sequence[Candidate]) -> str:
 
 def _decode(raw: str) -> tuple[Candidate, ...]:
     new = tuple.__new__  # (a named tuple made directly: a fifth of the time of calling the class)
-    return tuple(new(Candidate, (int(n), tuple(o), float(p), str(s), float(k), False)) for n, o, p, s, k in json.loads(raw))
+    return tuple(new(Candidate, (int(n), tuple(o), float(p), str(s), float(k), False, 0.0))
+                 for n, o, p, s, k in json.loads(raw))
 
 
 class CandidateStore:

@@ -819,13 +819,15 @@ class Engine:
         c = d.edge.cand
         if c.source != "lexicon":
             return {}
-        if not c.learned:
-            return {"lexicon_kind": "curated", "lexicon_weight": c.lexicon_count}
-        key = " ".join(self.speller.american(t.norm) for t in d.seg[start : start + c.length])  # as _look spells it
-        original = " ".join(c.original)
-        swaps = next((e.learned for e in self.lexicon.originals(key) if e.original == original), 0.0)
-        return {"lexicon_kind": "learned", "lexicon_swaps": swaps, "lexicon_kept": self.lexicon.kept(key),
-                "lexicon_evidence": c.lexicon_evidence}
+        out: dict[str, float | str] = {"lexicon_kind": "curated", "lexicon_weight": c.lexicon_count}
+        if c.learned or c.swaps_count:
+            key = " ".join(self.speller.american(t.norm) for t in d.seg[start : start + c.length])  # as _look spells it
+            original = " ".join(c.original)
+            swaps = next((e.learned for e in self.lexicon.originals(key) if e.original == original), 0.0)
+            learned = {"lexicon_swaps": swaps, "lexicon_kept": self.lexicon.kept(key),
+                       "lexicon_evidence": c.lexicon_evidence if c.learned else c.swaps_evidence}
+            out = {"lexicon_kind": "learned", **learned} if c.learned else {**out, **learned}
+        return out
 
 
 def stored_candidates(config: Config | None = None) -> int | None:
@@ -1090,7 +1092,10 @@ class _Decoded:
         (how often a spinner swapped a phrase tells of a text only as far as that spinner may
         have written it); a curated record of a swap no writer makes is not weighed."""
         c = self.edge.cand
-        return _combine(self.language * weight, c.lexicon_evidence * (prob if c.learned else 1.0))
+        lexicon = c.lexicon_evidence * (prob if c.learned else 1.0)
+        if c.swaps_count:  # (a curated pair's learned swaps, weighed as a learned record)
+            lexicon = _combine(lexicon, c.swaps_evidence * prob)
+        return _combine(self.language * weight, lexicon)
 
     @property
     def confidence(self) -> float:

@@ -67,27 +67,36 @@ class Entry:
     original: str
     count: float
     source: str
-    # the part of ``count`` that curated records gave (a weight); the rest was learned (swaps seen).
-    # A pair both curated and learned (the built-in lexicon's, learned again from a user's copies)
-    # keeps them apart: a learned count never raises a curated weight (nor makes a pair certain)
+    # ``count`` in its two parts: what curated records gave (a weight) and the swaps seen in traced
+    # copies.  A pair both curated and learned (the built-in lexicon's, learned again from a user's
+    # copies) keeps them apart: a learned count never raises a curated weight (nor makes a pair
+    # certain).  (``swaps`` None: an entry made by hand, all of whose count is of its source's kind.)
     curated: float = 0.0
+    swaps: float | None = None
+
+    @property
+    def weight(self) -> float:
+        """The curated weight (0 where no curated record lists the pair)."""
+        if self.swaps is not None:
+            return self.curated
+        return self.count if _is_curated(self.source) else 0.0
 
     @property
     def learned(self) -> float:
-        """The swaps seen in traced copies (``count`` less the curated weight)."""
-        return self.count - self.curated
+        """The swaps seen in traced copies."""
+        return self.swaps if self.swaps is not None else (0.0 if _is_curated(self.source) else self.count)
 
     @property
     def certain(self) -> bool:
         """A curated pair weighed :data:`CERTAIN_WEIGHT` or more: one no writer makes."""
-        return self.curated >= CERTAIN_WEIGHT
+        return self.weight >= CERTAIN_WEIGHT
 
     def parts(self) -> list[tuple[float, str]]:
         """``(count, source)`` of the curated record and of the learned one, those it has."""
         sources = self.source.split(",")
         out = []
-        if self.curated > 0:
-            out.append((self.curated, "curated"))
+        if self.weight > 0:
+            out.append((self.weight, "curated"))
         if self.learned > 0:
             out.append((self.learned, ",".join(s for s in sources if s != "curated") or "learned"))
         return out
@@ -107,7 +116,8 @@ class Lexicon:
         self.max_len = 1
         self.first_words: set[str] = set()  # the first word of every spun phrase
         for e in entries:
-            self.add(e.spun, e.original, e.count, e.source)
+            for count, source in e.parts():
+                self.add(e.spun, e.original, count, source)
 
     def add(self, spun: str, original: str, count: float = 1.0, source: str = "learned") -> None:
         if not (math.isfinite(count) and count > 0):
@@ -117,13 +127,13 @@ class Lexicon:
         spun, original = _phrase(spun, "spun phrase"), _norm(original)
         if not spun or not original or spun == original:
             return
-        curated = count if _is_curated(source) else 0.0
+        curated, swaps = (count, 0.0) if _is_curated(source) else (0.0, count)
         old = self._by_spun[spun].get(original)
-        if old is not None:
+        if old is not None:  # (each part capped on its own, so that each reads back as written)
             curated = min(MAX_COUNT, curated + old.curated)
-            count = min(MAX_COUNT, count + old.count)
+            swaps = min(MAX_COUNT, swaps + old.learned)
             source = old.source if old.source == source else ",".join(dict.fromkeys([*old.source.split(","), *source.split(",")]))
-        self._by_spun[spun][original] = Entry(spun, original, count, source, min(curated, count))
+        self._by_spun[spun][original] = Entry(spun, original, curated + swaps, source, curated, swaps)
         self.max_len = max(self.max_len, spun.count(" ") + 1)
         self.first_words.add(spun.partition(" ")[0])
 
@@ -274,8 +284,9 @@ CERTAIN_WEIGHT = 3.0
 
 
 def is_certain(count: float, source: str) -> bool:
-    """Whether a curated record of this weight and source is certain (see :data:`CERTAIN_WEIGHT`);
-    of a lexicon's pair, :attr:`Entry.certain` says it (a learned count never adds to the weight)."""
+    """Whether a record of this count and source is certain (see :data:`CERTAIN_WEIGHT`): curated,
+    and weighed that much.  Of a lexicon's pair, which may be curated and learned at once,
+    :attr:`Entry.certain` says it (its learned swaps never add to its weight)."""
     return count >= CERTAIN_WEIGHT and _is_curated(source)
 
 _PARENTHESES = re.compile(r"\s*\([^()]*\)")
