@@ -97,3 +97,13 @@ def test_a_copy_with_its_paragraphs_reordered_aligns_fully(aligner: Aligner) -> 
     for s in al.substitutions:  # (offsets still slice back to the words, in their new places)
         assert moved[s.query[0] : s.query[1]] == s.spun and demo.ARTICLE[s.source[0] : s.source[1]] == s.original
     assert [p.query for p in al.passages] == sorted(p.query for p in al.passages)
+
+
+def test_a_word_kept_as_it_was_is_no_swap(aligner: Aligner) -> None:
+    """A replaced run paired word by word beside real swaps ("commence the work" for "begin the
+    job") reported the words kept as they were as swaps too ("the" for "the"): trace's lists and
+    counts showed them; learn already dropped them."""
+    query, source = "commence the work", "begin the job"
+    qt, st = Tokens.of(query), Tokens.of(source)
+    subs = aligner._substitutions(query, source, qt, st, 0, 3, 0, 3)
+    assert [(s.spun, s.original) for s, _ in subs] == [("commence", "begin"), ("work", "job")]

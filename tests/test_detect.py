@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -675,3 +676,19 @@ def test_a_sentence_may_open_with_a_name_the_text_writes_elsewhere(engine: Engin
     assert engine._look(second, True).mutable[0]  # (no such name elsewhere: examined)
     third = tokens[spans[2][0] : spans[2][1]]
     assert engine._look(third, True, _names(tokens, spans)).mutable[0]  # "Police": not a name here
+
+
+def test_a_listed_phrase_is_found_in_the_plural(tmp_path: Path) -> None:
+    """A screener's list gives "mystery layer"; papers write "mystery layers", which was missed and
+    the text called clean.  A certain pair ending in a singular noun is listed in the plural too."""
+    lex = Lexicon()
+    lex.add("mystery layer", "hidden layer", 4, "curated")
+    lex.add("random woodlands", "random forests", 4, "curated")  # (listed in the plural: kept as listed)
+    lex.add("random woodland", "random forest", 4, "curated")
+    lex.save(tmp_path / "list.tsv")
+    engine = Engine(Config(lexicon_path=str(tmp_path / "list.tsv")))
+    r = engine.check("We train a network with three mystery layers.")
+    assert r.verdict != "clean" and [(f.text, f.original) for f in r.findings] == [("mystery layers", "hidden layers")]
+    assert engine.check("One mystery layer was enough.").findings[0].original == "hidden layer"
+    (woodlands,) = engine.lexicon.originals("random woodlands")
+    assert (woodlands.original, woodlands.weight) == ("random forests", 4.0)  # (not added to twice)

@@ -461,3 +461,26 @@ def test_every_front_end_reads_a_page_with_page_text(tmp_path: Path, monkeypatch
     out = capsys.readouterr()
     assert out.out.startswith("Bridge news\n\nThe mayor") and "<h1>" not in out.out
     assert "an HTML page: its main text is checked" in out.err
+
+
+def test_an_interrupted_scan_says_what_it_wrote_and_how_to_go_on(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl+C said only "unspin: error: interrupted": it says how many documents the run wrote and
+    that the same command goes on from there (exit 130, as the README's table says)."""
+    import pytest
+
+    import unspin.scan
+    from unspin.cli import main
+
+    def interrupted(paths, output, config=None, *, progress=None, **options):  # type: ignore[no-untyped-def]
+        for n in (1, 2, 3):
+            progress(n)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(unspin.scan, "scan", interrupted)
+    monkeypatch.setenv("UNSPIN_CACHE", "off")
+    docs = _corpus(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(["scan", str(docs), "-o", str(tmp_path / "out.jsonl")])
+    assert exit_.value.code == 130
+    err = capsys.readouterr().err.strip()
+    assert err == f"unspin: interrupted: this run wrote 3 documents to {tmp_path / 'out.jsonl'}; the same command goes on from there"

@@ -283,6 +283,8 @@ class Aligner:
             return None
         spun_norm = " ".join(qt.norms[i1:i2])
         orig_norm = " ".join(st.norms[j1:j2])
+        if spun_norm == orig_norm:
+            return None  # a word kept as it was, paired word by word beside real swaps ("by" for "by"): no swap
         evidence = self.relation(spun_norm, orig_norm)
         qs, qe = qt.starts[i1], qt.ends[i2 - 1]
         ss, se = st.starts[j1], st.ends[j2 - 1]

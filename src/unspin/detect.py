@@ -200,7 +200,7 @@ class Engine:
                 f"(code, addresses or a table; prose has under {self.config.max_symbols_per_word:g})",
             )
         if len(words) < self.config.min_words:
-            return self._listed_only(text, tokens, f"too short to judge: {len(words)} words, need {self.config.min_words}")
+            return self._listed_only(text, tokens, f"too short to judge: {len(words)} word{'s' if len(words) != 1 else ''}, need {self.config.min_words}")
         if in_capitals(words):
             # every word would read as a name or an abbreviation, which spinners leave, so the
             # text is checked in lower case and its findings put back in its capitals
@@ -321,11 +321,28 @@ class Engine:
             # the lexicon's spun phrases as the detector spells words (a learned "organised" is
             # looked up as "organized"); done here, not when the engine is made, as it needs the
             # language model and the thesaurus, which load on first use
-            self.lexicon = self.candidates.lexicon = self.lexicon.respelled(self.speller.american)
+            lexicon = self.lexicon.respelled(self.speller.american)
+            plurals = self._plurals(lexicon)
+            self.lexicon = self.candidates.lexicon = lexicon.merge(plurals) if len(plurals) else lexicon
             self._certain_firsts = {
                 e.spun.partition(" ")[0] for e in self.lexicon if e.certain
             }
             self._lexicon_respelled = True
+
+    def _plurals(self, lexicon: Lexicon) -> Lexicon:
+        """The plural of each certain pair whose phrase ends in a singular noun and which the lexicon
+        does not list in the plural itself ("mystery layers" for "hidden layers", where a screener's
+        list gives "mystery layer"): papers write both, and a listed phrase in the plural was missed."""
+        inflector = self.res.inflector
+        out = Lexicon()
+        for e in lexicon:
+            last = e.spun.rpartition(" ")[2]
+            if not e.certain or not any(tag == "NN" for _, _, tag in inflector.analyses(last)):
+                continue
+            spun, original = inflector.inflect(e.spun, "NNS"), inflector.inflect(e.original, "NNS")
+            if spun != e.spun and not lexicon.originals(spun):
+                out.add(spun, original, e.weight, "curated")
+        return out
 
     def _listed_only(self, text: str, tokens: list[Token], reason: str) -> Report:
         """The report on a text too short to judge: "uncertain", with the certain lexicon pairs it

@@ -67,14 +67,29 @@ def run(args: argparse.Namespace) -> int:
 
         Lexicon.load(args.lexicon)
     hint_fill(config)
-    if sys.stderr.isatty():
-        from rich.progress import Progress
+    checked = [0]  # documents this run has written, for the message when it is interrupted
 
-        with Progress(transient=True) as bar:
-            task = bar.add_task("checking documents", total=None)
-            summary = scan(args.paths, args.output, config, progress=lambda n: bar.update(task, completed=n), **options)
-    else:
-        summary = scan(args.paths, args.output, config, **options)
+    def count(n: int) -> None:
+        checked[0] = n
+
+    try:
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("checking documents", total=None)
+
+                def show(n: int) -> None:
+                    count(n)
+                    bar.update(task, completed=n)
+
+                summary = scan(args.paths, args.output, config, progress=show, **options)
+        else:
+            summary = scan(args.paths, args.output, config, progress=count, **options)
+    except KeyboardInterrupt:
+        print(f"unspin: interrupted: this run wrote {checked[0]:,} document{'s' if checked[0] != 1 else ''} to "
+              f"{args.output}; the same command goes on from there", file=sys.stderr)
+        raise SystemExit(130) from None
     print(f"{args.output}: {summary.line()}")
     if summary.skipped and not args.verbose:
         print("(`unspin -v scan ...` names each document skipped)", file=sys.stderr)
