@@ -634,7 +634,15 @@ def test_report_page(client: TestClient) -> None:
     r = client.post("/api/report", json={"text": demo.SPUN, "filename": "../../secret/essay.docx"})
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("text/html")
-    assert r.headers["content-disposition"] == 'attachment; filename="unspin-report.html"'
+    # named after the file, so that saved reports are told apart
+    assert r.headers["content-disposition"] == (
+        "attachment; filename=\"essay-unspin-report.html\"; filename*=UTF-8''essay-unspin-report.html")
+    other = client.post("/api/report", json={"text": demo.SPUN, "filename": "\u00dcberblick 2.docx"})
+    assert other.headers["content-disposition"] == (
+        "attachment; filename=\"_berblick_2-unspin-report.html\"; "
+        "filename*=UTF-8''%C3%9Cberblick_2-unspin-report.html")
+    plain = client.post("/api/report", json={"text": demo.SPUN})
+    assert plain.headers["content-disposition"].startswith('attachment; filename="unspin-report.html"')
     page = r.text
     assert page.startswith("<!DOCTYPE html>") and "<title>unspin report: essay.docx</title>" in page
     assert page.count("<mark ") == len(unspin.check(demo.SPUN).findings)

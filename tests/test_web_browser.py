@@ -268,7 +268,7 @@ def test_upload_a_word_document_and_save_the_report(page: Page, server: LiveServ
     with page.expect_download(timeout=30_000) as info:
         page.click("#save-report")
     download = info.value
-    assert download.suggested_filename == "unspin-report.html"
+    assert download.suggested_filename == "essay-unspin-report.html"
     saved = Path(download.path()).read_text(encoding="utf-8")
     expected = unspin.check("\n\n".join(PARAGRAPHS))
     assert "<title>unspin report: essay.docx</title>" in saved

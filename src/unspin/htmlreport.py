@@ -14,8 +14,10 @@ the evidence a publisher sends with a complaint about a spun copy.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from ._version import __version__
@@ -61,6 +63,14 @@ table.side{table-layout:fixed}table.side td{white-space:pre-wrap;width:50%}
 mark.orig{background:#cdeccf}
 @media print{body{margin:0;max-width:none}.text{border:none;padding:0}}
 """
+
+
+def report_filename(source: str = "") -> str:
+    """The file name of the report page on ``source`` (a file's name; its folders are dropped):
+    ``essay-unspin-report.html``, or ``unspin-report.html`` where there is none, so that a
+    teacher's thirty saved reports are told apart."""
+    stem = re.sub(r"[^\w.-]+", "_", PurePath(source.replace("\\", "/")).stem).strip("._")[:80]
+    return f"{stem}-unspin-report.html" if stem else "unspin-report.html"
 
 
 def render(text: str, report: Report, *, source: str = "", generated: dt.datetime | None = None) -> str:

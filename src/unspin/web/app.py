@@ -36,6 +36,7 @@ from contextlib import asynccontextmanager
 from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import quote
 
 import anyio
 import anyio.to_thread
@@ -54,6 +55,7 @@ from ..detect import Engine, rejudged
 from ..documents import input_text, read_limited
 from ..errors import InputError, InputTooLargeError, UnspinError
 from ..htmlreport import render as render_report
+from ..htmlreport import report_filename
 from ..inputs import HTML_SUFFIXES, looks_like_html, page_text
 from ..report import Report
 from ..text import check_text
@@ -772,16 +774,18 @@ def create_app(
         summary="The check as one self-contained HTML page",
         description="The page `unspin check --format html` writes: the verdict and its evidence, the text with "
         "its findings marked, a table of them and the restored text; no scripts, nothing loaded. Sent as an "
-        "attachment named `unspin-report.html`.",
+        "attachment named after `filename` (`essay-unspin-report.html`; `unspin-report.html` without one).",
         response_class=HTMLResponse,
         responses=_errors(400, 413, 415, 503),
     )
     async def report_page(body: ReportIn, request: Request) -> HTMLResponse:
         text, report = await _report(request, body)
         name = Path(body.filename).name if body.filename else ""
+        saved = report_filename(name)
+        ascii_name = saved.encode("ascii", "replace").decode("ascii").replace("?", "_")
         return HTMLResponse(
             render_report(text, report, source=name),
-            headers={"Content-Disposition": 'attachment; filename="unspin-report.html"'},
+            headers={"Content-Disposition": f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(saved)}'},
         )
 
     @app.post(

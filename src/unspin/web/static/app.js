@@ -559,13 +559,16 @@
         const data = await response.json().catch(() => null);
         throw new Error(data && data.message ? data.message : `The server answered ${response.status} ${response.statusText}.`);
       }
+      // (the name the server gives it, after the uploaded file: "essay-unspin-report.html")
+      const named = /filename\*=UTF-8''([^;]+)/.exec(response.headers.get("Content-Disposition") || "");
+      const name = named ? decodeURIComponent(named[1]) : "unspin-report.html";
       const url = URL.createObjectURL(await response.blob());
-      const link = el("a", { href: url, download: "unspin-report.html" });
+      const link = el("a", { href: url, download: name });
       document.body.append(link);
       link.click();
       link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60000);
-      setStatus("Report saved as unspin-report.html.");
+      setStatus(`Report saved as ${name}.`);
     } catch (err) {
       setStatus("");
       showError(err.message);
