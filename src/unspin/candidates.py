@@ -174,8 +174,8 @@ class CandidateGenerator:
             # how spun the text reads, could win the beam and drop the curated finding)
             original, prior = tuple(e.original.split()), math.log10(max(e.count / total, 0.05))
             if e.weight > 0:
-                swaps = learned_count if e.learned > 0 else 0.0
-                out.append(Candidate(len(words), original, prior, "lexicon", e.weight, False, swaps))
+                out.append(Candidate(len(words), original, prior, "lexicon", e.weight, False,
+                                     learned_count if e.learned > 0 else 0.0))
             else:
                 out.append(Candidate(len(words), original, prior, "lexicon", learned_count, True))
         return out

@@ -836,15 +836,15 @@ class Engine:
         c = d.edge.cand
         if c.source != "lexicon":
             return {}
-        out: dict[str, float | str] = {"lexicon_kind": "curated", "lexicon_weight": c.lexicon_count}
-        if c.learned or c.swaps_count:
-            key = " ".join(self.speller.american(t.norm) for t in d.seg[start : start + c.length])  # as _look spells it
-            original = " ".join(c.original)
-            swaps = next((e.learned for e in self.lexicon.originals(key) if e.original == original), 0.0)
-            learned = {"lexicon_swaps": swaps, "lexicon_kept": self.lexicon.kept(key),
-                       "lexicon_evidence": c.lexicon_evidence if c.learned else c.swaps_evidence}
-            out = {"lexicon_kind": "learned", **learned} if c.learned else {**out, **learned}
-        return out
+        curated: dict[str, float | str] = {"lexicon_kind": "curated", "lexicon_weight": c.lexicon_count}
+        if not (c.learned or c.swaps_count):
+            return curated
+        key = " ".join(self.speller.american(t.norm) for t in d.seg[start : start + c.length])  # as _look spells it
+        original = " ".join(c.original)
+        swaps = next((e.learned for e in self.lexicon.originals(key) if e.original == original), 0.0)
+        learned = {"lexicon_swaps": swaps, "lexicon_kept": self.lexicon.kept(key),
+                   "lexicon_evidence": c.lexicon_evidence if c.learned else c.swaps_evidence}
+        return {"lexicon_kind": "learned", **learned} if c.learned else {**curated, **learned}
 
 
 def stored_candidates(config: Config | None = None) -> int | None:

@@ -65,11 +65,19 @@ mark.orig{background:#cdeccf}
 """
 
 
+def safe_file_name(name: str, max_bytes: int) -> str:
+    """``name`` made part of a file name: path separators and other odd characters as ``_``, at
+    most ``max_bytes`` bytes of UTF-8 (file systems allow 255, and a Chinese letter takes 3);
+    '' where nothing is left."""
+    safe = re.sub(r"[^\w.-]+", "_", name).strip("._")
+    return safe.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")
+
+
 def report_filename(source: str = "") -> str:
     """The file name of the report page on ``source`` (a file's name; its folders are dropped):
     ``essay-unspin-report.html``, or ``unspin-report.html`` where there is none, so that a
     teacher's thirty saved reports are told apart."""
-    stem = re.sub(r"[^\w.-]+", "_", PurePath(source.replace("\\", "/")).stem).strip("._")[:80]
+    stem = safe_file_name(PurePath(source.replace("\\", "/")).stem, 80)
     return f"{stem}-unspin-report.html" if stem else "unspin-report.html"
 
 

@@ -19,7 +19,6 @@ import json
 import logging
 import multiprocessing
 import os
-import re
 import threading
 import time
 from collections import Counter
@@ -34,6 +33,7 @@ from typing import Any
 from .config import Config
 from .detect import Engine
 from .errors import CheckTimeout, InputError, UnspinError
+from .htmlreport import render, safe_file_name
 from .inputs import Record, Skip, output_problem, read_inputs, reason_kind
 from .lexicon import Lexicon
 from .report import Report
@@ -93,15 +93,13 @@ def report_path(folder: str | os.PathLike[str], doc_id: str) -> Path:
     hash of the id, so that ids that read alike never share a page.  The name is at most 114 bytes
     long (100 of them the id's), whatever the id's letters (file systems allow 255 bytes, and a
     Chinese letter takes 3)."""
-    safe = re.sub(r"[^\w.-]+", "_", doc_id).strip("._").encode("utf-8")[:100].decode("utf-8", "ignore") or "document"
+    safe = safe_file_name(doc_id, 100) or "document"
     return Path(folder) / f"{safe}-{hashlib.sha1(doc_id.encode('utf-8')).hexdigest()[:8]}.html"
 
 
 def write_report(folder: str | os.PathLike[str], record: Record, report: Report) -> Path:
     """Write the HTML page of ``report`` (:mod:`unspin.htmlreport`) for ``record`` into ``folder``,
     atomically (a killed scan leaves no half page)."""
-    from .htmlreport import render
-
     path = report_path(folder, record.id)
     tmp = path.with_name(path.name + ".tmp")
     try:
